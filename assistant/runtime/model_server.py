@@ -1,0 +1,67 @@
+"""The local generator: llama.cpp's OpenAI-compatible server over a pinned GGUF model.
+
+Started like Weaviate (one per data dir, shared, recovered) when no
+``OPENAI_BASE_URL``/``OPENAI_API_KEY`` is configured. The rest of the app talks
+to it with the ``openai`` client exactly as it would to a hosted model.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.errors import InstallError
+from assistant.runtime.models import LocalModel
+from assistant.runtime.ports import reserved_ports
+from assistant.runtime.process import ManagedServer, ServerSpec
+
+API_KEY = "local"  # llama.cpp's server does not check it; the openai client needs one
+
+
+def check_installed() -> None:
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise InstallError(
+            "The local model server (llama-cpp-python) is not installed.",
+            fix="Run `make run` (it installs the `local-llm` extra), or set OPENAI_BASE_URL "
+            "to an OpenAI-compatible endpoint.",
+        )
+
+
+def port(settings: Settings) -> int:
+    return reserved_ports(
+        settings.run_dir / "generator.ports.json", ["http"], {"http": settings.local_model_port}
+    )["http"]
+
+
+def base_url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{port(settings)}/v1"
+
+
+def server_spec(settings: Settings, model: LocalModel, model_file: Path) -> ServerSpec:
+    p = port(settings)
+    argv = [
+        sys.executable, "-m", "llama_cpp.server",
+        "--model", str(model_file),
+        "--model_alias", model.name,
+        "--host", "127.0.0.1",
+        "--port", str(p),
+        "--n_threads", str(settings.local_model_threads),
+        "--n_ctx", str(settings.local_model_context),
+        "--n_batch", "512",
+    ]  # fmt: skip
+    if model.chat_format:
+        argv += ["--chat_format", model.chat_format]
+    return ServerSpec(
+        name="generator",
+        argv=argv,
+        health_url=f"http://127.0.0.1:{p}/v1/models",
+        ready_timeout_s=settings.start_timeout_s,
+    )
+
+
+def managed_server(settings: Settings, model: LocalModel, model_file: Path) -> ManagedServer:
+    return ManagedServer(
+        server_spec(settings, model, model_file), settings.run_dir, settings.log_dir
+    )

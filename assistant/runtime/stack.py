@@ -1,0 +1,155 @@
+"""The running stack of one data dir: install, start and connect every real part.
+
+``Runtime`` is what the CLI, the pages and the tests hold. It installs what the
+embedded defaults need (Weaviate binary, model file), starts the servers (or
+attaches to running ones, or uses configured endpoints), and hands out clients.
+All of it is safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import openai
+import weaviate
+from sqlalchemy.engine import Engine
+
+from assistant import db
+from assistant.config import Settings
+from assistant.embeddings import Embedder, make_embedder
+from assistant.runtime import model_server, models, weaviate_server
+from assistant.runtime.process import ManagedServer
+
+Say = Callable[[str], None]
+
+
+def _quiet(_msg: str) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class GeneratorEndpoint:
+    base_url: str
+    api_key: str
+    model: str
+    local: bool
+
+
+class Runtime:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self._lock = threading.Lock()
+        self._client: weaviate.WeaviateClient | None = None
+        self._servers: dict[str, ManagedServer] = {}
+
+    # -- install ----------------------------------------------------------
+    @cached_property
+    def local_model(self) -> models.LocalModel:
+        return models.lookup(self.settings.local_model)
+
+    def install(self, say: Say = print) -> None:
+        """Everything the embedded defaults need on disk. Idempotent; fast when done."""
+        if self.settings.uses_embedded_weaviate:
+            weaviate_server.resolve_binary(self.settings, say)
+        if self.settings.uses_local_generator:
+            model_server.check_installed()
+            models.ensure_model(self.settings.cache_dir, self.local_model, say)
+
+    # -- servers ----------------------------------------------------------
+    def _weaviate_server(self, say: Say) -> ManagedServer:
+        if "weaviate" not in self._servers:
+            binary = weaviate_server.resolve_binary(self.settings, say)
+            self._servers["weaviate"] = weaviate_server.managed_server(self.settings, binary)
+        return self._servers["weaviate"]
+
+    def _generator_server(self, say: Say) -> ManagedServer:
+        if "generator" not in self._servers:
+            model_server.check_installed()
+            path = models.ensure_model(self.settings.cache_dir, self.local_model, say)
+            self._servers["generator"] = model_server.managed_server(
+                self.settings, self.local_model, path
+            )
+        return self._servers["generator"]
+
+    def managed(self, say: Say = _quiet) -> list[ManagedServer]:
+        """The servers this data dir runs itself (none when everything is configured remote)."""
+        with self._lock:
+            servers = []
+            if self.settings.uses_embedded_weaviate:
+                servers.append(self._weaviate_server(say))
+            if self.settings.uses_local_generator:
+                servers.append(self._generator_server(say))
+            return servers
+
+    def start(self, say: Say = _quiet) -> None:
+        """Start (or attach to) every managed server, in parallel."""
+        servers = self.managed(say)
+        if not servers:
+            return
+        with ThreadPoolExecutor(max_workers=len(servers)) as pool:
+            for future in [pool.submit(s.ensure, say) for s in servers]:
+                future.result()
+
+    def stop(self) -> list[str]:
+        """Stop this data dir's servers (whoever started them); names of those stopped."""
+        self.close()
+        stopped = []
+        for server in self.managed():
+            if server.stop():
+                stopped.append(server.spec.name)
+        return stopped
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    # -- clients ----------------------------------------------------------
+    def weaviate(self) -> weaviate.WeaviateClient:
+        with self._lock:
+            if self._client is None or not self._client.is_connected():
+                self._client = weaviate_server.connect(self.settings)
+            return self._client
+
+    @cached_property
+    def engine(self) -> Engine:
+        engine = db.make_engine(self.settings.sqlalchemy_url)
+        db.migrate(engine)
+        return engine
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return make_embedder(self.settings)
+
+    @cached_property
+    def generator(self) -> GeneratorEndpoint:
+        s = self.settings
+        if s.uses_local_generator:
+            return GeneratorEndpoint(
+                base_url=model_server.base_url(s),
+                api_key=model_server.API_KEY,
+                model=self.local_model.name,
+                local=True,
+            )
+        return GeneratorEndpoint(
+            base_url=s.openai_base_url or "https://api.openai.com/v1",
+            api_key=s.openai_api_key.get_secret_value() if s.openai_api_key else "unused",
+            model=s.generator_model or "gpt-4o-mini",
+            local=False,
+        )
+
+    def openai_client(self, timeout_s: float = 60.0, max_retries: int = 2) -> openai.OpenAI:
+        g = self.generator
+        return openai.OpenAI(
+            base_url=g.base_url, api_key=g.api_key, timeout=timeout_s, max_retries=max_retries
+        )
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.data_dir

@@ -1,0 +1,87 @@
+"""The SQL store on SQLite and PostgreSQL: migrations, upgrade in place, sessions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlmodel import select
+
+from assistant import db
+from assistant.interactions import Interaction
+
+
+def _roundtrip(url: str) -> None:
+    engine = db.make_engine(url)
+    assert db.migrate(engine) == db.head_revision()
+    with db.session_scope(engine) as session:
+        session.add(
+            Interaction(
+                user_id="u1",
+                conversation_id="c1",
+                question="q",
+                standalone_query="q",
+                answer="a",
+                model="m",
+                config_version="v1",
+                citations=[{"n": 1}],
+            )
+        )
+    # Running the migrations again (every start does) keeps the rows.
+    assert db.migrate(engine) == db.head_revision()
+    with db.session_scope(engine) as session:
+        rows = session.exec(select(Interaction)).all()
+        assert [(r.user_id, r.citations) for r in rows] == [("u1", [{"n": 1}])]
+    engine.dispose()
+
+
+def test_sqlite_migrates_and_keeps_rows(tmp_path: Path) -> None:
+    _roundtrip(f"sqlite:///{tmp_path / 'kb.db'}")
+
+
+@pytest.mark.postgres
+def test_postgresql_migrates_and_keeps_rows(postgres_url: str) -> None:
+    _roundtrip(postgres_url)
+    engine = db.make_engine(postgres_url)
+    assert db.server_version(engine).startswith("PostgreSQL")
+    with engine.begin() as conn:  # leave the shared database empty for other tests
+        conn.execute(text("drop table interaction"))
+        conn.execute(text("drop table alembic_version"))
+    engine.dispose()
+
+
+def test_an_old_database_upgrades_in_place(tmp_path: Path) -> None:
+    """A database stamped at an older revision is brought to head without losing data."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as conn:  # what a pre-migrations install left behind: no schema at all
+        conn.execute(text("create table legacy_note (id integer primary key, body text)"))
+        conn.execute(text("insert into legacy_note (body) values ('kept')"))
+    assert db.current_revision(engine) is None
+    db.migrate(engine)
+    assert db.current_revision(engine) == db.head_revision()
+    names = set(inspect(engine).get_table_names())
+    assert {"interaction", "legacy_note", "alembic_version"} <= names
+    with engine.connect() as conn:
+        assert conn.execute(text("select body from legacy_note")).scalar_one() == "kept"
+
+
+def test_session_scope_rolls_back_on_error(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'kb.db'}")
+    db.migrate(engine)
+    with pytest.raises(RuntimeError), db.session_scope(engine) as session:
+        session.add(
+            Interaction(
+                user_id="u",
+                conversation_id="c",
+                question="q",
+                standalone_query="q",
+                answer="a",
+                model="m",
+                config_version="v",
+            )
+        )
+        session.flush()
+        raise RuntimeError("boom")
+    with db.session_scope(engine) as session:
+        assert session.exec(select(Interaction)).all() == []

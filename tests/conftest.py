@@ -1,0 +1,151 @@
+"""Shared fixtures: each test session gets its own data dir, ports and real servers.
+
+Nothing here touches the user's data dir: ASSISTANT_DATA_DIR is pointed at a
+temporary directory before any test runs, and configured remote endpoints are
+removed from the environment so the embedded defaults are what gets tested.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.config import PROJECT_ROOT, Settings
+from assistant.runtime.stack import Runtime
+
+TEST_LOCAL_MODEL = os.environ.get("ASSISTANT_TEST_LOCAL_MODEL", "smollm2-135m-instruct")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+_REMOTE_VARS = (
+    "WEAVIATE_URL", "WEAVIATE_API_KEY", "WEAVIATE_GRPC_PORT", "DATABASE_URL",
+    "OPENAI_BASE_URL", "OPENAI_API_KEY",
+)  # fmt: skip
+
+
+def skip_or_fail(reason: str) -> None:
+    """Missing test infrastructure skips on a laptop but fails in CI, where it must exist."""
+    if IN_CI:
+        pytest.fail(f"CI is missing test infrastructure: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    data_dir = tmp_path_factory.mktemp("assistant-data")
+    saved = dict(os.environ)
+    for name in _REMOTE_VARS:
+        os.environ.pop(name, None)
+    for name in list(os.environ):
+        if name.startswith("ASSISTANT_") and name != "ASSISTANT_TEST_LOCAL_MODEL":
+            os.environ.pop(name)
+    os.environ["ASSISTANT_DATA_DIR"] = str(data_dir)
+    os.environ["ASSISTANT_LOCAL_MODEL"] = TEST_LOCAL_MODEL
+    yield data_dir
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def settings(isolated_environment: Path) -> Settings:
+    return Settings(data_dir=isolated_environment, local_model=TEST_LOCAL_MODEL)
+
+
+@pytest.fixture(scope="session")
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    """The real stack for this session: Weaviate and the local model server, started once."""
+    rt = Runtime(settings)
+    rt.start(print)
+    yield rt
+    rt.stop()
+
+
+@pytest.fixture()
+def fresh_settings(tmp_path: Path) -> Settings:
+    """Settings on a data dir of the test's own (no servers started)."""
+    return Settings(data_dir=tmp_path / "data", local_model=TEST_LOCAL_MODEL)
+
+
+def assistant_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
+    """Run ``python -m assistant ARGS`` as a user would; returns the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def wait_for_port(port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+# -- PostgreSQL: a private cluster per session ---------------------------------
+def _pg_bin() -> Path | None:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").exists():
+            return candidate
+    found = shutil.which("pg_ctl")
+    return Path(found).parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL server on its own port and data dir, stopped afterwards."""
+    if url := os.environ.get("ASSISTANT_TEST_POSTGRES_URL"):
+        yield url
+        return
+    pg_bin = _pg_bin()
+    if pg_bin is None:
+        skip_or_fail("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    # Not under pytest's tmp dir: that is private to root, and the server runs as postgres.
+    root = Path(tempfile.mkdtemp(prefix="assistant-pg-"))
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    port = _free_port()
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root; use the postgres system user
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(root, "postgres")
+        shutil.chown(sock, "postgres")
+        root.chmod(0o755)
+
+    def run(*cmd: str) -> None:
+        subprocess.run([*as_user, *cmd], check=True, capture_output=True, text=True, timeout=120)
+
+    run(str(pg_bin / "initdb"), "-D", str(data), "-U", "assistant", "--auth=trust", "-E", "UTF8")
+    run(
+        str(pg_bin / "pg_ctl"), "-D", str(data), "-l", str(root / "pg.log"), "-w", "start",
+        "-o", f"-p {port} -k {sock} -c listen_addresses=127.0.0.1",
+    )  # fmt: skip
+    try:
+        run(str(pg_bin / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "assistant", "kb")
+        yield f"postgresql+psycopg://assistant@127.0.0.1:{port}/kb"
+    finally:
+        subprocess.run(
+            [*as_user, str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
