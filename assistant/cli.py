@@ -142,8 +142,123 @@ def serve(
 
 
 def _index_documents(rt) -> None:
-    """Indexing arrives with the ingestion module; until then the store is only prepared."""
-    rt.weaviate()
+    docs = rt.settings.documents_dir
+    if not docs.is_dir():
+        _say(f"No documents folder at {docs}; the index starts empty.")
+        return
+    _say(f"Indexing {docs} (unchanged documents are skipped)")
+    summary = rt.ingest([docs], progress=_progress_bar())
+    _say(_summary_line(summary))
+    for failure in summary.failed:
+        _say(f"  not indexed: {failure.path}: {failure.error}")
+
+
+def _progress_bar():
+    """A tqdm bar on a terminal; nothing when output is piped (machine-readable runs)."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def update(p) -> None:
+        bar = bars.setdefault("bar", tqdm(total=p.documents_total, unit="doc", file=sys.stderr))
+        bar.total = p.documents_total
+        bar.n = p.documents_done
+        rate = p.chunks_added / p.elapsed_s if p.elapsed_s else 0.0
+        bar.set_postfix_str(f"{p.chunks_added} chunks, {rate:.0f} chunks/s", refresh=False)
+        bar.refresh()
+        if p.documents_done >= p.documents_total:
+            bar.close()
+
+    return update
+
+
+def _summary_line(s) -> str:
+    return (
+        f"{s.documents_seen} seen: {s.documents_indexed} indexed, {s.documents_unchanged} "
+        f"unchanged, {s.documents_removed} removed, {len(s.failed)} failed; "
+        f"+{s.chunks_added}/-{s.chunks_removed} chunks in {s.seconds:.1f}s"
+    )
+
+
+EXIT_PARTIAL = 3  # some documents failed, the rest were indexed
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (folders are mirrored).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    source: Annotated[
+        str | None, typer.Option(help="Source name (default: the folder's name).")
+    ] = None,
+) -> None:
+    """Index documents: new and changed ones are (re)indexed, deleted ones removed.
+
+    Exit code 0: all indexed; 3: partial (failures listed, the rest indexed); 1: fatal.
+    """
+    rt = _runtime()
+    try:
+        rt.start(_say, parts=["weaviate"])
+        summary = rt.ingest(paths, source=source, progress=None if as_json else _progress_bar())
+    except AssistantError as err:
+        raise _fail(err) from err
+    finally:
+        rt.close()
+    if as_json:
+        typer.echo(summary.model_dump_json(indent=2))
+    else:
+        typer.echo(_summary_line(summary))
+        for failure in summary.failed:
+            typer.echo(f"  failed: {failure.path}: {failure.error}")
+    raise typer.Exit(EXIT_PARTIAL if summary.partial else 0)
+
+
+@app.command()
+def search(
+    query: Annotated[str | None, typer.Argument(help="Free-text query.")] = None,
+    queries: Annotated[
+        Path | None, typer.Option(help='JSONL file of {"id", "question"} lines.')
+    ] = None,
+    k: Annotated[int, typer.Option("--k", "-k", help="Results per query.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per query.")] = False,
+    group: Annotated[
+        list[str] | None, typer.Option(help="Access group of the searcher (repeatable).")
+    ] = None,
+    mode: Annotated[str, typer.Option(help="hybrid | bm25 | vector | rrf")] = "hybrid",
+    alpha: Annotated[float | None, typer.Option(help="Hybrid weight of vectors (0..1).")] = None,
+) -> None:
+    """Search the index, for people (a query) or for batch evaluation (--queries)."""
+    from assistant import querysets
+    from assistant.retrieve import RetrievalConfig, SearchRequest
+
+    if (query is None) == (queries is None):
+        typer.secho("error: give a query or --queries FILE (not both)", err=True, fg="red")
+        raise typer.Exit(2)
+    if mode not in ("hybrid", "bm25", "vector", "rrf"):
+        typer.secho(f"error: unknown --mode {mode!r}", err=True, fg="red")
+        raise typer.Exit(2)
+    default_alpha = RetrievalConfig().alpha
+    config = RetrievalConfig(mode=mode, alpha=default_alpha if alpha is None else alpha, top_k=k)
+    rt = _runtime()
+    try:
+        if queries is not None:
+            lines = querysets.read_queries(queries)
+        else:
+            lines = [querysets.QueryLine(id=0, question=query or "")]
+        rt.start(_say, parts=["weaviate"])
+        retriever = rt.retriever(config)
+        for line in lines:
+            hits = retriever.search(SearchRequest(line.question, groups=group or [], k=k))
+            if as_json:
+                typer.echo(querysets.dumps(querysets.search_result(line.id, hits)))
+            else:
+                for text in querysets.format_hits_for_people(line.question, hits):
+                    typer.echo(text)
+    except AssistantError as err:
+        raise _fail(err) from err
+    finally:
+        rt.close()
 
 
 def main() -> None:

@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         default_factory=lambda: os.cpu_count() or 2, description="onnxruntime intra-op threads."
     )
 
+    collection_prefix: str = Field(
+        "Kb", pattern=r"^[A-Z][A-Za-z0-9]*$", description="Weaviate collection name prefix."
+    )
+    max_file_mb: float = Field(50.0, description="Larger documents are refused at ingestion.")
+
     start_timeout_s: float = Field(120.0, description="How long to wait for a server to be ready.")
 
     @classmethod

@@ -46,7 +46,7 @@ def check_weaviate(rt: Runtime) -> PartHealth:
     meta = client.get_meta()
     where = rt.settings.weaviate_url or "embedded"
     if rt.settings.uses_embedded_weaviate:
-        state = rt.managed()[0].read_state()
+        state = rt.managed(parts=["weaviate"])[0].read_state()
         if state:
             where = f"embedded, pid {state.pid}, {state.health_url.rsplit('/v1', 1)[0]}"
     nodes = client.cluster.nodes()
@@ -88,7 +88,7 @@ def check_generator(rt: Runtime) -> PartHealth:
     ids = [m.id for m in client.models.list().data]
     where = g.base_url
     if g.local:
-        state = rt.managed()[-1].read_state()
+        state = rt.managed(parts=["generator"])[0].read_state()
         where = f"local llama.cpp server, pid {state.pid if state else '?'}, {g.base_url}"
     version = g.model
     try:  # llama.cpp's server does not report its own version; ask the package

@@ -9,7 +9,7 @@ All of it is safe to share between threads.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,13 +17,17 @@ from pathlib import Path
 
 import openai
 import weaviate
+from filelock import FileLock
 from sqlalchemy.engine import Engine
 
 from assistant import db
 from assistant.config import Settings
 from assistant.embeddings import Embedder, make_embedder
+from assistant.ingest.pipeline import Ingestor, IngestSummary, Progress
+from assistant.retrieve import RetrievalConfig, Retriever
 from assistant.runtime import model_server, models, weaviate_server
 from assistant.runtime.process import ManagedServer
+from assistant.store import Store
 
 Say = Callable[[str], None]
 
@@ -76,19 +80,21 @@ class Runtime:
             )
         return self._servers["generator"]
 
-    def managed(self, say: Say = _quiet) -> list[ManagedServer]:
+    def managed(
+        self, say: Say = _quiet, parts: Sequence[str] = ("weaviate", "generator")
+    ) -> list[ManagedServer]:
         """The servers this data dir runs itself (none when everything is configured remote)."""
         with self._lock:
             servers = []
-            if self.settings.uses_embedded_weaviate:
+            if "weaviate" in parts and self.settings.uses_embedded_weaviate:
                 servers.append(self._weaviate_server(say))
-            if self.settings.uses_local_generator:
+            if "generator" in parts and self.settings.uses_local_generator:
                 servers.append(self._generator_server(say))
             return servers
 
-    def start(self, say: Say = _quiet) -> None:
-        """Start (or attach to) every managed server, in parallel."""
-        servers = self.managed(say)
+    def start(self, say: Say = _quiet, parts: Sequence[str] = ("weaviate", "generator")) -> None:
+        """Start (or attach to) the managed servers among ``parts``, in parallel."""
+        servers = self.managed(say, parts)
         if not servers:
             return
         with ThreadPoolExecutor(max_workers=len(servers)) as pool:
@@ -149,6 +155,31 @@ class Runtime:
         return openai.OpenAI(
             base_url=g.base_url, api_key=g.api_key, timeout=timeout_s, max_retries=max_retries
         )
+
+    def store(self) -> Store:
+        return Store(self.weaviate(), prefix=self.settings.collection_prefix)
+
+    def retriever(self, config: RetrievalConfig | None = None) -> Retriever:
+        return Retriever(self.store(), self.embedder, config)
+
+    def ingestor(self, progress: Callable[[Progress], None] | None = None) -> Ingestor:
+        return Ingestor(
+            self.store(),
+            self.embedder,
+            max_file_bytes=int(self.settings.max_file_mb * 1024 * 1024),
+            progress=progress,
+        )
+
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        source: str | None = None,
+        progress: Callable[[Progress], None] | None = None,
+    ) -> IngestSummary:
+        """Sync documents into the index; one ingestion at a time per data dir."""
+        self.settings.run_dir.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.settings.run_dir / "ingest.lock")):
+            return self.ingestor(progress).sync(paths, source)
 
     @property
     def data_dir(self) -> Path:

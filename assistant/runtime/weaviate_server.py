@@ -132,6 +132,8 @@ def server_spec(settings: Settings, binary: Path) -> ServerSpec:
         "RAFT_PORT": str(ports["raft"]),
         "RAFT_INTERNAL_RPC_PORT": str(ports["raft_rpc"]),
         "RAFT_BOOTSTRAP_EXPECT": "1",
+        # One node: no peers to wait for, so the default 5x raft timeouts only delay start-up.
+        "RAFT_TIMEOUTS_MULTIPLIER": "1",
         "RAFT_JOIN": NODE_NAME,
         "GRPC_PORT": str(ports["grpc"]),
         "DISABLE_TELEMETRY": "true",

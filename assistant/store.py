@@ -1,0 +1,312 @@
+"""The Weaviate side of the index: our own collection schema and every read and write.
+
+Two collections per index (a prefix keeps indexes apart): ``<P>Chunk`` holds
+chunk text, heading context and vectors (HNSW, cosine) with BM25 on text,
+section and title; ``<P>Document`` is the registry of what was ingested from
+which file at which content hash. A document's registry entry is written only
+after its chunks are, which is what makes an interrupted ingestion re-runnable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+import weaviate
+from weaviate.classes.config import (
+    Configure,
+    DataType,
+    Property,
+    StopwordsPreset,
+    Tokenization,
+    VectorDistances,
+)
+from weaviate.classes.query import Filter
+from weaviate.collections import Collection
+
+from assistant.chunks import Chunk, DocumentRecord
+from assistant.errors import DependencyUnavailable
+
+DEFAULT_PREFIX = "Kb"
+# Words that carry a question's form, not its topic. Lucene's English list (Weaviate's
+# "en" preset) keeps them, so "How do I get ..." would match every FAQ heading that
+# starts the same way; questions are what this index is searched with.
+QUESTION_STOPWORDS = [
+    "how", "what", "when", "where", "which", "who", "whom", "whose", "why", "do", "does",
+    "did", "done", "can", "could", "should", "would", "may", "might", "must", "shall", "i",
+    "me", "my", "we", "us", "our", "you", "your", "am", "has", "have", "had", "get", "gets",
+    "got", "many", "much", "any", "some", "about", "please", "tell", "know",
+]  # fmt: skip
+BATCH_SIZE = 256
+
+
+def _text(name: str, *, searchable: bool) -> Property:
+    """Searchable text is word-tokenised for BM25; keys are exact-match fields."""
+    return Property(
+        name=name,
+        data_type=DataType.TEXT,
+        tokenization=Tokenization.WORD if searchable else Tokenization.FIELD,
+        index_searchable=searchable,
+        index_filterable=True,
+    )
+
+
+def _keys(name: str) -> Property:
+    return Property(
+        name=name,
+        data_type=DataType.TEXT_ARRAY,
+        tokenization=Tokenization.FIELD,
+        index_searchable=False,
+        index_filterable=True,
+    )
+
+
+def _plain(name: str, data_type: DataType, *, filterable: bool = False) -> Property:
+    return Property(name=name, data_type=data_type, index_filterable=filterable)
+
+
+CHUNK_PROPERTIES = [
+    _text("text", searchable=True),
+    _text("section", searchable=True),
+    _text("title", searchable=True),
+    _text("document_id", searchable=False),
+    _text("source", searchable=False),
+    _text("path", searchable=False),
+    _keys("section_path"),
+    _keys("access_groups"),
+    _text("content_hash", searchable=False),
+    _text("run_id", searchable=False),
+    _plain("page", DataType.INT),
+    _plain("position", DataType.INT),
+    _plain("token_count", DataType.INT),
+    _plain("ingested_at", DataType.DATE, filterable=True),
+]
+
+DOCUMENT_PROPERTIES = [
+    _text("source", searchable=False),
+    _text("path", searchable=False),
+    _text("title", searchable=False),
+    _text("content_hash", searchable=False),
+    _text("pipeline_version", searchable=False),
+    _keys("access_groups"),
+    _plain("chunk_count", DataType.INT),
+    _plain("size_bytes", DataType.INT),
+    _plain("ingested_at", DataType.DATE, filterable=True),
+]
+
+
+def _chunk_from(props: dict, uid: object) -> Chunk:
+    return Chunk(
+        id=str(uid),
+        document_id=props["document_id"],
+        source=props["source"],
+        path=props["path"],
+        title=props.get("title") or "",
+        section_path=tuple(props.get("section_path") or ()),
+        page=props.get("page"),
+        position=int(props.get("position") or 0),
+        text=props["text"],
+        content_hash=props["content_hash"],
+        access_groups=tuple(props.get("access_groups") or ()),
+        ingested_at=props["ingested_at"],
+        token_count=int(props.get("token_count") or 0),
+    )
+
+
+def _document_from(props: dict, uid: object) -> DocumentRecord:
+    return DocumentRecord(
+        id=str(uid),
+        source=props["source"],
+        path=props["path"],
+        title=props.get("title") or "",
+        content_hash=props["content_hash"],
+        pipeline_version=props.get("pipeline_version") or "",
+        chunk_count=int(props.get("chunk_count") or 0),
+        size_bytes=int(props.get("size_bytes") or 0),
+        access_groups=tuple(props.get("access_groups") or ()),
+        ingested_at=props["ingested_at"],
+    )
+
+
+class Store:
+    def __init__(self, client: weaviate.WeaviateClient, prefix: str = DEFAULT_PREFIX) -> None:
+        self.client = client
+        self.chunk_collection = f"{prefix}Chunk"
+        self.document_collection = f"{prefix}Document"
+
+    # -- schema -----------------------------------------------------------
+    def ensure_schema(self) -> None:
+        if not self.client.collections.exists(self.chunk_collection):
+            self.client.collections.create(
+                self.chunk_collection,
+                description="Passages of ingested documents, with vectors and BM25.",
+                properties=CHUNK_PROPERTIES,
+                vector_config=Configure.Vectors.self_provided(
+                    vector_index_config=Configure.VectorIndex.hnsw(
+                        distance_metric=VectorDistances.COSINE
+                    )
+                ),
+                inverted_index_config=Configure.inverted_index(
+                    bm25_b=0.75,
+                    bm25_k1=1.2,
+                    stopwords_preset=StopwordsPreset.EN,
+                    stopwords_additions=QUESTION_STOPWORDS,
+                ),
+            )
+        if not self.client.collections.exists(self.document_collection):
+            self.client.collections.create(
+                self.document_collection,
+                description="Registry of ingested documents and their content hashes.",
+                properties=DOCUMENT_PROPERTIES,
+                vector_config=Configure.Vectors.self_provided(),
+            )
+
+    @property
+    def chunks(self) -> Collection:
+        return self.client.collections.use(self.chunk_collection)
+
+    @property
+    def documents(self) -> Collection:
+        return self.client.collections.use(self.document_collection)
+
+    # -- reads ------------------------------------------------------------
+    def list_documents(self, source: str | None = None) -> list[DocumentRecord]:
+        flt = Filter.by_property("source").equal(source) if source else None
+        out = []
+        if flt is None:
+            for obj in self.documents.iterator():
+                out.append(_document_from(obj.properties, obj.uuid))
+        else:
+            offset = 0
+            while True:
+                page = self.documents.query.fetch_objects(filters=flt, limit=1000, offset=offset)
+                out.extend(_document_from(o.properties, o.uuid) for o in page.objects)
+                if len(page.objects) < 1000:
+                    break
+                offset += 1000
+        return sorted(out, key=lambda d: d.path)
+
+    def get_document(self, doc_id: str) -> DocumentRecord | None:
+        obj = self.documents.query.fetch_object_by_id(doc_id)
+        return _document_from(obj.properties, obj.uuid) if obj else None
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        res = self.chunks.query.fetch_objects(
+            filters=Filter.by_property("document_id").equal(doc_id), limit=10_000
+        )
+        return sorted(
+            (_chunk_from(o.properties, o.uuid) for o in res.objects), key=lambda c: c.position
+        )
+
+    def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
+        if not ids:
+            return []
+        res = self.chunks.query.fetch_objects(
+            filters=Filter.by_id().contains_any(list(ids)), limit=len(ids)
+        )
+        by_id = {str(o.uuid): _chunk_from(o.properties, o.uuid) for o in res.objects}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def count_chunks(self, source: str | None = None) -> int:
+        flt = Filter.by_property("source").equal(source) if source else None
+        return int(self.chunks.aggregate.over_all(filters=flt, total_count=True).total_count or 0)
+
+    def chunk_document_ids(self, source: str) -> set[str]:
+        """Distinct document ids that have chunks in ``source`` (registered or not)."""
+        from weaviate.classes.aggregate import GroupByAggregate
+
+        res = self.chunks.aggregate.over_all(
+            filters=Filter.by_property("source").equal(source),
+            group_by=GroupByAggregate(prop="document_id", limit=1_000_000),
+            total_count=True,
+        )
+        return {str(g.grouped_by.value) for g in res.groups}
+
+    # -- writes -----------------------------------------------------------
+    def write_chunks(
+        self, chunks: Sequence[Chunk], vectors: np.ndarray, run_id: str
+    ) -> dict[str, str]:
+        """Upsert chunks (ids are deterministic). Returns {document_id: error} for failures."""
+        failures: dict[str, str] = {}
+        owner = {c.id: c.document_id for c in chunks}
+        with self.chunks.batch.fixed_size(batch_size=BATCH_SIZE, concurrent_requests=2) as batch:
+            for chunk, vector in zip(chunks, vectors, strict=True):
+                batch.add_object(
+                    uuid=chunk.id,
+                    vector=vector.tolist(),
+                    properties={
+                        "text": chunk.text,
+                        "section": chunk.section,
+                        "title": chunk.title,
+                        "document_id": chunk.document_id,
+                        "source": chunk.source,
+                        "path": chunk.path,
+                        "section_path": list(chunk.section_path),
+                        "access_groups": list(chunk.access_groups),
+                        "content_hash": chunk.content_hash,
+                        "run_id": run_id,
+                        "page": chunk.page,
+                        "position": chunk.position,
+                        "token_count": chunk.token_count,
+                        "ingested_at": chunk.ingested_at,
+                    },
+                )
+        for failed in self.chunks.batch.failed_objects:
+            doc = owner.get(str(failed.object_.uuid), "?")
+            failures.setdefault(doc, f"Weaviate rejected a chunk: {failed.message}")
+        return failures
+
+    def delete_stale_chunks(self, doc_ids: Iterable[str], run_id: str) -> int:
+        """Chunks of these documents not rewritten by ``run_id``: old positions, old content."""
+        ids = list(doc_ids)
+        if not ids:
+            return 0
+        res = self.chunks.data.delete_many(
+            where=Filter.by_property("document_id").contains_any(ids)
+            & Filter.by_property("run_id").not_equal(run_id)
+        )
+        return int(res.successful)
+
+    def write_documents(self, records: Sequence[DocumentRecord]) -> None:
+        with self.documents.batch.fixed_size(batch_size=BATCH_SIZE) as batch:
+            for rec in records:
+                batch.add_object(
+                    uuid=rec.id,
+                    properties={
+                        "source": rec.source,
+                        "path": rec.path,
+                        "title": rec.title,
+                        "content_hash": rec.content_hash,
+                        "pipeline_version": rec.pipeline_version,
+                        "access_groups": list(rec.access_groups),
+                        "chunk_count": rec.chunk_count,
+                        "size_bytes": rec.size_bytes,
+                        "ingested_at": rec.ingested_at,
+                    },
+                )
+        failed = self.documents.batch.failed_objects
+        if failed:
+            raise DependencyUnavailable(
+                f"Weaviate rejected {len(failed)} document record(s): {failed[0].message}",
+                fix="Check the Weaviate log; re-run the ingestion (it is idempotent).",
+            )
+
+    def delete_documents(self, doc_ids: Iterable[str]) -> int:
+        """Remove documents: chunks first, then the registry entry (re-runnable if cut short)."""
+        ids = list(doc_ids)
+        if not ids:
+            return 0
+        removed = 0
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            res = self.chunks.data.delete_many(
+                where=Filter.by_property("document_id").contains_any(part)
+            )
+            removed += int(res.successful)
+            self.documents.data.delete_many(where=Filter.by_id().contains_any(part))
+        return removed
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
