@@ -28,7 +28,7 @@ system-test-deps:
 	@if ! command -v chromium >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "==> Installing Chromium from Debian for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	  else \
 	    echo "==> Chromium is missing: run 'sudo apt-get install chromium' for the browser tests"; \
 	  fi; \

@@ -11,30 +11,21 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import skip_or_fail
 
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.config import Settings
 from assistant.runtime.stack import Runtime
 
 TEST_LOCAL_MODEL = os.environ.get("ASSISTANT_TEST_LOCAL_MODEL", "smollm2-135m-instruct")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _REMOTE_VARS = (
     "WEAVIATE_URL", "WEAVIATE_API_KEY", "WEAVIATE_GRPC_PORT", "DATABASE_URL",
     "OPENAI_BASE_URL", "OPENAI_API_KEY",
 )  # fmt: skip
-
-
-def skip_or_fail(reason: str) -> None:
-    """Missing test infrastructure skips on a laptop but fails in CI, where it must exist."""
-    if IN_CI:
-        pytest.fail(f"CI is missing test infrastructure: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -71,28 +62,6 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 def fresh_settings(tmp_path: Path) -> Settings:
     """Settings on a data dir of the test's own (no servers started)."""
     return Settings(data_dir=tmp_path / "data", local_model=TEST_LOCAL_MODEL)
-
-
-def assistant_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
-    """Run ``python -m assistant ARGS`` as a user would; returns the CompletedProcess."""
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def wait_for_port(port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
 # -- PostgreSQL: a private cluster per session ---------------------------------

@@ -90,23 +90,43 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+def _gone(proc: psutil.Process) -> bool:
+    """Exited: no such process, or a zombie (a server adopted from a dead owner is not our
+    child, and whoever is its parent now may never reap it)."""
+    try:
+        return proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _wait_gone(proc: psutil.Process, timeout_s: float) -> bool:
+    child = _CHILDREN.get(proc.pid)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if child is not None and child.poll() is not None:
+            return True
+        if _gone(proc):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def terminate(pid: int, timeout_s: float) -> None:
     """SIGTERM, wait, then SIGKILL; reaps the process if it is our child."""
     try:
         proc = psutil.Process(pid)
     except psutil.NoSuchProcess:
+        _CHILDREN.pop(pid, None)
         return
     with contextlib.suppress(psutil.NoSuchProcess):
         proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout_s)
-        except psutil.TimeoutExpired:
+        if not _wait_gone(proc, timeout_s):
             log.warning("pid %s ignored SIGTERM for %.0fs; sending SIGKILL", pid, timeout_s)
             proc.kill()
-            proc.wait(10)
+            _wait_gone(proc, 10)
     child = _CHILDREN.pop(pid, None)
     if child is not None:
-        child.wait(timeout=1)
+        child.wait(timeout=5)
 
 
 class ManagedServer:

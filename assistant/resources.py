@@ -1,0 +1,20 @@
+"""Process-wide resources for the Streamlit pages (the one module here that imports streamlit).
+
+``st.cache_resource`` objects are shared by every session, so only thread-safe
+things live here: the Runtime (servers, clients, embedder) is.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant.runtime.stack import Runtime
+
+
+@st.cache_resource(show_spinner="Starting the assistant (Weaviate, model server, database)…")
+def runtime() -> Runtime:
+    """Attach to (or start) this data dir's servers and migrate the database, once per process."""
+    rt = Runtime()
+    rt.start()
+    rt.engine  # noqa: B018 - migrate before any page reads or writes
+    return rt

@@ -1,0 +1,92 @@
+"""Test helpers: run the CLI and the app as a person would; infrastructure checks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from assistant.config import PROJECT_ROOT
+from assistant.runtime.ports import free_port
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def skip_or_fail(reason: str) -> None:
+    """Missing test infrastructure skips on a laptop but fails in CI, where it must exist."""
+    if IN_CI:
+        pytest.fail(f"CI is missing test infrastructure: {reason}")
+    pytest.skip(reason)
+
+
+def assistant_cli(
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+    prefix: list[str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m assistant ARGS`` as a user would."""
+    return subprocess.run(
+        [*(prefix or []), sys.executable, "-m", "assistant", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+class ServedApp:
+    def __init__(self, data_dir: Path, port: int | None = None, log: Path | None = None):
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.log = log or data_dir.parent / f"serve-{self.port}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 240.0) -> ServedApp:
+        env = {**os.environ, "ASSISTANT_DATA_DIR": str(self.data_dir)}
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "assistant", "serve", "--port", str(self.port)],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"serve exited with {self.proc.returncode}:\n{self.tail()}")
+            try:
+                if httpx.get(f"{self.url}/_stcore/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"the app did not answer on {self.url} in {timeout}s:\n{self.tail()}")
+
+    def tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no log)"
+
+    def kill(self, sig: int = signal.SIGKILL, timeout: float = 60.0) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.kill(signal.SIGTERM)
