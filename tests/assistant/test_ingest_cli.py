@@ -137,9 +137,8 @@ def _write_corpus(root: Path, version: int) -> None:
             topic = topics[(i + s) % len(topics)]
             words = " ".join(rnd.choice(topics) for _ in range(60))
             changed = " Revised." if version == 2 and i % 9 == 0 else ""
-            body.append(
-                f"## {topic.title()} rule {s}\n\nRule {s} of {name} about {topic}: {words}.{changed}\n"
-            )
+            heading = f"## {topic.title()} rule {s}"
+            body.append(f"{heading}\n\nRule {s} of {name} about {topic}: {words}.{changed}\n")
         (root / name).write_text("\n".join(body))
 
 
