@@ -1,42 +1,80 @@
-"""Knowledge Assistant: the Ask page and the app's navigation."""
+"""Knowledge Assistant: the Ask page (home) and the app's navigation."""
+
+import uuid
 
 import streamlit as st
 
+from assistant.answer import Answer
 from assistant.errors import AssistantError
-from assistant.resources import runtime
-from assistant.retrieve import SearchRequest
+from assistant.pipeline import Asker, Turn
+from assistant.resources import pipeline, runtime
+from review.widgets import feedback_control, render_answer
 
 st.set_page_config(page_title="Knowledge Assistant", page_icon=":material/menu_book:")
 
-HISTORY = "ask.history"
+TURNS = "ask.turns"  # [(question, Answer)]
+CONVERSATION = "ask.conversation_id"
+USER = Asker(user_id="demo")  # single-user demo mode until sign-in is configured
+
+
+def new_conversation() -> None:
+    st.session_state[TURNS] = []
+    st.session_state[CONVERSATION] = uuid.uuid4().hex
 
 
 def ask_page() -> None:
-    st.title("Ask the company documents")
-    st.caption("Answers come only from indexed documents, with their sources.")
-    st.session_state.setdefault(HISTORY, [])
+    st.session_state.setdefault(TURNS, [])
+    st.session_state.setdefault(CONVERSATION, uuid.uuid4().hex)
+    left, right = st.columns([5, 2], vertical_alignment="bottom")
+    left.title("Ask the company documents")
+    right.button("New conversation", icon=":material/add_comment:", on_click=new_conversation)
+    st.caption("Answers come only from indexed documents, each claim cited to its passage.")
     try:
-        rt = runtime()
+        rt, answering = runtime(), pipeline()
     except AssistantError as err:
         st.error(f"The assistant could not start: {err}")
         st.stop()
-    for turn in st.session_state[HISTORY]:
-        with st.chat_message(turn["role"]):
-            st.markdown(turn["text"])
-    question = st.chat_input("Ask a question about company policies, IT, travel…")
+
+    for i, (question, answer) in enumerate(st.session_state[TURNS]):
+        with st.chat_message("user"):
+            st.text(question)
+        with st.chat_message("assistant"):
+            render_answer(answer, rt, key=f"t{i}")
+            if answer.interaction_id:
+                feedback_control(rt, answer.interaction_id, USER.user_id, key=f"fb{i}")
+
+    question = st.chat_input("Ask about policies, IT, travel, onboarding…")
     if not question:
         return
     with st.chat_message("user"):
-        st.markdown(question)
-    hits = rt.retriever().search(SearchRequest(question, k=5))
-    lines = [f"**{h.chunk.title}** — {h.chunk.section or 'top'}\n\n> {h.chunk.text}" for h in hits]
-    text = "\n\n".join(lines) if lines else "I couldn't find this in the documents."
+        st.text(question)
+    history = [Turn(q, a.text) for q, a in st.session_state[TURNS]]
+    final: list[Answer] = []
+
+    def deltas():
+        for event in answering.stream(
+            question,
+            asker=USER,
+            history=history,
+            conversation_id=st.session_state[CONVERSATION],
+        ):
+            if isinstance(event, Answer):
+                final.append(event)
+            else:
+                yield event
+
     with st.chat_message("assistant"):
-        st.markdown(text)
-    st.session_state[HISTORY] += [
-        {"role": "user", "text": question},
-        {"role": "assistant", "text": text},
-    ]
+        live = st.empty()
+        with live.container(), st.spinner("Searching the documents…"):
+            st.write_stream(deltas())
+        live.empty()  # replaced by the verified answer
+        answer = final[0]
+        render_answer(answer, rt, key=f"t{len(st.session_state[TURNS])}")
+        if answer.interaction_id:
+            feedback_control(
+                rt, answer.interaction_id, USER.user_id, key=f"fb{len(st.session_state[TURNS])}"
+            )
+    st.session_state[TURNS].append((question, answer))
 
 
 navigation = st.navigation(

@@ -6,6 +6,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 _NAMESPACE = uuid.UUID("6f1d2c4e-9a57-4d8b-b1a3-52c0e7f4a9d1")
 SECTION_SEP = " > "
@@ -64,3 +65,4 @@ class Chunk:
 class ScoredChunk:
     chunk: Chunk
     score: float
+    vector: Any = None  # the stored embedding (numpy array) when the search asked for it

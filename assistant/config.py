@@ -59,7 +59,9 @@ class Settings(BaseSettings):
         description="Connect to this Weaviate instead of starting one.",
     )
     weaviate_api_key: SecretStr | None = Field(
-        None, validation_alias=_env("WEAVIATE_API_KEY", "ASSISTANT_WEAVIATE_API_KEY")
+        None,
+        validation_alias=_env("WEAVIATE_API_KEY", "ASSISTANT_WEAVIATE_API_KEY"),
+        description="API key for WEAVIATE_URL (never logged).",
     )
     weaviate_grpc_port: int | None = Field(
         None,
@@ -90,7 +92,9 @@ class Settings(BaseSettings):
         description="OpenAI-compatible endpoint; unset means the local model server.",
     )
     openai_api_key: SecretStr | None = Field(
-        None, validation_alias=_env("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY")
+        None,
+        validation_alias=_env("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY"),
+        description="Key for OPENAI_BASE_URL or OpenAI itself (never logged).",
     )
     generator_model: str | None = Field(
         None, description="Model name sent to the endpoint (default: the local model's name)."
@@ -111,7 +115,9 @@ class Settings(BaseSettings):
         "onnx", description="`onnx`: bundled all-MiniLM-L6-v2; `openai`: an embeddings endpoint."
     )
     embeddings_base_url: str | None = Field(None, description="Endpoint for `openai` embeddings.")
-    embeddings_api_key: SecretStr | None = None
+    embeddings_api_key: SecretStr | None = Field(
+        None, description="Key for the embeddings endpoint (never logged)."
+    )
     embeddings_model: str = Field(
         "text-embedding-3-small", description="Model name for `openai` embeddings."
     )
@@ -124,6 +130,18 @@ class Settings(BaseSettings):
         "Kb", pattern=r"^[A-Z][A-Za-z0-9]*$", description="Weaviate collection name prefix."
     )
     max_file_mb: float = Field(50.0, description="Larger documents are refused at ingestion.")
+
+    answer_config: Path | None = Field(
+        None, description="Answering config TOML (prompts, thresholds); default: the bundled one."
+    )
+    redact_for_generator: Literal["external", "always", "never"] = Field(
+        "external",
+        description="Redact PII from questions sent to the generator: `external` endpoints only, "
+        "`always`, or `never`.",
+    )
+    store_raw_text: bool = Field(
+        False, description="Store questions and answers unredacted (off: PII is redacted)."
+    )
 
     start_timeout_s: float = Field(120.0, description="How long to wait for a server to be ready.")
 

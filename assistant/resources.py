@@ -1,13 +1,14 @@
 """Process-wide resources for the Streamlit pages (the one module here that imports streamlit).
 
 ``st.cache_resource`` objects are shared by every session, so only thread-safe
-things live here: the Runtime (servers, clients, embedder) is.
+things live here: the Runtime (servers, clients, embedder) and the Pipeline are.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from assistant.pipeline import Pipeline
 from assistant.runtime.stack import Runtime
 
 
@@ -18,3 +19,8 @@ def runtime() -> Runtime:
     rt.start()
     rt.engine  # noqa: B018 - migrate before any page reads or writes
     return rt
+
+
+@st.cache_resource(show_spinner="Loading the answering pipeline…")
+def pipeline() -> Pipeline:
+    return Pipeline(runtime())

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 from weaviate.classes.query import Filter, HybridFusion, MetadataQuery
 
 from assistant.chunks import ScoredChunk
@@ -39,6 +40,8 @@ class SearchRequest:
     groups: Sequence[str] = (EVERYONE,)
     k: int | None = None
     documents: Sequence[str] = field(default_factory=tuple)  # restrict to these paths
+    vector: np.ndarray | None = None  # the query's embedding, if the caller has it
+    with_vectors: bool = False  # return each chunk's stored embedding
 
 
 def access_filter(groups: Sequence[str]) -> Filter:
@@ -60,6 +63,7 @@ class Retriever:
             flt = flt & Filter.by_property("path").contains_any(list(request.documents))
         chunks = self.store.chunks
         meta = MetadataQuery(score=True)
+        with_vec = request.with_vectors
         if cfg.mode == "bm25":
             res = chunks.query.bm25(
                 query=request.query,
@@ -67,18 +71,27 @@ class Retriever:
                 filters=flt,
                 limit=k,
                 return_metadata=meta,
+                include_vector=with_vec,
             )
         else:
-            vector = self.embedder.embed_query(request.query).tolist()
+            qvec = request.vector if request.vector is not None else None
+            vector = (
+                qvec if qvec is not None else self.embedder.embed_query(request.query)
+            ).tolist()
             if cfg.mode == "vector":
                 res = chunks.query.near_vector(
                     near_vector=vector,
                     filters=flt,
                     limit=k,
                     return_metadata=MetadataQuery(distance=True),
+                    include_vector=with_vec,
                 )
                 return [
-                    ScoredChunk(_chunk_from(o.properties, o.uuid), 1.0 - (o.metadata.distance or 0))
+                    ScoredChunk(
+                        _chunk_from(o.properties, o.uuid),
+                        1.0 - (o.metadata.distance or 0),
+                        _vector(o) if with_vec else None,
+                    )
                     for o in res.objects
                 ]
             res = chunks.query.hybrid(
@@ -92,8 +105,18 @@ class Retriever:
                 filters=flt,
                 limit=k,
                 return_metadata=meta,
+                include_vector=with_vec,
             )
         return [
-            ScoredChunk(_chunk_from(o.properties, o.uuid), o.metadata.score or 0.0)
+            ScoredChunk(
+                _chunk_from(o.properties, o.uuid),
+                o.metadata.score or 0.0,
+                _vector(o) if with_vec else None,
+            )
             for o in res.objects
         ]
+
+
+def _vector(obj) -> np.ndarray:
+    vec = obj.vector.get("default") if isinstance(obj.vector, dict) else obj.vector
+    return np.asarray(vec, dtype=np.float32)

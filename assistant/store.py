@@ -212,6 +212,18 @@ class Store:
         flt = Filter.by_property("source").equal(source) if source else None
         return int(self.chunks.aggregate.over_all(filters=flt, total_count=True).total_count or 0)
 
+    def fingerprint(self) -> str:
+        """Changes whenever documents are added, changed or removed (keys the answer cache)."""
+        from weaviate.classes.aggregate import Metrics
+
+        if not self.client.collections.exists(self.document_collection):
+            return "empty"
+        res = self.documents.aggregate.over_all(
+            total_count=True, return_metrics=Metrics("ingested_at").date_(maximum=True)
+        )
+        newest = res.properties["ingested_at"].maximum
+        return f"{res.total_count}:{newest or '-'}"
+
     def chunk_document_ids(self, source: str) -> set[str]:
         """Distinct document ids that have chunks in ``source`` (registered or not)."""
         from weaviate.classes.aggregate import GroupByAggregate

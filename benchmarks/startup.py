@@ -60,7 +60,7 @@ def _time_to_chat_input(cmd: list[str], env: dict[str, str], port: int) -> tuple
                 page.goto(f"http://127.0.0.1:{port}", timeout=2000)
                 page.get_by_test_id("stChatInputTextArea").wait_for(timeout=120_000)
                 break
-            except Exception:  # noqa: BLE001 - not up yet
+            except Exception:
                 time.sleep(0.1)
         elapsed = time.perf_counter() - t0
         browser.close()
@@ -165,8 +165,8 @@ def cold() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=os.environ.get("ASSISTANT_LOCAL_MODEL",
-                                                          "qwen2.5-coder-1.5b-instruct"))  # fmt: skip
+    default_model = os.environ.get("ASSISTANT_LOCAL_MODEL", "qwen2.5-coder-1.5b-instruct")
+    parser.add_argument("--model", default=default_model)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cold", action="store_true", help="also measure a cold setup")
     parser.add_argument(

@@ -217,8 +217,14 @@ def _body_text(section: nodes.Element) -> str:
     return _clean("\n\n".join(parts))
 
 
+_FILE_FIELDS = re.compile(r"\A(?:[ \t]*\n)*(?::[\w-]+:[^\n]*\n)+")
+
+
 def rst_sections(text: str) -> ParsedDocument:
     _register_sphinx_names()
+    # Sphinx file-wide metadata (":tocdepth: 2") before the title would stop docutils
+    # from taking the first heading as the document title.
+    text = _FILE_FIELDS.sub("", text, count=1)
     doctree = publish_doctree(
         text,
         settings_overrides={

@@ -1,0 +1,151 @@
+"""Citations: [n] markers <-> passages, and verification of every cited sentence.
+
+A sentence's citation stands only if the cited passage supports it: most of the
+sentence's content words (and every number in it) appear in the passage, or a
+fair share do and the sentence is semantically close to the passage. Markers
+that point nowhere or fail the check are removed, never shown as if valid.
+Kept citations are renumbered 1..m in order of first use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.chunks import ScoredChunk
+from assistant.embeddings import Embedder
+
+_MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+# A sentence ends at .!? followed by space or the end (not "2.33" or "v1.2"), markers included.
+_END = re.compile(r"[.!?]+(?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s|$)|\n+")
+_WORD = re.compile(r"[a-z0-9]+(?:[.,:/-][a-z0-9]+)*")
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+STOPWORDS = frozenset(
+    """a an and are as at be been but by can could do does did for from had has have he her
+    his how i if in into is it its may me might must my no not of on or our she should so
+    such than that the their them then there these they this those to us was we were what
+    when where which while who whom why will with would you your yes also only any all each
+    per up out about over under after before between""".split()  # noqa: SIM905
+)
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+
+
+def numbers(text: str) -> set[str]:
+    return {n.rstrip(".,:") for n in _NUMBER.findall(text)}
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk as numbered in the prompt."""
+
+    n: int
+    hit: ScoredChunk
+    text: str  # as sent to the model (instruction-like sentences neutralised)
+    vector: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Verified:
+    text: str  # markers renumbered, unsupported ones removed
+    cited: list[tuple[int, Passage, str]]  # (new n, passage, supporting snippet)
+    removed: int
+    supported_sentences: int
+
+
+def lexical_support(sentence: str, passage: str) -> float:
+    words = content_words(_MARKERS.sub(" ", sentence))
+    if not words:
+        return 0.0
+    have = set(content_words(passage))
+    return sum(1 for w in words if w in have) / len(words)
+
+
+def numbers_supported(sentence: str, passage: str) -> bool:
+    return numbers(_MARKERS.sub(" ", sentence)) <= numbers(passage)
+
+
+def best_snippet(sentence: str, passage: str) -> str:
+    """The passage sentence that shares the most content words with ``sentence``."""
+    parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+|\n+", passage) if p.strip()]
+    if not parts:
+        return passage[:300]
+    want = set(content_words(sentence))
+    return max(parts, key=lambda p: len(want & set(content_words(p))))
+
+
+def split_units(text: str) -> list[str]:
+    """Sentences with the markers that follow them."""
+    units, start = [], 0
+    for m in _END.finditer(text):
+        if text[start : m.end()].strip():
+            units.append(text[start : m.end()])
+        start = m.end()
+    if text[start:].strip():
+        units.append(text[start:])
+    return units
+
+
+def marker_numbers(unit: str) -> list[int]:
+    return [int(n) for group in _MARKERS.findall(unit) for n in re.split(r"\s*,\s*", group)]
+
+
+def verify(
+    answer: str,
+    passages: Sequence[Passage],
+    embedder: Embedder,
+    min_lexical: float,
+    min_semantic: float,
+) -> Verified:
+    by_n = {p.n: p for p in passages}
+    units = split_units(answer)
+    to_check = [(i, u) for i, u in enumerate(units) if marker_numbers(u)]
+    sentence_vectors = (
+        embedder.embed([_MARKERS.sub(" ", u) for _, u in to_check]) if to_check else None
+    )
+    renumber: dict[int, int] = {}
+    cited: list[tuple[int, Passage, str]] = []
+    removed = 0
+    supported_sentences = 0
+    out_units: list[str] = []
+    vec_of = {i: sentence_vectors[j] for j, (i, _) in enumerate(to_check)} if to_check else {}
+    for i, unit in enumerate(units):
+        wanted = marker_numbers(unit)
+        if not wanted:
+            out_units.append(unit)
+            continue
+        keep: list[int] = []
+        for n in dict.fromkeys(wanted):
+            passage = by_n.get(n)
+            if passage is None:
+                removed += 1
+                continue
+            lexical = lexical_support(unit, passage.hit.chunk.text)
+            semantic = float(vec_of[i] @ passage.vector) if passage.vector is not None else -1.0
+            ok = numbers_supported(unit, passage.hit.chunk.text) and (
+                lexical >= min_lexical or (lexical >= 0.25 and semantic >= min_semantic)
+            )
+            if not ok:
+                removed += 1
+                continue
+            if n not in renumber:
+                renumber[n] = len(renumber) + 1
+                cited.append((renumber[n], passage, best_snippet(unit, passage.hit.chunk.text)))
+            keep.append(renumber[n])
+        body = _MARKERS.sub("", unit).rstrip()
+        tail = ""
+        if body and body[-1] in ".!?":
+            body, tail = body[:-1].rstrip(), body[-1]
+        if keep:
+            supported_sentences += 1
+            body = f"{body} {''.join(f'[{k}]' for k in keep)}"
+        out_units.append(body + tail)
+    text = " ".join(u.strip() for u in out_units if u.strip())
+    return Verified(
+        text=text, cited=cited, removed=removed, supported_sentences=supported_sentences
+    )

@@ -1,0 +1,68 @@
+"""The extractive answer: the passages' own best sentences, cited. No model needed.
+
+Used when the generator is down, too slow, or wrote nothing verifiable. Each
+candidate sentence of the top passages is scored by its similarity to the
+question (embeddings) blended with how many of the question's content words it
+contains; the best few are returned in document order, each citing its passage.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from assistant.citations import Passage, content_words
+from assistant.embeddings import Embedder
+
+_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n{2,}")
+MAX_PASSAGES = 3
+MAX_SENTENCE_CHARS = 400
+
+
+def _cite(sentence: str, n: int) -> str:
+    sentence = sentence.rstrip()
+    if sentence[-1:] in ".!?":
+        return f"{sentence[:-1].rstrip()} [{n}]{sentence[-1]}"
+    return f"{sentence} [{n}]"
+
+
+def _sentences(text: str) -> list[str]:
+    out = []
+    for part in _SENTENCES.split(text):
+        part = " ".join(part.split())
+        if 20 <= len(part) <= MAX_SENTENCE_CHARS and not part.startswith("[instruction-like"):
+            out.append(part)
+    return out
+
+
+def compose(
+    question: str,
+    question_vector: np.ndarray,
+    passages: Sequence[Passage],
+    embedder: Embedder,
+    max_sentences: int,
+    min_score: float,
+) -> tuple[str, list[int]]:
+    """(Markdown text with [n] markers, passage numbers used). Empty text: nothing fits."""
+    candidates: list[tuple[int, int, str]] = []  # (passage n, position, sentence)
+    for passage in passages[:MAX_PASSAGES]:
+        for pos, sentence in enumerate(_sentences(passage.text)):
+            candidates.append((passage.n, pos, sentence))
+    if not candidates:
+        return "", []
+    vectors = embedder.embed([c[2] for c in candidates])
+    semantic = vectors @ question_vector
+    wanted = set(content_words(question))
+    scored = []
+    for (n, pos, sentence), sim in zip(candidates, semantic, strict=True):
+        overlap = len(wanted & set(content_words(sentence))) / len(wanted) if wanted else 0.0
+        scored.append((0.7 * float(sim) + 0.3 * overlap, n, pos, sentence))
+    scored.sort(reverse=True)
+    best = [s for s in scored if s[0] >= min_score][:max_sentences]
+    if not best:
+        return "", []
+    best.sort(key=lambda s: (s[1], s[2]))  # passage order, then order within the passage
+    text = " ".join(_cite(sentence, n) for _, n, _, sentence in best)
+    return text, list(dict.fromkeys(n for _, n, _, _ in best))

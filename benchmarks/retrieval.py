@@ -1,0 +1,252 @@
+"""Retrieval benchmark on the Python docs: ours against its peers, in one run.
+
+    python -m benchmarks.retrieval [--limit-questions N] [--out benchmarks/results/retrieval.json]
+
+End to end: download and extract Debian's python3.11-doc, build the section
+corpus and the FAQ questions, start a Weaviate of its own (fresh data dir),
+ingest with our pipeline (timed, peak memory of the ingesting process), embed the
+same texts with the bare embedder (the throughput peer), then query every system
+and score nDCG@10, MRR@10 and Recall@10 at document level. Peers:
+- BM25 only and vectors only: the two halves of our index, alone;
+- reciprocal-rank fusion of the two (Weaviate's ranked fusion);
+- rank_bm25 over the raw section texts (the reference number in RUNTIME.md);
+- llama-index's default pipeline: SimpleDirectoryReader + VectorStoreIndex with its
+  default chunking (SentenceSplitter, 1024 tokens) and the same embedding model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+from assistant.config import Settings
+from assistant.ingest.chunking import embedding_text
+from assistant.retrieve import RetrievalConfig, SearchRequest
+from assistant.runtime.stack import Runtime
+from benchmarks.python_docs import Question, build_corpus, fetch_sources
+
+ROOT = Path(__file__).resolve().parent.parent
+K = 10
+CHUNK_CANDIDATES = 40  # chunks fetched to fill 10 distinct documents
+
+
+def ndcg_mrr_recall(ranked: Sequence[str], gold: str, k: int = K) -> tuple[float, float, float]:
+    top = list(ranked)[:k]
+    if gold not in top:
+        return 0.0, 0.0, 0.0
+    rank = top.index(gold) + 1
+    return 1.0 / math.log2(rank + 1), 1.0 / rank, 1.0
+
+
+def score(name: str, run: Callable[[str], list[str]], questions: list[Question]) -> dict:
+    totals = [0.0, 0.0, 0.0]
+    latencies = []
+    for q in questions:
+        t0 = time.perf_counter()
+        ranked = run(q.question)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        for i, v in enumerate(ndcg_mrr_recall(ranked, q.gold)):
+            totals[i] += v
+    n = len(questions)
+    latencies.sort()
+    return {
+        "system": name,
+        "ndcg@10": round(totals[0] / n, 3),
+        "mrr@10": round(totals[1] / n, 3),
+        "recall@10": round(totals[2] / n, 3),
+        "latency_ms_p50": round(statistics.median(latencies), 1),
+        "latency_ms_p95": round(latencies[int(0.95 * (n - 1))], 1),
+    }
+
+
+def distinct_documents(paths: Sequence[str], k: int = K) -> list[str]:
+    return list(dict.fromkeys(paths))[:k]
+
+
+def ingest_in_subprocess(corpus: Path, data_dir: Path) -> tuple[dict, float]:
+    """The real CLI, as an operator runs it; returns its summary and its peak RSS (MiB)."""
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "ingest", str(corpus), "--json", "--source", "pydocs"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"ingest failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of children is the largest child so far; the ingest process is by far the largest.
+    return json.loads(done.stdout), max(peak, before) / 1024
+
+
+def bare_embedder_rate(rt: Runtime) -> tuple[float, int]:
+    """Chunks/s of the embedder alone on exactly the texts the pipeline embedded."""
+    store = rt.store()
+    texts = [
+        embedding_text(c.title, c.section_path, c.text)
+        for d in store.list_documents()
+        for c in store.document_chunks(d.id)
+    ]
+    t0 = time.perf_counter()
+    rt.embedder.embed(texts)
+    return len(texts) / (time.perf_counter() - t0), len(texts)
+
+
+def rank_bm25_runner(corpus: Path, source: str) -> Callable[[str], list[str]]:
+    from rank_bm25 import BM25Okapi
+
+    token = re.compile(r"\w+")
+    paths, docs = [], []
+    for f in sorted(corpus.rglob("*.txt")):
+        paths.append(f"{source}/{f.relative_to(corpus).as_posix()}")
+        docs.append(token.findall(f.read_text().lower()))
+    bm25 = BM25Okapi(docs)
+
+    def run(q: str) -> list[str]:
+        scores = bm25.get_scores(token.findall(q.lower()))
+        best = sorted(range(len(scores)), key=lambda i: -scores[i])[:K]
+        return [paths[i] for i in best]
+
+    return run
+
+
+def llama_index_runner(corpus: Path, source: str, rt: Runtime) -> tuple[Callable, dict]:
+    from llama_index.core import Settings as LlamaSettings
+    from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
+    from llama_index.core.embeddings import BaseEmbedding
+
+    embedder = rt.embedder
+
+    class OurModel(BaseEmbedding):  # the same MiniLM, so only the pipeline differs
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return embedder.embed_query(query).tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return embedder.embed([text])[0].tolist()
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return embedder.embed(texts).tolist()
+
+    LlamaSettings.embed_model = OurModel(embed_batch_size=64)
+    t0 = time.perf_counter()
+    docs = SimpleDirectoryReader(str(corpus), recursive=True, required_exts=[".txt"]).load_data()
+    index = VectorStoreIndex.from_documents(docs)
+    build_s = time.perf_counter() - t0
+    retriever = index.as_retriever(similarity_top_k=CHUNK_CANDIDATES)
+
+    def run(q: str) -> list[str]:
+        nodes = retriever.retrieve(q)
+        return distinct_documents(
+            f"{source}/{Path(n.node.metadata['file_path']).relative_to(corpus).as_posix()}"
+            for n in nodes
+        )
+
+    return run, {"nodes": len(index.docstore.docs), "build_s": round(build_s, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit-questions", type=int, default=0)
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "retrieval.json"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark's data dir")
+    args = parser.parse_args()
+
+    cache = Settings().cache_dir / "bench" / "python-docs"
+    sources = fetch_sources(cache)
+    corpus = cache / "corpus" / "pydocs"
+    questions = build_corpus(sources, corpus)
+    if args.limit_questions:
+        questions = questions[: args.limit_questions]
+    n_docs = sum(1 for _ in corpus.rglob("*.txt"))
+    print(f"corpus: {n_docs} section documents, {len(questions)} questions", file=sys.stderr)
+
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-retrieval-"))
+    rt = Runtime(Settings(data_dir=data_dir))
+    rt.start(print, parts=["weaviate"])
+    try:
+        summary, peak_rss = ingest_in_subprocess(corpus, data_dir)
+        pipeline_rate = summary["chunks_added"] / summary["seconds"]
+        bare_rate, n_texts = bare_embedder_rate(rt)
+        print(f"ingested {summary['chunks_added']} chunks at {pipeline_rate:.1f}/s; "
+              f"bare embedder {bare_rate:.1f}/s", file=sys.stderr)  # fmt: skip
+
+        ours = RetrievalConfig()
+        systems: list[tuple[str, RetrievalConfig]] = [
+            (f"ours: hybrid (relative score, alpha {ours.alpha})", ours),
+            ("BM25 only (our index)", replace(ours, mode="bm25")),
+            ("vectors only (our index)", replace(ours, mode="vector")),
+            ("reciprocal-rank fusion (our index)", replace(ours, mode="rrf")),
+        ]
+        rows = []
+        for name, cfg in systems:
+            retriever = rt.retriever(cfg)
+
+            def run(q: str, r=retriever) -> list[str]:
+                hits = r.search(SearchRequest(q, k=CHUNK_CANDIDATES))
+                return distinct_documents(h.chunk.path for h in hits)
+
+            run("warm-up query")
+            rows.append(score(name, run, questions))
+            print(rows[-1], file=sys.stderr)
+        rows.append(
+            score("rank_bm25 over section texts", rank_bm25_runner(corpus, "pydocs"), questions)
+        )
+        print(rows[-1], file=sys.stderr)
+        li_run, li_info = llama_index_runner(corpus, "pydocs", rt)
+        rows.append(score("llama-index default (VectorStoreIndex)", li_run, questions))
+        print(rows[-1], file=sys.stderr)
+    finally:
+        rt.stop()
+        if not args.keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+    best_peer = max(r["ndcg@10"] for r in rows[1:])
+    result = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB",
+        "corpus": {
+            "documents": n_docs,
+            "chunks": summary["chunks_added"],
+            "questions": len(questions),
+        },
+        "systems": rows,
+        "ours_minus_best_peer_ndcg@10": round(rows[0]["ndcg@10"] - best_peer, 3),
+        "ingestion": {
+            "chunks_per_s": round(pipeline_rate, 1),
+            "bare_embedder_chunks_per_s": round(bare_rate, 1),
+            "ratio_to_bare_embedder": round(pipeline_rate / bare_rate, 3),
+            "texts_embedded_by_peer": n_texts,
+            "seconds": summary["seconds"],
+            "peak_rss_mib": round(peak_rss),
+        },
+        "llama_index": li_info,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

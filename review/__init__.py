@@ -1,0 +1,1 @@
+"""The human loop: feedback, review queue, grading, golden-case export."""
