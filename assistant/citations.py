@@ -72,7 +72,8 @@ def numbers_supported(sentence: str, passage: str) -> bool:
 
 def best_snippet(sentence: str, passage: str) -> str:
     """The passage sentence that shares the most content words with ``sentence``."""
-    parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+|\n+", passage) if p.strip()]
+    parts = [" ".join(p.split()) for p in re.split(r"(?<=[.!?])\s+|\n{2,}", passage)]
+    parts = [p for p in parts if p]
     if not parts:
         return passage[:300]
     want = set(content_words(sentence))

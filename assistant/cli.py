@@ -261,6 +261,47 @@ def search(
         rt.close()
 
 
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question.")] = None,
+    questions: Annotated[
+        Path | None, typer.Option(help='JSONL file of {"id", "question"} lines.')
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per answer.")] = False,
+    user: Annotated[str, typer.Option(help="User id recorded with the answers.")] = "cli",
+    group: Annotated[
+        list[str] | None, typer.Option(help="Access group of the asker (repeatable).")
+    ] = None,
+) -> None:
+    """Answer questions from the documents, with verified citations."""
+    from assistant import querysets
+    from assistant.pipeline import Asker, Pipeline
+
+    if (question is None) == (questions is None):
+        typer.secho("error: give a question or --questions FILE (not both)", err=True, fg="red")
+        raise typer.Exit(2)
+    rt = _runtime()
+    try:
+        if questions is not None:
+            lines = querysets.read_queries(questions)
+        else:
+            lines = [querysets.QueryLine(id=0, question=question or "")]
+        rt.start(_say)
+        pipeline = Pipeline(rt)
+        asker = Asker(user_id=user, groups=tuple(group or ("everyone",)))
+        for line in lines:
+            answer = pipeline.ask(line.question, asker=asker, conversation_id="cli")
+            if as_json:
+                typer.echo(querysets.dumps(querysets.answer_result(line.id, answer)))
+            else:
+                for text in querysets.format_answer_for_people(answer):
+                    typer.echo(text)
+    except AssistantError as err:
+        raise _fail(err) from err
+    finally:
+        rt.close()
+
+
 def main() -> None:
     try:
         app()

@@ -19,13 +19,14 @@ from assistant import extractive
 from assistant.answer import Answer, Citation, Latency, RefusalReason, Source
 from assistant.answer_config import AnswerConfig, load_answer_config
 from assistant.chunks import ScoredChunk
-from assistant.citations import Passage, content_words, verify
+from assistant.citations import Passage, content_words, marker_numbers, split_units, verify
 from assistant.errors import AssistantError
 from assistant.generate import Generator, GeneratorUnavailable, answer_messages, says_not_found
 from assistant.guardrails import PiiRedactor, default_redactor, neutralise, out_of_role
 from assistant.ingest.access import EVERYONE
 from assistant.interactions import cache_key, cached_answer, log_interaction, store_answer
 from assistant.retrieve import SearchRequest
+from assistant.runtime.model_server import count_prompt_tokens
 from assistant.runtime.stack import Runtime
 
 NOT_IN_DOCUMENTS = "I couldn't find this in the documents."
@@ -191,19 +192,28 @@ class Pipeline:
         base["injection_flags"] = flags
         base["sources"] = sources
         messages = answer_messages(self.config.prompts.system, standalone, passages)
-        text, failure = "", None
-        try:
-            for delta in self._hold_back_not_found(generator.stream(messages)):
-                text += delta
+        raw: list[str] = []  # everything the model wrote, shown or held back
+
+        def tap(deltas: Iterator[str]) -> Iterator[str]:
+            for delta in deltas:
+                raw.append(delta)
                 yield delta
+
+        failure = None
+        try:
+            yield from self._hold_back_not_found(tap(generator.stream(messages)))
         except GeneratorUnavailable as err:
             failure = str(err)
+        text = "".join(raw)
         clock.latency.first_token_ms = (
             round(generator.usage.first_token_ms, 1) if generator.usage.first_token_ms else None
         )
         clock.latency.generate_ms = clock.lap()
+        prompt_tokens = generator.usage.prompt_tokens
+        if prompt_tokens is None and not self._external:
+            prompt_tokens = count_prompt_tokens(self._generator_args[0], messages)
         usage = {
-            "prompt_tokens": generator.usage.prompt_tokens,
+            "prompt_tokens": prompt_tokens,
             "completion_tokens": generator.usage.completion_tokens,
         }
 
@@ -364,9 +374,9 @@ class Pipeline:
 
 
 def _first_sentence_in(text: str, n: int) -> str:
-    for part in re.split(r"(?<=\])\s+", text):
-        if f"[{n}]" in part:
-            return re.sub(r"\s*\[\d+\]", "", part).strip()
+    for unit in split_units(text):
+        if n in marker_numbers(unit):
+            return re.sub(r"\s*\[\d+\]", "", unit).strip()
     return ""
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from assistant.answer import Answer
 from assistant.chunks import ScoredChunk
 from assistant.errors import AssistantError
 
@@ -73,3 +74,41 @@ def format_hits_for_people(query: str, hits: list[ScoredChunk]) -> Iterator[str]
 
 def dumps(obj: dict) -> str:
     return json.dumps(obj, ensure_ascii=False)
+
+
+def answer_result(query_id: str | int, answer: Answer) -> dict:
+    return {
+        "id": query_id,
+        "answer": answer.text,
+        "refused": answer.refused,
+        "refusal_reason": answer.refusal_reason,
+        "mode": answer.mode,
+        "citations": [
+            {
+                "n": c.n,
+                "chunk_id": c.chunk_id,
+                "document": c.document,
+                "section": c.section,
+                "snippet": c.snippet,
+            }
+            for c in answer.citations
+        ],
+        "latency_ms": answer.latency.total_ms,
+        "first_token_ms": answer.latency.first_token_ms,
+        "prompt_tokens": answer.prompt_tokens,
+        "model": answer.model,
+        "config_version": answer.config_version,
+    }
+
+
+def format_answer_for_people(answer: Answer) -> Iterator[str]:
+    yield answer.text
+    if answer.mode == "extractive":
+        yield "(extractive answer: quoted from the documents)"
+    for c in answer.citations:
+        page = f", p. {c.page}" if c.page else ""
+        yield f"  [{c.n}] {c.document} > {c.section}{page}"
+    if answer.refused and answer.sources:
+        yield "Closest passages:"
+        for s in answer.sources:
+            yield f"  - {s.document} > {s.section} (similarity {s.similarity:.2f})"

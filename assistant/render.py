@@ -32,7 +32,9 @@ def with_superscript_markers(text: str) -> str:
 
 def highlight(passage: str, snippet: str) -> str:
     """The passage as safe Markdown with ``snippet`` highlighted where it occurs."""
-    safe_passage, safe_snippet = safe_markdown(passage), safe_markdown(snippet.strip())
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", passage)]
+    passage = "\n\n".join(p for p in paragraphs if p)
+    safe_passage, safe_snippet = safe_markdown(passage), safe_markdown(" ".join(snippet.split()))
     if safe_snippet and safe_snippet in safe_passage:
         escaped = safe_snippet.replace("[", "\\[").replace("]", "\\]")
         return safe_passage.replace(safe_snippet, f":orange-background[{escaped}]", 1)

@@ -11,6 +11,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import httpx
+
 from assistant.config import Settings
 from assistant.errors import InstallError
 from assistant.runtime.models import LocalModel
@@ -37,6 +39,19 @@ def port(settings: Settings) -> int:
 
 def base_url(settings: Settings) -> str:
     return f"http://127.0.0.1:{port(settings)}/v1"
+
+
+def count_prompt_tokens(base_url: str, messages: list[dict]) -> int | None:
+    """Tokens of the messages by the served model's tokenizer (llama.cpp's server does not
+    report usage when streaming). Excludes the chat template's few framing tokens."""
+    root = base_url.rstrip("/").removesuffix("/v1")
+    text = "\n".join(str(m.get("content", "")) for m in messages)
+    try:
+        resp = httpx.post(f"{root}/extras/tokenize", json={"input": text}, timeout=10)
+        resp.raise_for_status()
+        return len(resp.json()["tokens"])
+    except (httpx.HTTPError, KeyError, ValueError):
+        return None
 
 
 def server_spec(settings: Settings, model: LocalModel, model_file: Path) -> ServerSpec:

@@ -1,0 +1,112 @@
+"""A fake hosted provider: an HTTP server speaking the OpenAI chat-completions protocol.
+
+Hosted providers cannot run here, so tests of rate limits, outages, slow first
+tokens and what is sent out use this server. It is a real server on loopback
+that the real ``openai`` client talks to; nothing in the code under test is
+patched. Each request takes the next scripted behaviour and is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    text: str = ""  # streamed in small deltas when status is 200
+    delay_s: float = 0.0  # before the first byte
+    chunk: int = 8  # characters per delta
+
+
+@dataclass
+class FakeOpenAI:
+    replies: deque[Reply] = field(default_factory=deque)
+    default: Reply = field(default_factory=lambda: Reply(text="NOT_FOUND"))
+    requests: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                body = json.dumps(
+                    {"object": "list", "data": [{"id": "fake-model", "object": "model"}]}
+                ).encode()
+                self._send(200, body, "application/json")
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", 0))
+                payload = json.loads(self.rfile.read(length) or b"{}")
+                fake.requests.append(payload)
+                reply = fake.replies.popleft() if fake.replies else fake.default
+                time.sleep(reply.delay_s)
+                if reply.status != 200:
+                    err = {"error": {"message": f"fake {reply.status}", "type": "fake"}}
+                    self._send(reply.status, json.dumps(err).encode(), "application/json")
+                    return
+                if not payload.get("stream"):
+                    body = {
+                        "id": "x", "object": "chat.completion", "created": 0,
+                        "model": payload.get("model", "fake-model"),
+                        "choices": [{"index": 0, "finish_reason": "stop",
+                                     "message": {"role": "assistant", "content": reply.text}}],
+                        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+                    }  # fmt: skip
+                    self._send(200, json.dumps(body).encode(), "application/json")
+                    return
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.send_header("transfer-encoding", "chunked")
+                self.end_headers()
+                for i in range(0, len(reply.text), reply.chunk):
+                    self._event(payload, {"content": reply.text[i : i + reply.chunk]}, None)
+                self._event(payload, {}, "stop")
+                usage = {"prompt_tokens": 321, "completion_tokens": 12, "total_tokens": 333}
+                self._chunk(
+                    f"data: {json.dumps({'id': 'x', 'object': 'chat.completion.chunk', 'created': 0, 'model': 'fake-model', 'choices': [], 'usage': usage})}\n\n"
+                )
+                self._chunk("data: [DONE]\n\n")
+                self._chunk("")
+
+            def _event(self, payload: dict, delta: dict, finish: str | None) -> None:
+                chunk = {
+                    "id": "x", "object": "chat.completion.chunk", "created": 0,
+                    "model": payload.get("model", "fake-model"),
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                }  # fmt: skip
+                self._chunk(f"data: {json.dumps(chunk)}\n\n")
+
+            def _chunk(self, text: str) -> None:
+                data = text.encode()
+                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                self.wfile.flush()
+
+            def _send(self, status: int, body: bytes, ctype: str) -> None:
+                self.send_response(status)
+                self.send_header("content-type", ctype)
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
