@@ -73,9 +73,9 @@ class FakeOpenAI:
                     self._event(payload, {"content": reply.text[i : i + reply.chunk]}, None)
                 self._event(payload, {}, "stop")
                 usage = {"prompt_tokens": 321, "completion_tokens": 12, "total_tokens": 333}
-                self._chunk(
-                    f"data: {json.dumps({'id': 'x', 'object': 'chat.completion.chunk', 'created': 0, 'model': 'fake-model', 'choices': [], 'usage': usage})}\n\n"
-                )
+                last = {"id": "x", "object": "chat.completion.chunk", "created": 0,
+                        "model": "fake-model", "choices": [], "usage": usage}  # fmt: skip
+                self._chunk(f"data: {json.dumps(last)}\n\n")
                 self._chunk("data: [DONE]\n\n")
                 self._chunk("")
 
