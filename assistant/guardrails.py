@@ -113,6 +113,8 @@ _INJECTION_PATTERNS = [
     r"\byou are (now|no longer)\b",
     r"\b(act|behave|respond|answer) as (if you were |though you were )?(an?|the|my)\b",
     r"\b(pretend|imagine|roleplay|role-play)\b[^.\n]{0,30}\b(you are|to be|you're)\b",
+    r"\b(roleplay|role-play|role play)\b[^.\n]{0,10}\b(as|:)",
+    r"\b(repeat|print|output|show|copy)\b[^.\n]{0,30}\b(everything|all|the text|the words|verbatim)\b[^.\n]{0,20}\b(above|before this|preceding)\b",
     r"\bfrom now on\b[^.\n]{0,60}\b(you|answer|respond|always|never)\b",
     r"\b(jailbreak|DAN mode|developer mode|god mode|do anything now)\b",
     r"\bnew (instructions?|rules?|task|persona|system prompt)\s*:",
@@ -125,12 +127,17 @@ _INJECTION_PATTERNS = [
 ]
 _INJECTION = re.compile("|".join(f"(?:{p})" for p in _INJECTION_PATTERNS), re.I | re.M)
 
+_LANGUAGES = "english|german|french|spanish|italian|dutch|portuguese|polish|russian|chinese|japanese|korean|arabic|hindi|turkish|swedish|danish|norwegian|finnish|czech|greek|latin|klingon|pirate"
 _OUT_OF_ROLE_PATTERNS = [
-    r"\b(write|compose|generate|create)\b[^.\n?]{0,30}\b(poem|song|story|joke|essay|code|script|program|limerick|haiku|rap)\b",
-    r"\b(translate)\b[^.\n?]{0,40}\b(into|to)\b",
-    r"\b(your|the) (system prompt|instructions|prompt|rules)\b",
-    r"\b(who|what) (made|built|trained|created) you\b",
-    r"\b(hack|exploit|malware|phish|crack|bypass)\b[^.\n?]{0,40}\b(password|account|system|server|security|login)\b",
+    # A request (not a question) to produce something: "Write a poem ...", "Could you compose ..."
+    r"^\s*(please\s+)?((can|could|would|will) you\s+(please\s+)?)?(write|compose|generate|create|draft|make)\b[^.\n?]{0,30}\b(poem|song|story|joke|essay|code|script|program|limerick|haiku|rap|tweet|letter)\b",
+    rf"\btranslate\b[^.\n?]{{0,60}}\b(into|to|in)\s+({_LANGUAGES})\b",
+    r"\byour (system prompt|instructions|prompt|rules|guidelines|configuration)\b",
+    r"\bthe (system prompt|hidden prompt|initial prompt|system message)\b",
+    r"\b(instructions|rules|guidelines|prompt)\b[^.\n?]{0,20}\byou (were|have been|are|must|have to|follow)\b",
+    r"\b(who|what) (made|built|trained|created|programmed) you\b",
+    r"\b(hack|exploit|malware|phish|crack|bypass|keylogger)\b[^.\n?]{0,40}\b(password|account|system|server|security|login)\b",
+    r"\bkeylogger|ransomware|malware\b",
 ]
 _OUT_OF_ROLE = re.compile("|".join(f"(?:{p})" for p in _OUT_OF_ROLE_PATTERNS), re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
