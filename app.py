@@ -80,6 +80,7 @@ def ask_page() -> None:
 navigation = st.navigation(
     [
         st.Page(ask_page, title="Ask", icon=":material/chat:", default=True),
+        st.Page("pages/documents.py", title="Documents", icon=":material/folder_open:"),
         st.Page("pages/status.py", title="Status", icon=":material/monitor_heart:"),
     ]
 )

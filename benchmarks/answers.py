@@ -1,0 +1,182 @@
+"""Answer benchmark on the Python FAQ: grounding, citations, refusals, latency.
+
+    python -m benchmarks.answers [--questions 40] [--model qwen2.5-coder-1.5b-instruct]
+
+Uses the section corpus of benchmarks/python_docs.py, indexed into a Weaviate of
+its own. For a sample of FAQ questions it runs the full pipeline twice, with the
+local model and with the extractive path alone (the generator pointed at a closed
+port, so every answer falls back), and for the off-topic questions below (which
+the Python docs cannot answer) it measures how often the assistant refuses.
+Reports: share of answers citing the gold section, citation precision (cited
+passages that belong to the gold section), refusal rates, time to first token
+p50/p95, total latency, prompt tokens. Also calibrates the refusal threshold:
+the best cosine similarity of each question's top passage, answerable vs not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+from assistant.answer_config import load_answer_config
+from assistant.config import Settings
+from assistant.pipeline import Asker, Pipeline
+from assistant.retrieve import SearchRequest
+from assistant.runtime.stack import Runtime
+from benchmarks.python_docs import build_corpus, fetch_sources
+
+ROOT = Path(__file__).resolve().parent.parent
+
+OFF_TOPIC = [
+    "Who won the football world cup in 2018?",
+    "What is the capital of Mongolia?",
+    "How do I bake sourdough bread?",
+    "What will the weather be in Paris tomorrow?",
+    "Who painted the Mona Lisa?",
+    "How many moons does Jupiter have?",
+    "What is the best treatment for a sprained ankle?",
+    "How do I change a flat tyre on a bicycle?",
+    "What is the plot of Hamlet?",
+    "When did the Berlin Wall fall?",
+    "What is the boiling point of water on Mount Everest?",
+    "How do I train my dog to sit?",
+    "Which country produces the most coffee?",
+    "What is the price of gold today?",
+    "How tall is the Eiffel Tower?",
+    "Who is the president of Brazil?",
+    "What are the rules of cricket?",
+    "How do I grow tomatoes on a balcony?",
+    "What is the recipe for tiramisu?",
+    "How long does it take to fly from London to Tokyo?",
+    "What is the population of Canada?",
+    "How do I knit a scarf?",
+    "What causes the northern lights?",
+    "Which vitamins are in spinach?",
+    "How do I apply for a Japanese visa?",
+]
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * (len(values) - 1) + 0.5))] if values else 0.0
+
+
+def summarise(name: str, answered: list, gold: list[str], off: list) -> dict:
+    cites_gold = [
+        any(c.document == g for c in a.citations) for a, g in zip(answered, gold, strict=True)
+    ]
+    cited = [(c.document == g) for a, g in zip(answered, gold, strict=True) for c in a.citations]
+    ttft = [a.latency.first_token_ms for a in answered if a.latency.first_token_ms]
+    total = [a.latency.total_ms for a in answered]
+    prompt = [a.prompt_tokens for a in answered if a.prompt_tokens]
+    return {
+        "system": name,
+        "answerable": len(answered),
+        "cites_gold_section": round(sum(cites_gold) / len(answered), 3),
+        "citation_precision": round(sum(cited) / len(cited), 3) if cited else None,
+        "refused_answerable": round(sum(a.refused for a in answered) / len(answered), 3),
+        "modes": {
+            m: sum(a.mode == m for a in answered) for m in ("generated", "extractive", "refused")
+        },
+        "off_topic": len(off),
+        "refused_off_topic": round(sum(a.refused for a in off) / len(off), 3),
+        "first_token_ms_p50": round(pct(ttft, 0.5)) if ttft else None,
+        "first_token_ms_p95": round(pct(ttft, 0.95)) if ttft else None,
+        "total_ms_p50": round(pct(total, 0.5)),
+        "total_ms_p95": round(pct(total, 0.95)),
+        "prompt_tokens_p50": round(statistics.median(prompt)) if prompt else None,
+    }
+
+
+def calibrate(rt: Runtime, answerable: list[str], off_topic: list[str]) -> dict:
+    """Best-passage cosine for each question; the threshold that separates them best."""
+    retriever = rt.retriever(load_answer_config().retrieval_config())
+
+    def best(q: str) -> float:
+        vec = rt.embedder.embed_query(q)
+        hits = retriever.search(SearchRequest(q, vector=vec, with_vectors=True, k=5))
+        return max((float(h.vector @ vec) for h in hits), default=0.0)
+
+    pos = [best(q) for q in answerable]
+    neg = [best(q) for q in off_topic]
+    candidates = sorted(set(round(x, 3) for x in pos + neg))
+
+    def balanced(t: float) -> float:
+        return (sum(p >= t for p in pos) / len(pos) + sum(n < t for n in neg) / len(neg)) / 2
+
+    threshold = max(candidates, key=balanced)
+    return {
+        "answerable_similarity_p05_p50": [round(pct(pos, 0.05), 3), round(pct(pos, 0.5), 3)],
+        "off_topic_similarity_p50_p95": [round(pct(neg, 0.5), 3), round(pct(neg, 0.95), 3)],
+        "best_threshold": threshold,
+        "balanced_accuracy_at_best": round(balanced(threshold), 3),
+        "configured_threshold": load_answer_config().refusal.min_similarity,
+        "balanced_accuracy_at_configured": round(
+            balanced(load_answer_config().refusal.min_similarity), 3
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=40, help="FAQ questions sampled")
+    parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "answers.json"
+    )
+    args = parser.parse_args()
+
+    cache = Settings().cache_dir / "bench" / "python-docs"
+    corpus = cache / "corpus" / "pydocs"
+    questions = build_corpus(fetch_sources(cache), corpus)
+    sample = random.Random(7).sample(questions, min(args.questions, len(questions)))
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-answers-"))
+    local = Runtime(Settings(data_dir=data_dir, local_model=args.model))
+    local.start(lambda m: print(m, file=sys.stderr))
+    local.ingest([corpus], source="pydocs")
+    # The extractive path alone: a generator endpoint nobody listens on.
+    offline = Runtime(
+        Settings(data_dir=data_dir, openai_base_url="http://127.0.0.1:9/v1", openai_api_key="x")
+    )
+    asker = Asker("benchmark")
+    rows = []
+    try:
+        calibration = calibrate(local, [q.question for q in questions], OFF_TOPIC)
+        print(calibration, file=sys.stderr)
+        for name, rt in ((f"local model {args.model}", local), ("extractive only", offline)):
+            pipe = Pipeline(rt)
+            pipe.config = pipe.config.model_copy(
+                update={"generation": pipe.config.generation.model_copy(update={"max_retries": 0})}
+            )
+            answered = [pipe.ask(q.question, asker=asker) for q in sample]
+            off = [pipe.ask(q, asker=asker) for q in OFF_TOPIC]
+            rows.append(summarise(name, answered, [q.gold for q in sample], off))
+            print(rows[-1], file=sys.stderr)
+    finally:
+        local.stop()
+    result = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB",
+        "config_version": load_answer_config().version,
+        "faq_questions_sampled": len(sample),
+        "systems": rows,
+        "refusal_calibration": calibration,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Documents: what is indexed, upload new documents, re-index."""
+
+import pandas as pd
+import streamlit as st
+
+from assistant import library
+from assistant.errors import AssistantError
+from assistant.resources import runtime
+
+st.title("Documents")
+rt = runtime()
+
+with st.form("upload", clear_on_submit=True):
+    files = st.file_uploader(
+        "Upload documents",
+        accept_multiple_files=True,
+        type=[s[1:] for s in library.SUPPORTED_SUFFIXES],
+    )
+    replace = st.checkbox("Replace existing documents with the same name")
+    submitted = st.form_submit_button("Upload and index", icon=":material/upload:")
+
+reindex_clicked = st.button("Re-index all documents", icon=":material/sync:")
+if submitted or reindex_clicked:
+    for f in files or []:
+        try:
+            library.save_upload(rt, f.name, f.getvalue(), replace=replace)
+        except AssistantError as err:
+            st.error(str(err))
+    bar = st.progress(0.0, text="Indexing…")
+
+    def show(p) -> None:
+        bar.progress(
+            p.documents_done / max(p.documents_total, 1),
+            text=f"{p.documents_done}/{p.documents_total} documents · {p.chunks_added} chunks",
+        )
+
+    summary = library.reindex(rt, progress=show)
+    bar.empty()
+    st.success(
+        f"{summary.documents_indexed} indexed, {summary.documents_unchanged} unchanged, "
+        f"{summary.documents_removed} removed."
+    )
+    for failure in summary.failed:
+        st.warning(f"Not indexed: {failure.path} — {failure.error}")
+
+docs = library.list_documents(rt)
+st.caption(f"{len(docs)} documents, {sum(d.chunk_count for d in docs)} passages indexed.")
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "document": d.path,
+                "title": d.title,
+                "passages": d.chunk_count,
+                "size (KB)": round(d.size_bytes / 1024, 1),
+                "who may read": ", ".join(d.access_groups),
+                "indexed at": d.ingested_at,
+            }
+            for d in docs
+        ]
+    ),
+    hide_index=True,
+    use_container_width=True,
+)
