@@ -21,5 +21,5 @@ def test_uploads_are_saved_and_never_silently_replaced(fresh_settings: Settings)
 
 
 def test_unsupported_uploads_are_refused_with_the_supported_list(fresh_settings: Settings) -> None:
-    with pytest.raises(library.UploadError, match="unsupported file type .exe"):
+    with pytest.raises(library.UploadError, match=r"unsupported file type \.exe"):
         library.save_upload(Runtime(fresh_settings), "setup.exe", b"MZ")
