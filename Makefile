@@ -23,14 +23,18 @@ install: $(STAMP)
 run: install
 	$(BIN)/python -m assistant serve
 
-# Chromium for the browser tests, from Debian (Playwright's own browser download is not used).
+# From Debian: Chromium for the browser tests (Playwright's own browser download is not
+# used) and PostgreSQL server binaries for the PostgreSQL tests.
 system-test-deps:
-	@if ! command -v chromium >/dev/null; then \
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "==> Installing Chromium from Debian for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	    echo "==> Installing from Debian for the tests:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else \
-	    echo "==> Chromium is missing: run 'sudo apt-get install chromium' for the browser tests"; \
+	    echo "==> Missing for some tests:$$missing (sudo apt-get install$$missing)"; \
 	  fi; \
 	fi
 
