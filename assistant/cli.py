@@ -142,12 +142,13 @@ def serve(
 
 
 def _index_documents(rt) -> None:
+    from assistant import library
+
     docs = rt.settings.documents_dir
     if not docs.is_dir():
-        _say(f"No documents folder at {docs}; the index starts empty.")
-        return
-    _say(f"Indexing {docs} (unchanged documents are skipped)")
-    summary = rt.ingest([docs], progress=_progress_bar())
+        _say(f"No documents folder at {docs}; only uploads are indexed.")
+    _say(f"Indexing {docs} and uploads (unchanged documents are skipped)")
+    summary = library.reindex(rt, progress=_progress_bar())
     _say(_summary_line(summary))
     for failure in summary.failed:
         _say(f"  not indexed: {failure.path}: {failure.error}")

@@ -16,17 +16,11 @@ the best cosine similarity of each question's top passage, answerable vs not.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import random
 import statistics
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
-
-import psutil
 
 from assistant.answer_config import load_answer_config
 from assistant.config import Settings
@@ -34,6 +28,7 @@ from assistant.pipeline import Asker, Pipeline
 from assistant.retrieve import SearchRequest
 from assistant.runtime.stack import Runtime
 from benchmarks.python_docs import build_corpus, fetch_sources
+from benchmarks.report import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -165,17 +160,12 @@ def main() -> None:
     finally:
         local.stop()
     result = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"{psutil.virtual_memory().total / 2**30:.0f} GiB",
         "config_version": load_answer_config().version,
         "faq_questions_sampled": len(sample),
         "systems": rows,
         "refusal_calibration": calibration,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    write_report(result, args.out)
 
 
 if __name__ == "__main__":

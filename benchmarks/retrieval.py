@@ -20,7 +20,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import re
 import resource
 import shutil
@@ -31,16 +30,14 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
-
-import psutil
 
 from assistant.config import Settings
 from assistant.ingest.chunking import embedding_text
 from assistant.retrieve import RetrievalConfig, SearchRequest
 from assistant.runtime.stack import Runtime
 from benchmarks.python_docs import Question, build_corpus, fetch_sources
+from benchmarks.report import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 K = 10
@@ -230,9 +227,6 @@ def main() -> None:
 
     best_peer = max(r["ndcg@10"] for r in rows[1:])
     result = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"{psutil.virtual_memory().total / 2**30:.0f} GiB",
         "corpus": {
             "documents": n_docs,
             "chunks": summary["chunks_added"],
@@ -250,9 +244,7 @@ def main() -> None:
         },
         "llama_index": li_info,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    write_report(result, args.out)
 
 
 if __name__ == "__main__":
