@@ -77,6 +77,7 @@ def ask_page() -> None:
     st.session_state[TURNS].append((question, answer))
 
 
+st.sidebar.caption(":material/person: Demo mode: one local user (`demo`), no sign-in.")
 navigation = st.navigation(
     [
         st.Page(ask_page, title="Ask", icon=":material/chat:", default=True),
