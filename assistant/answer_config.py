@@ -27,7 +27,7 @@ class _Strict(BaseModel):
 
 class RetrievalSection(_Strict):
     mode: Literal["hybrid", "bm25", "vector", "rrf"] = "hybrid"
-    alpha: float = Field(0.5, ge=0, le=1)
+    alpha: float = Field(0.8, ge=0, le=1)
     candidates: int = Field(12, ge=1, le=100)
     context_chunks: int = Field(4, ge=1, le=20)
     context_token_budget: int = Field(900, ge=100)
