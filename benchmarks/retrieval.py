@@ -176,6 +176,11 @@ def main() -> None:
     parser.add_argument(
         "--data-dir", type=Path, help="index here and keep it (default: a temp dir)"
     )
+    parser.add_argument(
+        "--reuse-index",
+        action="store_true",
+        help="query the index already in --data-dir; ingestion is not measured in this run",
+    )
     args = parser.parse_args()
 
     cache = Settings().cache_dir / "bench" / "python-docs"
