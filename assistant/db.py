@@ -62,8 +62,9 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def migrate(engine: Engine) -> str | None:
-    """Upgrade the schema to the newest revision; return it. Safe to call on every start."""
+def migrate(engine: Engine, revision: str = "head") -> str | None:
+    """Upgrade the schema to ``revision`` (the newest by default); return the revision now
+    current. Safe to call on every start."""
     cfg = _alembic_config()
     lock: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
@@ -73,7 +74,7 @@ def migrate(engine: Engine) -> str | None:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, revision)
     except SQLAlchemyError as err:
         raise DependencyUnavailable(
             f"Could not migrate the database at {engine.url.render_as_string()}: {err}",

@@ -46,13 +46,30 @@ def test_postgresql_migrates_and_keeps_rows(postgres_url: str) -> None:
     engine = db.make_engine(postgres_url)
     assert db.server_version(engine).startswith("PostgreSQL")
     with engine.begin() as conn:  # leave the shared database empty for other tests
-        conn.execute(text("drop table interaction"))
-        conn.execute(text("drop table alembic_version"))
+        conn.execute(text("drop schema public cascade"))
+        conn.execute(text("create schema public"))
     engine.dispose()
 
 
-def test_an_old_database_upgrades_in_place(tmp_path: Path) -> None:
-    """A database stamped at an older revision is brought to head without losing data."""
+def test_a_database_at_an_older_revision_upgrades_in_place(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'v1.db'}")
+    assert db.migrate(engine, revision="0001") == "0001"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "insert into interaction (id, created_at, user_id, conversation_id, question, "
+                "standalone_query, answer, refused, model, config_version) values ('i1', "
+                "'2026-01-01 00:00:00', 'u', 'c', 'q', 'q', 'a', 0, 'm', 'v')"
+            )
+        )
+    assert db.migrate(engine) == db.head_revision() != "0001"
+    with db.session_scope(engine) as session:
+        row = session.get(Interaction, "i1")
+        assert (row.question, row.mode, row.cached) == ("q", "generated", False)
+
+
+def test_a_database_without_migrations_upgrades_in_place(tmp_path: Path) -> None:
+    """A database that predates migrations (no version table) keeps its tables."""
     engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     with engine.begin() as conn:  # what a pre-migrations install left behind: no schema at all
         conn.execute(text("create table legacy_note (id integer primary key, body text)"))
