@@ -129,13 +129,13 @@ def main() -> None:
     parser.add_argument(
         "--out", type=Path, default=ROOT / "benchmarks" / "results" / "answers.json"
     )
+    parser.add_argument("--data-dir", type=Path, help="reuse the index of benchmarks.retrieval")
     args = parser.parse_args()
 
     cache = Settings().cache_dir / "bench" / "python-docs"
     corpus = cache / "corpus" / "pydocs"
     questions = build_corpus(fetch_sources(cache), corpus)
     sample = random.Random(7).sample(questions, min(args.questions, len(questions)))
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="bench-answers-"))
     local = Runtime(Settings(data_dir=data_dir, local_model=args.model))
     local.start(lambda m: print(m, file=sys.stderr))
     local.ingest([corpus], source="pydocs")
