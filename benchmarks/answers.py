@@ -136,6 +136,7 @@ def main() -> None:
     corpus = cache / "corpus" / "pydocs"
     questions = build_corpus(fetch_sources(cache), corpus)
     sample = random.Random(7).sample(questions, min(args.questions, len(questions)))
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="bench-answers-"))
     local = Runtime(Settings(data_dir=data_dir, local_model=args.model))
     local.start(lambda m: print(m, file=sys.stderr))
     local.ingest([corpus], source="pydocs")
