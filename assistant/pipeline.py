@@ -157,6 +157,8 @@ class Pipeline:
         store = self.rt.store()
         key = cache_key(
             self.config.version,
+            self.generator_model,
+            self._generator_args[0],
             store.fingerprint(),
             ",".join(sorted(asker.groups)),
             " ".join(standalone.lower().split()),

@@ -222,6 +222,19 @@ def test_repeated_questions_are_cached_until_the_index_changes(
     assert not third.cached and len(stack.fake.requests) == 2
 
 
+def test_the_cache_is_per_model(stack: Stack, runtime: Runtime) -> None:
+    stack.fake.default = Reply(text=GOOD_REPLY)
+    assert not stack.pipeline().ask(LEAVE, asker=USER).cached
+    other = Settings(
+        data_dir=stack.settings.data_dir,
+        collection_prefix=stack.prefix,
+        openai_base_url=stack.fake.base_url,
+        openai_api_key="sk-test-not-a-real-key",
+        generator_model="another-model",
+    )
+    assert not Pipeline(Runtime(other), config=_config()).ask(LEAVE, asker=USER).cached
+
+
 def test_follow_ups_are_rewritten_into_standalone_questions(stack: Stack) -> None:
     stack.fake.replies.extend(
         [
