@@ -130,6 +130,9 @@ def main() -> None:
         "--out", type=Path, default=ROOT / "benchmarks" / "results" / "answers.json"
     )
     parser.add_argument("--data-dir", type=Path, help="reuse the index of benchmarks.retrieval")
+    parser.add_argument(
+        "--paths", default="local,extractive", help="which answer paths to run (comma-separated)"
+    )
     args = parser.parse_args()
 
     cache = Settings().cache_dir / "bench" / "python-docs"
@@ -149,7 +152,11 @@ def main() -> None:
     try:
         calibration = calibrate(local, [q.question for q in questions], OFF_TOPIC)
         print(calibration, file=sys.stderr)
-        for name, rt in ((f"local model {args.model}", local), ("extractive only", offline)):
+        paths = {
+            "local": (f"local model {args.model}", local),
+            "extractive": ("extractive only", offline),
+        }
+        for name, rt in (paths[p] for p in args.paths.split(",")):
             pipe = Pipeline(rt)
             pipe.config = pipe.config.model_copy(
                 update={"generation": pipe.config.generation.model_copy(update={"max_retries": 0})}

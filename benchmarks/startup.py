@@ -77,18 +77,21 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def _stack_rss(data_dir: Path, app_pid: int) -> dict[str, float]:
-    pids = {"app": app_pid}
+    """Resident memory per part; every process counted once (the servers are the app's
+    children when it started them)."""
+    servers = {}
     for name in ("weaviate", "generator"):
         state = data_dir / "run" / f"{name}.json"
         if state.exists():
-            pids[name] = json.loads(state.read_text())["pid"]
-    out = {}
-    for name, pid in pids.items():
-        proc = psutil.Process(pid)
-        rss = proc.memory_info().rss + sum(
-            c.memory_info().rss for c in proc.children(recursive=True)
-        )
-        out[name] = rss / 2**20
+            servers[name] = json.loads(state.read_text())["pid"]
+    app = psutil.Process(app_pid)
+    others = {c.pid for c in app.children(recursive=True)} - set(servers.values())
+    out = {
+        "app": (app.memory_info().rss + sum(psutil.Process(p).memory_info().rss for p in others))
+    }
+    for name, pid in servers.items():
+        out[name] = psutil.Process(pid).memory_info().rss
+    out = {k: v / 2**20 for k, v in out.items()}
     out["total"] = sum(out.values())
     return out
 
