@@ -186,6 +186,18 @@ def _summary_line(s) -> str:
 EXIT_PARTIAL = 3  # some documents failed, the rest were indexed
 
 
+def _query_lines(text: str | None, file: Path | None, what: str) -> list:
+    """One free-text query, or the lines of a JSONL file: exactly one must be given."""
+    from assistant import querysets
+
+    if (text is None) == (file is None):
+        typer.secho(f"error: give a {what} or a JSONL file (not both)", err=True, fg="red")
+        raise typer.Exit(2)
+    if file is not None:
+        return querysets.read_queries(file)
+    return [querysets.QueryLine(id=0, question=text or "")]
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (folders are mirrored).")],
@@ -233,9 +245,6 @@ def search(
     from assistant import querysets
     from assistant.retrieve import RetrievalConfig, SearchRequest
 
-    if (query is None) == (queries is None):
-        typer.secho("error: give a query or --queries FILE (not both)", err=True, fg="red")
-        raise typer.Exit(2)
     if mode not in ("hybrid", "bm25", "vector", "rrf"):
         typer.secho(f"error: unknown --mode {mode!r}", err=True, fg="red")
         raise typer.Exit(2)
@@ -243,10 +252,7 @@ def search(
     config = RetrievalConfig(mode=mode, alpha=default_alpha if alpha is None else alpha, top_k=k)
     rt = _runtime()
     try:
-        if queries is not None:
-            lines = querysets.read_queries(queries)
-        else:
-            lines = [querysets.QueryLine(id=0, question=query or "")]
+        lines = _query_lines(query, queries, "query")
         rt.start(_say, parts=["weaviate"])
         retriever = rt.retriever(config)
         for line in lines:
@@ -278,15 +284,9 @@ def ask(
     from assistant import querysets
     from assistant.pipeline import Asker, Pipeline
 
-    if (question is None) == (questions is None):
-        typer.secho("error: give a question or --questions FILE (not both)", err=True, fg="red")
-        raise typer.Exit(2)
     rt = _runtime()
     try:
-        if questions is not None:
-            lines = querysets.read_queries(questions)
-        else:
-            lines = [querysets.QueryLine(id=0, question=question or "")]
+        lines = _query_lines(question, questions, "question")
         rt.start(_say)
         pipeline = Pipeline(rt)
         asker = Asker(user_id=user, groups=tuple(group or ("everyone",)))

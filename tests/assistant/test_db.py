@@ -12,22 +12,19 @@ from assistant import db
 from assistant.interactions import Interaction
 
 
+def _interaction(**fields: object) -> Interaction:
+    base = {
+        "conversation_id": "c", "question": "q", "standalone_query": "q", "answer": "a",
+        "model": "m", "config_version": "v",
+    }  # fmt: skip
+    return Interaction(**{**base, **fields})
+
+
 def _roundtrip(url: str) -> None:
     engine = db.make_engine(url)
     assert db.migrate(engine) == db.head_revision()
     with db.session_scope(engine) as session:
-        session.add(
-            Interaction(
-                user_id="u1",
-                conversation_id="c1",
-                question="q",
-                standalone_query="q",
-                answer="a",
-                model="m",
-                config_version="v1",
-                citations=[{"n": 1}],
-            )
-        )
+        session.add(_interaction(user_id="u1", citations=[{"n": 1}]))
     # Running the migrations again (every start does) keeps the rows.
     assert db.migrate(engine) == db.head_revision()
     with db.session_scope(engine) as session:
@@ -87,17 +84,7 @@ def test_session_scope_rolls_back_on_error(tmp_path: Path) -> None:
     engine = db.make_engine(f"sqlite:///{tmp_path / 'kb.db'}")
     db.migrate(engine)
     with pytest.raises(RuntimeError), db.session_scope(engine) as session:
-        session.add(
-            Interaction(
-                user_id="u",
-                conversation_id="c",
-                question="q",
-                standalone_query="q",
-                answer="a",
-                model="m",
-                config_version="v",
-            )
-        )
+        session.add(_interaction(user_id="u"))
         session.flush()
         raise RuntimeError("boom")
     with db.session_scope(engine) as session:
