@@ -19,6 +19,7 @@ from assistant.embeddings import Embedder
 _SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n{2,}")
 MAX_PASSAGES = 3
 MAX_SENTENCE_CHARS = 400
+SHORTLIST = 8
 
 
 def _cite(sentence: str, n: int) -> str:
@@ -52,13 +53,19 @@ def compose(
             candidates.append((passage.n, pos, sentence))
     if not candidates:
         return "", []
-    vectors = embedder.embed([c[2] for c in candidates])
-    semantic = vectors @ question_vector
     wanted = set(content_words(question))
+
+    def overlap(sentence: str) -> float:
+        return len(wanted & set(content_words(sentence))) / len(wanted) if wanted else 0.0
+
+    # Embedding every sentence of long passages costs a second on 2 cores; the lexical
+    # shortlist keeps the extractive answer fast (the embedder then ranks the shortlist).
+    shortlist = sorted(candidates, key=lambda c: (-overlap(c[2]), c[0], c[1]))[:SHORTLIST]
+    vectors = embedder.embed([c[2] for c in shortlist])
+    semantic = vectors @ question_vector
     scored = []
-    for (n, pos, sentence), sim in zip(candidates, semantic, strict=True):
-        overlap = len(wanted & set(content_words(sentence))) / len(wanted) if wanted else 0.0
-        scored.append((0.7 * float(sim) + 0.3 * overlap, n, pos, sentence))
+    for (n, pos, sentence), sim in zip(shortlist, semantic, strict=True):
+        scored.append((0.7 * float(sim) + 0.3 * overlap(sentence), n, pos, sentence))
     scored.sort(reverse=True)
     best = [s for s in scored if s[0] >= min_score][:max_sentences]
     if not best:

@@ -62,15 +62,22 @@ class Generator:
     config: GenerationSection
     usage: Usage = field(default_factory=Usage)
 
-    @classmethod
-    def connect(
-        cls, base_url: str, api_key: str, model: str, config: GenerationSection
-    ) -> Generator:
+    @staticmethod
+    def client_for(base_url: str, api_key: str, config: GenerationSection) -> openai.OpenAI:
+        """One client per process and endpoint: building one costs ~1 s (TLS setup), and
+        the client is safe to share between threads."""
         timeout = httpx.Timeout(config.timeout_s, connect=5.0, read=config.first_token_timeout_s)
-        client = openai.OpenAI(
+        return openai.OpenAI(
             base_url=base_url, api_key=api_key, timeout=timeout, max_retries=config.max_retries
         )
-        return cls(client=client, model=model, config=config)
+
+    def _configured(self) -> openai.OpenAI:
+        """The shared client with this config's deadlines and retries (no new connection pool)."""
+        c = self.config
+        return self.client.with_options(
+            timeout=httpx.Timeout(c.timeout_s, connect=5.0, read=c.first_token_timeout_s),
+            max_retries=c.max_retries,
+        )
 
     def stream(self, messages: list[dict]) -> Iterator[str]:
         """Text deltas as they arrive; raises GeneratorUnavailable (possibly mid-stream)."""
@@ -78,7 +85,7 @@ class Generator:
         t0 = time.perf_counter()
         deadline = t0 + self.config.timeout_s
         try:
-            stream = self.client.chat.completions.create(
+            stream = self._configured().chat.completions.create(
                 model=self.model,
                 messages=messages,
                 temperature=self.config.temperature,
@@ -118,7 +125,7 @@ class Generator:
     def complete(self, messages: list[dict], max_tokens: int = 80) -> str:
         """A short, non-streamed completion (question rewriting)."""
         try:
-            resp = self.client.chat.completions.create(
+            resp = self._configured().chat.completions.create(
                 model=self.model, messages=messages, temperature=0.0, max_tokens=max_tokens
             )
         except (openai.APIConnectionError, openai.APIStatusError, openai.APITimeoutError) as err:

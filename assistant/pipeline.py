@@ -79,8 +79,9 @@ class Pipeline:
         self.redactor = redactor or default_redactor()
         g = runtime.generator
         self.generator_model = g.model
-        self._generator_args = (g.base_url, g.api_key, g.model, self.config.generation)
+        self.generator_url = g.base_url
         self._external = not g.local
+        self._client = Generator.client_for(g.base_url, g.api_key, self.config.generation)
 
     # -- public -------------------------------------------------------------
     def ask(
@@ -146,7 +147,7 @@ class Pipeline:
             yield finish(self._refusal(base, stored_q, "out_of_scope", OUT_OF_SCOPE, []))
             return
 
-        generator = Generator.connect(*self._generator_args)
+        generator = Generator(self._client, self.generator_model, self.config.generation)
         standalone = self._standalone(generator, model_q, history)
         clock.latency.rewrite_ms = clock.lap()
         stored_standalone = (
@@ -158,7 +159,7 @@ class Pipeline:
         key = cache_key(
             self.config.version,
             self.generator_model,
-            self._generator_args[0],
+            self.generator_url,
             store.fingerprint(),
             ",".join(sorted(asker.groups)),
             " ".join(standalone.lower().split()),
@@ -213,7 +214,7 @@ class Pipeline:
         clock.latency.generate_ms = clock.lap()
         prompt_tokens = generator.usage.prompt_tokens
         if prompt_tokens is None and not self._external:
-            prompt_tokens = count_prompt_tokens(self._generator_args[0], messages)
+            prompt_tokens = count_prompt_tokens(self.generator_url, messages)
         usage = {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": generator.usage.completion_tokens,

@@ -157,10 +157,11 @@ def main() -> None:
             "extractive": ("extractive only", offline),
         }
         for name, rt in (paths[p] for p in args.paths.split(",")):
-            pipe = Pipeline(rt)
-            pipe.config = pipe.config.model_copy(
-                update={"generation": pipe.config.generation.model_copy(update={"max_retries": 0})}
+            cfg = load_answer_config()
+            cfg = cfg.model_copy(
+                update={"generation": cfg.generation.model_copy(update={"max_retries": 0})}
             )
+            pipe = Pipeline(rt, config=cfg)
             answered = [pipe.ask(q.question, asker=asker) for q in sample]
             off = [pipe.ask(q, asker=asker) for q in OFF_TOPIC]
             rows.append(summarise(name, answered, [q.gold for q in sample], off))
