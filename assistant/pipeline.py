@@ -20,7 +20,6 @@ from assistant.answer import Answer, Citation, Latency, RefusalReason, Source
 from assistant.answer_config import AnswerConfig, load_answer_config
 from assistant.chunks import ScoredChunk
 from assistant.citations import Passage, content_words, marker_numbers, split_units, verify
-from assistant.errors import AssistantError
 from assistant.generate import Generator, GeneratorUnavailable, answer_messages, says_not_found
 from assistant.guardrails import PiiRedactor, default_redactor, neutralise, out_of_role
 from assistant.ingest.access import EVERYONE
@@ -415,4 +414,4 @@ def _citation(n: int, passage: Passage, snippet: str) -> Citation:
     )
 
 
-__all__ = ["Asker", "AssistantError", "Pipeline", "Turn"]
+__all__ = ["Asker", "Pipeline", "Turn"]

@@ -78,10 +78,10 @@ class Retriever:
                 include_vector=with_vec,
             )
         else:
-            qvec = request.vector if request.vector is not None else None
-            vector = (
-                qvec if qvec is not None else self.embedder.embed_query(request.query)
-            ).tolist()
+            qvec = request.vector
+            if qvec is None:
+                qvec = self.embedder.embed_query(request.query)
+            vector = qvec.tolist()
             if cfg.mode == "vector":
                 res = chunks.query.near_vector(
                     near_vector=vector,
