@@ -143,6 +143,28 @@ class Settings(BaseSettings):
         False, description="Store questions and answers unredacted (off: PII is redacted)."
     )
 
+    # Sign-in and the review loop
+    auth: Literal["demo", "local", "oidc"] = Field(
+        "demo",
+        description="Sign-in: `demo` (one local user, every role, labelled), `local` (accounts "
+        "from `users add`), `oidc` (`st.login`, provider in .streamlit/secrets.toml).",
+    )
+    oidc_default_role: Literal["employee", "reviewer", "lead", "admin"] = Field(
+        "employee", description="Role of an OIDC user who has no account row."
+    )
+    review_sample_rate: float = Field(
+        0.1, ge=0.0, le=1.0, description="Share of all answers sampled into the review queue."
+    )
+    reviews_per_item: int = Field(
+        1, ge=1, le=5, description="Reviewers who grade each item before a lead approves it."
+    )
+    review_claim_minutes: int = Field(
+        30, ge=1, description="How long a reviewer's claim on an item lasts."
+    )
+    low_confidence_similarity: float = Field(
+        0.55, description="Answers whose best passage is less similar go to the review queue."
+    )
+
     start_timeout_s: float = Field(120.0, description="How long to wait for a server to be ready.")
 
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -16,9 +17,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from filelock import FileLock
-from sqlalchemy import event, text
+from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
 from assistant.errors import DependencyUnavailable
@@ -100,3 +102,33 @@ def server_version(engine: Engine) -> str:
         if conn.dialect.name == "sqlite":
             return "SQLite " + conn.exec_driver_sql("select sqlite_version()").scalar_one()
         return str(conn.exec_driver_sql("select version()").scalar_one()).split(" on ")[0]
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in Python on every backend (SQLite keeps no offset; PostgreSQL
+    stores ``timestamptz``). Naive datetimes are refused rather than guessed."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware (UTC) datetime")
+        value = value.astimezone(UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """A datetime read from a column without an offset (SQLite) is UTC by convention here."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

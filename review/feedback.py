@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from assistant import db
+from assistant.db import as_utc
 from assistant.errors import AssistantError
 from assistant.guardrails import PiiRedactor
 from assistant.interactions import Interaction
-from review.models import FEEDBACK_REASONS, Feedback, FeedbackCreate, _now
+from review.models import FEEDBACK_REASONS, Feedback, FeedbackBase, FeedbackCreate, _now
+from review.queue import QueuePolicy, on_negative_feedback
 
 
 class FeedbackError(AssistantError):
@@ -17,9 +22,15 @@ class FeedbackError(AssistantError):
 
 
 def record_feedback(
-    engine: Engine, data: FeedbackCreate, *, user_id: str, redactor: PiiRedactor | None = None
+    engine: Engine,
+    data: FeedbackCreate,
+    *,
+    user_id: str,
+    redactor: PiiRedactor | None = None,
+    policy: QueuePolicy | None = None,
 ) -> Feedback:
-    """Create or update this user's feedback on one answer (the latest wins, nothing else)."""
+    """Create or update this user's feedback on one of their answers (the latest wins,
+    nothing else). A thumbs-down moves the answer to the front of the review queue."""
     if data.rating not in (-1, 1):
         raise FeedbackError(f"rating must be 1 or -1, not {data.rating}.")
     if data.reason is not None and data.reason not in FEEDBACK_REASONS:
@@ -32,10 +43,16 @@ def record_feedback(
             if fields[name]:
                 fields[name] = redactor.redact(fields[name]).text
     with db.session_scope(engine) as session:
-        if session.get(Interaction, data.interaction_id) is None:
+        asked = session.get(Interaction, data.interaction_id)
+        if asked is None:
             raise FeedbackError(
                 f"No answer {data.interaction_id} to give feedback on.",
                 fix="Reload the page and try again.",
+            )
+        if asked.user_id != user_id:
+            raise FeedbackError(
+                f"Answer {data.interaction_id} was given to someone else; "
+                "feedback is given by the person who asked.",
             )
         row = session.exec(
             select(Feedback).where(
@@ -49,6 +66,8 @@ def record_feedback(
                 setattr(row, name, value)
             row.updated_at = _now()
         session.add(row)
+        if row.rating == -1:
+            on_negative_feedback(session, data.interaction_id, policy or QueuePolicy())
         session.flush()
         session.refresh(row)
         session.expunge(row)
@@ -65,3 +84,42 @@ def feedback_for(engine: Engine, interaction_id: str, user_id: str) -> Feedback 
         if row is not None:
             session.expunge(row)
         return row
+
+
+class MyAnswer(BaseModel):
+    interaction_id: str
+    asked_at: datetime
+    question: str
+    answer: str
+    refused: bool
+    mode: str
+    documents: list[str]
+    feedback: FeedbackBase | None
+
+
+def recent_answers(engine: Engine, user_id: str, limit: int = 50) -> list[MyAnswer]:
+    """This user's latest answers, each with the feedback they gave (if any)."""
+    with db.session_scope(engine) as session:
+        rows = session.exec(
+            select(Interaction, Feedback)
+            .outerjoin(
+                Feedback,
+                (col(Feedback.interaction_id) == Interaction.id) & (Feedback.user_id == user_id),
+            )
+            .where(Interaction.user_id == user_id)
+            .order_by(col(Interaction.created_at).desc())
+            .limit(limit)
+        ).all()
+        return [
+            MyAnswer(
+                interaction_id=row.id,
+                asked_at=as_utc(row.created_at),
+                question=row.question,
+                answer=row.answer,
+                refused=row.refused,
+                mode=row.mode,
+                documents=list(dict.fromkeys(c["document"] for c in row.citations or [])),
+                feedback=FeedbackBase.model_validate(fb, from_attributes=True) if fb else None,
+            )
+            for row, fb in rows
+        ]

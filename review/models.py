@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import UniqueConstraint
+from pydantic import BaseModel
+from pydantic import Field as PydField
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from assistant.db import UtcDateTime
 
 FeedbackReason = Literal[
     "wrong", "incomplete", "wrong_citation", "missing_citation", "outdated", "unsafe", "other"
@@ -39,3 +43,142 @@ class Feedback(FeedbackBase, table=True):
 
 class FeedbackCreate(FeedbackBase):
     interaction_id: str
+
+
+# --- The review queue -------------------------------------------------------------------
+
+ItemStatus = Literal["not_selected", "new", "in_review", "graded", "approved", "rejected"]
+OPEN_STATUSES: tuple[str, ...] = ("new", "in_review")
+QueueReason = Literal["negative_feedback", "refused", "low_confidence", "sample", "not_selected"]
+# Lower is reviewed first: complaints, then doubtful answers, then the random sample.
+PRIORITY: dict[str, int] = {
+    "negative_feedback": 0,
+    "refused": 1,
+    "low_confidence": 1,
+    "sample": 2,
+    "not_selected": 9,
+}
+
+
+def _utc_column(*, nullable: bool = False, index: bool = False) -> Column:
+    return Column(UtcDateTime(), nullable=nullable, index=index)
+
+
+class ReviewItem(SQLModel, table=True):
+    """One row per answer: whether and where it sits in the review queue.
+
+    ``version`` is bumped by every change; writers say which version they read and lose
+    (and are told) when someone changed the row in between (optimistic concurrency).
+    ``round`` starts at 1 and is bumped when an item is sent back for re-review.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    interaction_id: str = Field(foreign_key="interaction.id", unique=True, max_length=32)
+    status: str = Field(default="new", index=True, max_length=16)
+    reason: str = Field(max_length=32)
+    priority: int = Field(index=True)
+    documents: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    asked_at: datetime = Field(sa_column=_utc_column(index=True))
+    required_reviews: int = 1
+    round: int = 1
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claim_expires_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    version: int = 1
+    updated_at: datetime = Field(default_factory=_now, sa_column=_utc_column())
+
+
+Verdict = Literal["supports", "partial", "does_not_support"]
+VERDICTS: tuple[str, ...] = Verdict.__args__  # type: ignore[attr-defined]
+SCALE_FIELDS: tuple[str, ...] = ("correctness", "groundedness", "completeness", "helpfulness")
+FLAG_FIELDS: tuple[str, ...] = ("should_have_refused", "safety_issue")
+RUBRIC_FIELDS: tuple[str, ...] = SCALE_FIELDS + FLAG_FIELDS
+
+
+class GradeInput(BaseModel):
+    """What a reviewer submits for one answer."""
+
+    correctness: int = PydField(ge=1, le=5)
+    groundedness: int = PydField(ge=1, le=5)
+    completeness: int = PydField(ge=1, le=5)
+    helpfulness: int = PydField(ge=1, le=5)
+    should_have_refused: bool = False
+    safety_issue: bool = False
+    citation_verdicts: dict[int, Verdict] = PydField(default_factory=dict)
+    reference_answer: str = ""
+    expected_chunk_ids: list[str] = PydField(default_factory=list)
+    notes: str = ""
+
+
+class Grade(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("item_id", "reviewer", "round", name="uq_grade_item_reviewer_round"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="reviewitem.id", index=True)
+    round: int = 1
+    reviewer: str = Field(index=True, max_length=200)
+    correctness: int
+    groundedness: int
+    completeness: int
+    helpfulness: int
+    should_have_refused: bool = False
+    safety_issue: bool = False
+    citation_verdicts: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON))
+    reference_answer: str = ""  # redacted
+    expected_chunk_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    notes: str = ""  # redacted
+    created_at: datetime = Field(default_factory=_now, sa_column=_utc_column())
+    updated_at: datetime = Field(default_factory=_now, sa_column=_utc_column())
+
+    def rubric(self) -> dict[str, int | bool]:
+        return {f: getattr(self, f) for f in RUBRIC_FIELDS}
+
+
+# --- Golden cases and their exports ------------------------------------------------------
+
+GoldenStatus = Literal["active", "stale", "superseded"]
+
+
+class GoldenCase(SQLModel, table=True):
+    """An approved review: the question, the reference and the evidence, pinned.
+
+    ``cited`` and ``expected`` pin chunks as ``{chunk_id, content_hash, document,
+    document_id}``; ``document_hashes`` pins each document's content hash at approval, so a
+    re-ingested change or a deletion marks the case stale.
+    """
+
+    id: str = Field(primary_key=True, max_length=40)
+    item_id: int | None = Field(default=None, index=True)
+    source_interaction_id: str | None = Field(default=None, index=True, max_length=32)
+    status: str = Field(default="active", index=True, max_length=16)
+    stale_reason: str | None = None
+    user_input: str
+    response: str
+    reference: str
+    retrieved_contexts: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    reference_contexts: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    cited: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    expected: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    document_hashes: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON))
+    config_version: str = Field(default="", max_length=64)
+    should_refuse: bool = False
+    grades: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    citation_verdicts: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON))
+    reviewer_count: int = 1
+    agreement: float | None = None
+    approved_by: str = Field(max_length=200)
+    approved_at: datetime = Field(default_factory=_now, sa_column=_utc_column(index=True))
+    origin: str = Field(default="review", max_length=16)  # review | import
+
+
+class GoldenExport(SQLModel, table=True):
+    """One export snapshot: its manifest, kept so a dataset version can be traced."""
+
+    version: int | None = Field(default=None, primary_key=True)
+    format: str = Field(max_length=16)
+    count: int
+    sha256: str = Field(max_length=64)
+    filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    case_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    created_by: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=_now, sa_column=_utc_column())

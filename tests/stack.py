@@ -1,0 +1,49 @@
+"""A runtime on the session's servers with Weaviate collections of its own and a fake
+hosted provider (``FakeOpenAI``), for tests that need real answers without a slow model."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fake_openai import FakeOpenAI
+
+from assistant.answer_config import AnswerConfig, load_answer_config
+from assistant.config import Settings
+from assistant.pipeline import Pipeline
+from assistant.runtime.stack import Runtime
+
+
+def answer_config(**generation: object) -> AnswerConfig:
+    cfg = load_answer_config()
+    return cfg.model_copy(update={"generation": cfg.generation.model_copy(update=generation)})
+
+
+class Stack:
+    def __init__(self, settings: Settings, corpus: Path, **overrides: Any) -> None:
+        self.prefix = f"P{uuid.uuid4().hex[:10]}"
+        self.fake = FakeOpenAI()
+        self.settings = Settings(
+            **{
+                "data_dir": settings.data_dir,
+                "local_model": settings.local_model,
+                "collection_prefix": self.prefix,
+                "openai_base_url": self.fake.base_url,
+                "openai_api_key": "sk-test-not-a-real-key",
+                "generator_model": "fake-model",
+                **overrides,
+            }
+        )
+        self.rt = Runtime(self.settings)
+        self.corpus = corpus
+        self.rt.ingest([corpus])
+
+    def pipeline(self, **generation: object) -> Pipeline:
+        return Pipeline(self.rt, config=answer_config(**generation))
+
+    def close(self) -> None:
+        client = self.rt.weaviate()
+        client.collections.delete([f"{self.prefix}Chunk", f"{self.prefix}Document"])
+        self.rt.close()
+        self.fake.close()
