@@ -8,13 +8,12 @@ from assistant.answer import Answer
 from assistant.errors import AssistantError
 from assistant.pipeline import Asker, Turn
 from assistant.resources import pipeline, runtime
-from review.widgets import feedback_control, render_answer
+from review.widgets import feedback_control, identity_caption, render_answer, require, sign_in
 
 st.set_page_config(page_title="Knowledge Assistant", page_icon=":material/menu_book:")
 
 TURNS = "ask.turns"  # [(question, Answer)]
 CONVERSATION = "ask.conversation_id"
-USER = Asker(user_id="demo")  # single-user demo mode until sign-in is configured
 
 
 def new_conversation() -> None:
@@ -23,6 +22,8 @@ def new_conversation() -> None:
 
 
 def ask_page() -> None:
+    me = require("ask")
+    asker = Asker(user_id=me.user_id, groups=me.groups)
     st.session_state.setdefault(TURNS, [])
     st.session_state.setdefault(CONVERSATION, uuid.uuid4().hex)
     left, right = st.columns([5, 2], vertical_alignment="bottom")
@@ -41,7 +42,7 @@ def ask_page() -> None:
         with st.chat_message("assistant"):
             render_answer(answer, rt, key=f"t{i}")
             if answer.interaction_id:
-                feedback_control(rt, answer.interaction_id, USER.user_id, key=f"fb{i}")
+                feedback_control(rt, answer.interaction_id, me.user_id, key=f"fb{i}")
 
     question = st.chat_input("Ask about policies, IT, travel, onboarding…")
     if not question:
@@ -54,7 +55,7 @@ def ask_page() -> None:
     def deltas():
         for event in answering.stream(
             question,
-            asker=USER,
+            asker=asker,
             history=history,
             conversation_id=st.session_state[CONVERSATION],
         ):
@@ -72,17 +73,27 @@ def ask_page() -> None:
         render_answer(answer, rt, key=f"t{len(st.session_state[TURNS])}")
         if answer.interaction_id:
             feedback_control(
-                rt, answer.interaction_id, USER.user_id, key=f"fb{len(st.session_state[TURNS])}"
+                rt, answer.interaction_id, me.user_id, key=f"fb{len(st.session_state[TURNS])}"
             )
     st.session_state[TURNS].append((question, answer))
 
 
-st.sidebar.caption(":material/person: Demo mode: one local user (`demo`), no sign-in.")
-navigation = st.navigation(
-    [
-        st.Page(ask_page, title="Ask", icon=":material/chat:", default=True),
-        st.Page("pages/documents.py", title="Documents", icon=":material/folder_open:"),
-        st.Page("pages/status.py", title="Status", icon=":material/monitor_heart:"),
-    ]
-)
-navigation.run()
+try:
+    principal = sign_in(runtime())
+except AssistantError as err:
+    st.error(f"The assistant could not start: {err}")
+    st.stop()
+identity_caption(principal)
+PAGES = [  # (permission, page): navigation shows only what the role may open
+    ("ask", st.Page(ask_page, title="Ask", icon=":material/chat:", default=True)),
+    (
+        "feedback",
+        st.Page("pages/feedback.py", title="My answers", icon=":material/reviews:"),
+    ),
+    ("review", st.Page("pages/review.py", title="Review", icon=":material/rate_review:")),
+    ("approve", st.Page("pages/golden.py", title="Golden set", icon=":material/verified:")),
+    ("documents", st.Page("pages/documents.py", title="Documents", icon=":material/folder_open:")),
+    ("audit", st.Page("pages/audit.py", title="Audit log", icon=":material/history:")),
+    ("status", st.Page("pages/status.py", title="Status", icon=":material/monitor_heart:")),
+]
+st.navigation([page for permission, page in PAGES if principal.can(permission)]).run()

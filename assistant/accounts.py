@@ -175,7 +175,7 @@ def create_account(
         if session.get(Account, name) is not None:
             raise AuthError(
                 f"The account {name} already exists.",
-                fix="Use `users set-role`, `users set-password` or `users disable` to change it.",
+                fix="Change it with `users set` (role, groups, password, --disable).",
             )
         row = Account(
             username=name,

@@ -303,7 +303,122 @@ def ask(
         rt.close()
 
 
+# -- accounts -------------------------------------------------------------------------
+users_app = typer.Typer(help="Local accounts (ASSISTANT_AUTH=local) and roles of OIDC users.")
+app.add_typer(users_app, name="users")
+
+
+def cli_actor() -> str:
+    """Who a CLI action is recorded as in the audit log."""
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+def _password(from_stdin: bool, name: str) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+
+
+def _accounts_call(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    from assistant.runtime.stack import Runtime
+
+    try:
+        return fn(Runtime().engine, *args, **kwargs)
+    except AssistantError as err:
+        raise _fail(err) from err
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name (an e-mail address works).")],
+    role: Annotated[str, typer.Option(help="employee | reviewer | lead | admin")] = "employee",
+    group: Annotated[
+        list[str] | None, typer.Option(help="Access group beyond 'everyone' (repeatable).")
+    ] = None,
+    display_name: Annotated[str, typer.Option(help="Name shown in the app.")] = "",
+    oidc: Annotated[
+        bool, typer.Option("--oidc", help="No password: signs in through the identity provider.")
+    ] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+) -> None:
+    """Create an account (an existing one is never replaced)."""
+    from assistant import accounts
+
+    password = None if oidc else _password(password_stdin, name)
+    info = _accounts_call(
+        accounts.create_account,
+        name,
+        role=role,
+        password=password,
+        display_name=display_name,
+        groups=group or [],
+        actor=cli_actor(),
+    )
+    _say(f"created {info.username} ({info.role})")
+
+
+@users_app.command("list")
+def users_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per account.")] = False,
+) -> None:
+    """List accounts (never their password hashes)."""
+    from assistant import accounts
+
+    for info in _accounts_call(accounts.list_accounts):
+        if as_json:
+            typer.echo(info.model_dump_json())
+        else:
+            state = " (disabled)" if info.disabled else ""
+            groups = ",".join(info.groups) or "-"
+            typer.echo(f"{info.username:<30} {info.role:<9} {info.sign_in:<8} {groups}{state}")
+
+
+@users_app.command("set")
+def users_set(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[str | None, typer.Option(help="New role.")] = None,
+    group: Annotated[
+        list[str] | None, typer.Option(help="Replace the access groups (repeatable).")
+    ] = None,
+    password: Annotated[bool, typer.Option("--password", help="Set a new password.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the new password from stdin.")
+    ] = False,
+    disable: Annotated[
+        bool | None, typer.Option("--disable/--enable", help="Block or allow sign-in.")
+    ] = None,
+) -> None:
+    """Change an account's role, groups, password or whether it may sign in."""
+    from assistant import accounts
+
+    new_password = _password(password_stdin, name) if password or password_stdin else None
+    info = _accounts_call(
+        accounts.update_account,
+        name,
+        actor=cli_actor(),
+        role=role,
+        password=new_password,
+        groups=group,
+        disabled=disable,
+    )
+    _say(f"updated {info.username} ({info.role}{', disabled' if info.disabled else ''})")
+
+
+def _register_plugins() -> None:
+    """Commands other packages add (the review loop's export and import) through the
+    ``knowledge_assistant.commands`` entry point: this package never imports them."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="knowledge_assistant.commands"):
+        ep.load()(app)
+
+
 def main() -> None:
+    _register_plugins()
     try:
         app()
     except AssistantError as err:

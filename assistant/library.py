@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from assistant import audit
+from assistant.audit import SYSTEM
 from assistant.chunks import DocumentRecord
 from assistant.errors import AssistantError
 from assistant.ingest.pipeline import IngestSummary, Progress
@@ -29,7 +31,9 @@ def list_documents(rt: Runtime) -> list[DocumentRecord]:
     return rt.store().list_documents()
 
 
-def save_upload(rt: Runtime, filename: str, data: bytes, *, replace: bool = False) -> Path:
+def save_upload(
+    rt: Runtime, filename: str, data: bytes, *, replace: bool = False, actor: str = SYSTEM
+) -> Path:
     """Store an uploaded file under the data dir; an existing one is replaced only if asked."""
     name = _SAFE_NAME.sub("_", Path(filename).name).strip(" .") or "upload"
     if Path(name).suffix.lower() not in READERS:
@@ -46,11 +50,26 @@ def save_upload(rt: Runtime, filename: str, data: bytes, *, replace: bool = Fals
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{name}.part")
     tmp.write_bytes(data)
+    replaced = target.exists()
     tmp.replace(target)
+    audit.record(rt.engine, actor, "documents.upload", name, bytes=len(data), replaced=replaced)
     return target
 
 
-def reindex(rt: Runtime, progress: Callable[[Progress], None] | None = None) -> IngestSummary:
+def reindex(
+    rt: Runtime, progress: Callable[[Progress], None] | None = None, actor: str = SYSTEM
+) -> IngestSummary:
     """Sync the documents folder and the uploads: changed re-indexed, deleted removed."""
     roots = [p for p in (rt.settings.documents_dir, uploads_dir(rt)) if p.is_dir()]
-    return rt.ingest(roots, progress=progress)
+    summary = rt.ingest(roots, progress=progress)
+    if summary.documents_indexed or summary.documents_removed or actor != SYSTEM:
+        audit.record(
+            rt.engine,
+            actor,
+            "documents.reindex",
+            f"{summary.documents_indexed} indexed",
+            indexed=summary.documents_indexed,
+            removed=summary.documents_removed,
+            failed=len(summary.failed),
+        )
+    return summary

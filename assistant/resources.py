@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from assistant import audit
 from assistant.pipeline import Pipeline
 from assistant.runtime.stack import Runtime
 
@@ -23,4 +24,7 @@ def runtime() -> Runtime:
 
 @st.cache_resource(show_spinner="Loading the answering pipeline…")
 def pipeline() -> Pipeline:
-    return Pipeline(runtime())
+    p = Pipeline(runtime())
+    source = str(p.rt.settings.answer_config or "bundled answering.toml")
+    audit.note_config_version(p.rt.engine, p.config.version, source=source)
+    return p

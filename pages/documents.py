@@ -6,7 +6,10 @@ import streamlit as st
 from assistant import library
 from assistant.errors import AssistantError
 from assistant.resources import runtime
+from review import golden
+from review.widgets import require
 
+me = require("documents")
 st.title("Documents")
 rt = runtime()
 
@@ -23,7 +26,7 @@ reindex_clicked = st.button("Re-index all documents", icon=":material/sync:")
 if submitted or reindex_clicked:
     for f in files or []:
         try:
-            library.save_upload(rt, f.name, f.getvalue(), replace=replace)
+            library.save_upload(rt, f.name, f.getvalue(), replace=replace, actor=me.user_id)
         except AssistantError as err:
             st.error(str(err))
     bar = st.progress(0.0, text="Indexing…")
@@ -34,11 +37,13 @@ if submitted or reindex_clicked:
             text=f"{p.documents_done}/{p.documents_total} documents · {p.chunks_added} chunks",
         )
 
-    summary = library.reindex(rt, progress=show)
+    summary = library.reindex(rt, progress=show, actor=me.user_id)
     bar.empty()
+    stale = golden.refresh_staleness(rt.engine, rt.store())
     st.success(
         f"{summary.documents_indexed} indexed, {summary.documents_unchanged} unchanged, "
         f"{summary.documents_removed} removed."
+        + (f" {len(stale)} golden case(s) flagged stale for re-review." if stale else "")
     )
     for failure in summary.failed:
         st.warning(f"Not indexed: {failure.path} — {failure.error}")

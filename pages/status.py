@@ -5,7 +5,9 @@ import streamlit as st
 from assistant.errors import AssistantError
 from assistant.health import check_all
 from assistant.resources import runtime
+from review.widgets import require
 
+require("status")
 st.title("System status")
 try:
     report = check_all(runtime())

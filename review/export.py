@@ -231,3 +231,22 @@ def write_snapshot(snap: Snapshot, out: Path) -> Path:
     with open(manifest_path(out), "x", encoding="utf-8") as f:
         f.write(snap.manifest.model_dump_json(indent=2) + "\n")
     return out
+
+
+def list_exports(engine: Engine, limit: int = 50) -> list[GoldenExport]:
+    from sqlmodel import col, select
+
+    with db.session_scope(engine) as session:
+        rows = session.exec(
+            select(GoldenExport).order_by(col(GoldenExport.version).desc()).limit(limit)
+        ).all()
+        for row in rows:
+            session.expunge(row)
+        return list(rows)
+
+
+def save_in_data_dir(snap: Snapshot, exports_dir: Path) -> Path:
+    """Keep a page export's snapshot under the data dir (its name carries its version)."""
+    suffix = SUFFIX[snap.manifest.format]
+    name = f"{snap.manifest.dataset_version}-{snap.manifest.format}{suffix}"
+    return write_snapshot(snap, exports_dir / name)

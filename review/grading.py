@@ -24,9 +24,11 @@ from assistant.db import as_utc, utcnow
 from assistant.errors import AssistantError
 from assistant.guardrails import PiiRedactor
 from assistant.interactions import Interaction
+from assistant.retrieve import SearchRequest
+from assistant.runtime.stack import Runtime
 from assistant.store import Store
-from review import golden
-from review.agreement import item_agreement
+from review import agreement, golden
+from review.agreement import AgreementReport, item_agreement
 from review.models import (
     SCALE_FIELDS,
     VERDICTS,
@@ -99,6 +101,15 @@ class ReviewDetail(BaseModel):
     feedback: list[FeedbackView]
     grades: list[GradeView]
     agreement: float | None
+
+    def claim_state(self, user_id: str, now: datetime) -> str:
+        """``mine``, ``other`` (someone holds it), ``free`` (claimable) or ``closed``."""
+        held = self.claim_expires_at is not None and self.claim_expires_at > now
+        if held and self.claimed_by == user_id:
+            return "mine"
+        if held and self.claimed_by:
+            return "other"
+        return "free" if self.status in ("new", "in_review") else "closed"
 
 
 class Adjudication(BaseModel):
@@ -386,3 +397,38 @@ def reject(engine: Engine, item_id: int, lead: str, expected_version: int, note:
     with db.session_scope(engine) as session:
         _lead_transition(session, item_id, lead, expected_version, "rejected")
         audit(session, lead, "review.reject", str(item_id), note_given=bool(note))
+
+
+def search_passages(
+    runtime: Runtime, query: str, groups: tuple[str, ...], k: int = 6
+) -> list[Passage]:
+    """Passages a reviewer may pick as expected sources beyond the retrieved ones."""
+    if not query.strip():
+        return []
+    hits = runtime.retriever().search(SearchRequest(query, groups=groups, k=k))
+    return [
+        Passage(
+            chunk_id=h.chunk.id,
+            document=h.chunk.path,
+            section=" › ".join(h.chunk.section_path),
+            page=h.chunk.page,
+            similarity=h.score,
+            text=h.chunk.text,
+        )
+        for h in hits
+    ]
+
+
+def agreement_report(engine: Engine) -> AgreementReport:
+    """Agreement per rubric field over every item's current round of grades."""
+    with db.session_scope(engine) as session:
+        rows = session.exec(
+            select(Grade)
+            .join(ReviewItem, col(ReviewItem.id) == Grade.item_id)
+            .where(col(Grade.round) == ReviewItem.round)
+            .order_by(col(Grade.item_id), col(Grade.created_at), col(Grade.id))
+        ).all()
+        per_item: dict[int, list[dict]] = {}
+        for g in rows:
+            per_item.setdefault(g.item_id, []).append(g.rubric())
+    return agreement.report(list(per_item.values()))

@@ -30,12 +30,14 @@ def assistant_cli(
     env: dict[str, str] | None = None,
     timeout: float = 300,
     prefix: list[str] | None = None,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m assistant ARGS`` as a user would."""
     return subprocess.run(
         [*(prefix or []), sys.executable, "-m", "assistant", *args],
         cwd=PROJECT_ROOT,
         env={**os.environ, **(env or {})},
+        input=input,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -43,8 +45,15 @@ def assistant_cli(
 
 
 class ServedApp:
-    def __init__(self, data_dir: Path, port: int | None = None, log: Path | None = None):
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        log: Path | None = None,
+        env: dict[str, str] | None = None,
+    ):
         self.data_dir = data_dir
+        self.env = env or {}
         self.port = port or free_port()
         self.log = log or data_dir.parent / f"serve-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -54,7 +63,7 @@ class ServedApp:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 240.0) -> ServedApp:
-        env = {**os.environ, "ASSISTANT_DATA_DIR": str(self.data_dir)}
+        env = {**os.environ, "ASSISTANT_DATA_DIR": str(self.data_dir), **self.env}
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "assistant", "serve", "--port", str(self.port)],

@@ -1,0 +1,20 @@
+"""Audit log: every review, approval, export, account, document and config change."""
+
+import pandas as pd
+import streamlit as st
+
+from assistant import audit
+from assistant.resources import runtime
+from review.widgets import require
+
+require("audit")
+st.title("Audit log")
+c1, c2 = st.columns(2)
+actor = c1.text_input("Who")
+action = c2.text_input("Action starts with (e.g. review., golden., account.)")
+entries = audit.entries(runtime().engine, actor=actor or None, action=action or None, limit=500)
+st.dataframe(
+    pd.DataFrame([e.model_dump() for e in entries]),
+    hide_index=True,
+    use_container_width=True,
+)

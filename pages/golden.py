@@ -1,0 +1,164 @@
+"""Golden set (leads): approve graded answers, watch agreement, re-review stale cases, export."""
+
+import pandas as pd
+import streamlit as st
+
+from assistant.errors import AssistantError
+from assistant.guardrails import default_redactor
+from assistant.resources import runtime
+from review import export, golden
+from review.grading import agreement_report, approve, detail, propose, reject
+from review.queue import QueueFilter, list_queue
+from review.widgets import adjudication_form, render_review_detail, require, show_error
+
+me = require("approve")
+st.title("Golden set")
+rt = runtime()
+SEEN = "golden.seen"  # item id -> the version the lead's form was built from
+seen: dict[int, int] = st.session_state.setdefault(SEEN, {})
+approve_tab, cases_tab, agreement_tab, export_tab = st.tabs(
+    ["Approve", "Golden cases", "Agreement", "Export"]
+)
+
+with approve_tab:
+    graded = list_queue(rt.engine, QueueFilter(statuses=("graded",)))
+    if not graded:
+        st.info("No graded answers wait for approval.", icon=":material/task_alt:")
+    else:
+        by_id = {e.item_id: e for e in graded}
+        item_id = st.selectbox(
+            "Graded answer",
+            list(by_id),
+            format_func=lambda i: f"#{i} · {by_id[i].grades} grade(s) · {by_id[i].question[:70]}",
+        )
+        d = detail(rt.engine, rt.store(), item_id, me.groups)
+        version = seen.setdefault(item_id, d.version)
+        render_review_detail(d)
+        st.markdown("**Grades**")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"reviewer": g.reviewer, **g.rubric, "reference": g.reference_answer}
+                    for g in d.grades
+                ]
+            ),
+            hide_index=True,
+            use_container_width=True,
+        )
+        if d.agreement is not None:
+            st.caption(f"Reviewers agree on {d.agreement:.0%} of the rubric fields.")
+        adjudication, action = adjudication_form(d, propose(d), key=f"a{item_id}-r{d.round}")
+        if adjudication is not None:
+            try:
+                if action == "approve":
+                    case_id = approve(
+                        rt.engine, rt.store(), item_id, me.user_id, adjudication, version,
+                        default_redactor(),
+                    )  # fmt: skip
+                    st.toast(f"Approved as golden case {case_id}.", icon=":material/verified:")
+                else:
+                    reject(rt.engine, item_id, me.user_id, version, adjudication.note)
+                    st.toast("Rejected.")
+                seen.pop(item_id, None)
+                st.rerun()
+            except AssistantError as err:
+                seen[item_id] = d.version  # what they see now; they may decide again
+                show_error(err)
+
+with cases_tab:
+    try:
+        flagged = golden.refresh_staleness(rt.engine, rt.store())
+    except AssistantError as err:
+        flagged = []
+        st.warning(f"Could not check cases against the index: {err}")
+    if flagged:
+        st.warning(f"{len(flagged)} case(s) just flagged stale: their documents changed.")
+    statuses = st.multiselect("Status", ["active", "stale", "superseded"], ["active", "stale"])
+    cases = golden.list_cases(rt.engine, golden.CaseFilter(statuses=tuple(statuses)))
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "case": c.id,
+                    "status": c.status,
+                    "question": c.user_input,
+                    "reference": c.reference,
+                    "stale because": c.stale_reason or "",
+                    "reviewers": c.reviewer_count,
+                    "approved by": c.approved_by,
+                    "approved at": c.approved_at,
+                }
+                for c in cases
+            ]
+        ),
+        hide_index=True,
+        use_container_width=True,
+    )
+    stale = [c for c in cases if c.status == "stale"]
+    if stale:
+        pick = st.selectbox(
+            "Stale case", [c.id for c in stale], format_func=lambda i: f"{i} · re-review"
+        )
+        if st.button("Send back to review", icon=":material/replay:"):
+            try:
+                golden.reopen(rt.engine, pick, me.user_id)
+                st.toast("Back in the review queue.")
+                st.rerun()
+            except AssistantError as err:
+                show_error(err)
+
+with agreement_tab:
+    report = agreement_report(rt.engine)
+    st.caption(
+        f"{report.items} item(s) graded by two or more reviewers. Cohen's κ uses the first two "
+        "reviewers of each item; Krippendorff's α uses all (ordinal scales, nominal flags)."
+    )
+    st.dataframe(
+        pd.DataFrame([f.model_dump() for f in report.fields]),
+        hide_index=True,
+        use_container_width=True,
+    )
+
+with export_tab:
+    if not me.can("export"):
+        st.info("Exports are for leads.")
+    else:
+        with st.form("export"):
+            c1, c2, c3 = st.columns(3)
+            fmt = c1.selectbox("Format", export.FORMATS)
+            include_stale = c2.checkbox("Include stale cases")
+            document = c3.text_input("Only cases about document (contains)")
+            create = st.form_submit_button("Create export", type="primary")
+        if create:
+            flt = golden.CaseFilter(
+                statuses=("active", "stale") if include_stale else ("active",),
+                document=document or None,
+            )
+            snap = export.snapshot(rt.engine, fmt, flt, actor=me.user_id)
+            saved = export.save_in_data_dir(snap, rt.settings.data_dir / "exports")
+            st.success(f"{snap.manifest.dataset_version}: {snap.manifest.count} case(s).")
+            st.download_button(
+                f"Download {saved.name}",
+                snap.content,
+                file_name=saved.name,
+                icon=":material/download:",
+            )
+            st.json(snap.manifest.model_dump(mode="json"), expanded=False)
+        st.markdown("**Earlier exports**")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "version": f"golden-v{e.version}",
+                        "format": e.format,
+                        "cases": e.count,
+                        "sha256": e.sha256[:12],
+                        "by": e.created_by,
+                        "at": e.created_at,
+                    }
+                    for e in export.list_exports(rt.engine)
+                ]
+            ),
+            hide_index=True,
+            use_container_width=True,
+        )

@@ -1,0 +1,143 @@
+"""`python -m assistant export` and `import-golden`: the golden set on the command line.
+
+Registered through the ``knowledge_assistant.commands`` entry point (see pyproject.toml),
+so the assistant package never imports the review loop.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.errors import AssistantError
+
+EXIT_PARTIAL = 3
+
+
+def _fail(err: AssistantError) -> typer.Exit:
+    typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
+    return typer.Exit(1)
+
+
+def _actor(as_user: str | None, permission: str) -> str:
+    """The account an action is recorded under; checked when one is named."""
+    from assistant.cli import cli_actor
+
+    if as_user is None:
+        return cli_actor()
+    from assistant import accounts
+    from assistant.runtime.stack import Runtime
+
+    name = accounts.normalise_username(as_user)
+    known = {a.username: a for a in accounts.list_accounts(Runtime().engine)}
+    if name not in known or known[name].disabled:
+        raise accounts.AuthError(f"No active account {name}.", fix="See `users list`.")
+    if permission not in accounts.permissions(known[name].role):
+        raise accounts.Forbidden(f"{name} ({known[name].role}) may not {permission}.")
+    return name
+
+
+def export(
+    fmt: Annotated[
+        str, typer.Option("--format", help="jsonl | csv | promptfoo | openai-evals")
+    ] = "jsonl",
+    out: Annotated[Path, typer.Option(help="File to write (never overwritten).")] = Path(
+        "golden.jsonl"
+    ),
+    include_stale: Annotated[
+        bool, typer.Option(help="Also export cases flagged stale (default: active only).")
+    ] = False,
+    since: Annotated[
+        datetime | None, typer.Option(help="Approved at or after (ISO date, UTC).")
+    ] = None,
+    until: Annotated[datetime | None, typer.Option(help="Approved before (ISO date, UTC).")] = None,
+    document: Annotated[
+        str | None, typer.Option(help="Only cases citing or expecting this document (substring).")
+    ] = None,
+    should_refuse: Annotated[
+        bool | None,
+        typer.Option("--should-refuse/--answerable", help="Only refusal or only answer cases."),
+    ] = None,
+    check_stale: Annotated[
+        bool,
+        typer.Option(help="Check pinned documents against the index first (needs Weaviate)."),
+    ] = True,
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Account the export is recorded under (a lead).")
+    ] = None,
+) -> None:
+    """Export the golden set as a new dataset version; prints its manifest."""
+    from datetime import UTC
+
+    from assistant.runtime.stack import Runtime
+    from review import export as exports
+    from review import golden
+
+    rt = Runtime()
+    try:
+        actor = _actor(as_user, "export")
+        if check_stale:
+            rt.start(lambda m: typer.echo(m, err=True), parts=["weaviate"])
+            flagged = golden.refresh_staleness(rt.engine, rt.store())
+            if flagged:
+                typer.echo(f"{len(flagged)} case(s) newly flagged stale", err=True)
+        flt = golden.CaseFilter(
+            statuses=("active", "stale") if include_stale else ("active",),
+            since=since.replace(tzinfo=since.tzinfo or UTC) if since else None,
+            until=until.replace(tzinfo=until.tzinfo or UTC) if until else None,
+            document=document,
+            should_refuse=should_refuse,
+        )
+        snap = exports.snapshot(rt.engine, fmt, flt, actor=actor)
+        exports.write_snapshot(snap, out)
+    except AssistantError as err:
+        raise _fail(err) from err
+    finally:
+        rt.close()
+    typer.echo(snap.manifest.model_dump_json(indent=2))
+
+
+def import_golden(
+    path: Annotated[Path, typer.Argument(help="A JSONL golden set (as `export` writes).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Account the import is recorded under (a lead).")
+    ] = None,
+) -> None:
+    """Load golden cases back. Exit 0: all loaded or unchanged; 3: some lines were invalid or
+    conflict with existing cases (listed; nothing is overwritten); 1: fatal."""
+    from assistant.guardrails import default_redactor
+    from assistant.runtime.stack import Runtime
+    from review import golden
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        typer.secho(f"error: cannot read {path}: {err}", err=True, fg="red")
+        raise typer.Exit(1) from err
+    try:
+        actor = _actor(as_user, "export")
+        summary = golden.import_records(Runtime().engine, lines, actor, default_redactor())
+    except AssistantError as err:
+        raise _fail(err) from err
+    if as_json:
+        typer.echo(summary.model_dump_json(indent=2))
+    else:
+        typer.echo(
+            f"{len(summary.added)} added, {len(summary.unchanged)} unchanged, "
+            f"{len(summary.conflicts)} conflicts, {len(summary.invalid)} invalid lines"
+        )
+        for c in summary.conflicts:
+            typer.echo(f"  conflict: {c['id']}: {c['error']}")
+        for bad in summary.invalid:
+            typer.echo(f"  invalid line {bad['line']}: {bad['error']}")
+    partial = bool(summary.conflicts or summary.invalid)
+    raise typer.Exit(EXIT_PARTIAL if partial else 0)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export)
+    app.command("import-golden")(import_golden)

@@ -1,0 +1,156 @@
+"""The whole review loop in Chromium with three signed-in users (ASSISTANT_AUTH=local):
+an employee asks and gives a thumbs-down with a reason; a reviewer claims and grades with
+per-citation verdicts and a corrected answer; a lead approves and exports JSONL; the
+exported case has the ragas fields and pinned chunk ids; re-indexing the cited document
+with a change marks the case stale."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import ServedApp, assistant_cli
+
+from assistant.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.browser
+
+QUESTION = "How many days of paid annual leave do full-time employees get?"
+USERS = {"emma": "employee", "rita": "reviewer", "lena": "lead"}
+PASSWORD = "a long test password"
+
+
+@pytest.fixture(scope="module")
+def loop_app(runtime, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServedApp, Path]]:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("loop")
+    docs = root / "docs"
+    shutil.copytree(PROJECT_ROOT / "data", docs)
+    env = {
+        "ASSISTANT_AUTH": "local",
+        "ASSISTANT_DOCUMENTS_DIR": str(docs),
+        "ASSISTANT_COLLECTION_PREFIX": "Loop",
+        "DATABASE_URL": f"sqlite:///{root / 'loop.db'}",
+        "ASSISTANT_REVIEW_SAMPLE_RATE": "0",
+        "ASSISTANT_DATA_DIR": str(runtime.settings.data_dir),
+    }
+    for name, role in USERS.items():
+        done = assistant_cli(
+            "users", "add", name, "--role", role, "--password-stdin", env=env,
+            input=PASSWORD + "\n",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    app = ServedApp(runtime.settings.data_dir, env=env).start()
+    yield app, docs
+    app.stop()
+
+
+def _sign_in(browser, app: ServedApp, user: str, path: str = ""):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    page.goto(app.url + path)
+    page.get_by_role("textbox", name="User name").fill(user)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"{user} · {USERS[user]}").wait_for()
+    return context, page
+
+
+def _in_nav(page, name: str) -> bool:  # type: ignore[no-untyped-def]
+    return (
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=name, exact=True).count() > 0
+    )
+
+
+def _go(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name, exact=True).click()
+
+
+def _radio(page, label: str, option: str) -> None:  # type: ignore[no-untyped-def]
+    group = page.get_by_test_id("stRadio").filter(has_text=label).first
+    group.get_by_text(option, exact=True).click()
+
+
+def test_employee_reviewer_and_lead_close_the_loop(loop_app, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    app, docs = loop_app
+
+    # -- The employee asks and gives a thumbs-down with a reason ---------------------------
+    ctx, page = _sign_in(browser, app, "emma")
+    assert _in_nav(page, "My answers")
+    assert not _in_nav(page, "Review") and not _in_nav(page, "Golden set")
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(QUESTION)
+    box.press("Enter")
+    answer = page.get_by_test_id("stChatMessage").nth(1)
+    answer.get_by_text("Details").wait_for(timeout=240_000)
+    assert "[1]" in answer.inner_text()
+    answer.get_by_test_id("stFeedbackButton").nth(1).click()  # thumbs down
+    answer.get_by_test_id("stSelectbox").click()
+    page.get_by_role("option", name="incomplete").click()
+    answer.get_by_role("button", name="Send feedback").click()
+    page.get_by_text("your feedback was saved").wait_for()
+    ctx.close()
+    # Typing a reviewer page's address: after sign-in the employee lands on Ask instead.
+    ctx, page = _sign_in(browser, app, "emma", path="/review")
+    page.get_by_text("Ask the company documents").wait_for()
+    assert "Review queue" not in page.content() and not page.url.endswith("/review")
+    ctx.close()
+
+    # -- The reviewer claims and grades -----------------------------------------------------
+    ctx, page = _sign_in(browser, app, "rita")
+    assert _in_nav(page, "Review") and not _in_nav(page, "Golden set")
+    _go(page, "Review")
+    page.get_by_text("Review queue").wait_for()
+    page.get_by_text("queued as negative_feedback").wait_for()
+    page.get_by_role("button", name="Claim for review").click()
+    page.get_by_role("button", name="Submit grade").wait_for()
+    for field, value in (
+        ("Correctness", "3"), ("Groundedness", "5"), ("Completeness", "2"), ("Helpfulness", "4"),
+    ):  # fmt: skip
+        _radio(page, field, value)
+    citations = page.get_by_test_id("stRadio").filter(has_text="Citation [")
+    for i in range(citations.count()):  # every citation needs a verdict
+        citations.nth(i).get_by_text("supports", exact=True).click()
+    page.get_by_label("Corrected reference answer").fill(
+        "Full-time employees get 28 days of paid annual leave per calendar year."
+    )
+    page.screenshot(path=str(tmp_path / "grading.png"), full_page=True)
+    page.get_by_role("button", name="Submit grade").click()
+    page.get_by_text("Nothing to review").wait_for()
+    ctx.close()
+
+    # -- The lead approves and exports JSONL ----------------------------------------------
+    ctx, page = _sign_in(browser, app, "lena")
+    _go(page, "Golden set")
+    page.get_by_role("button", name="Approve as golden case").click()
+    page.get_by_text("No graded answers wait for approval").wait_for()
+    page.get_by_role("tab", name="Export").click()
+    page.get_by_role("button", name="Create export").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile(r"^Download golden-v")).click()
+    exported = tmp_path / "golden.jsonl"
+    download.value.save_as(exported)
+    (case,) = [json.loads(line) for line in exported.read_text().splitlines()]
+    for field in ("user_input", "retrieved_contexts", "reference_contexts", "response"):
+        assert case[field], field
+    assert case["reference"].startswith("Full-time employees get 28 days")
+    assert case["user_input"] == QUESTION
+    assert case["cited_chunks"][0]["chunk_id"] and case["cited_chunks"][0]["content_hash"]
+    assert case["cited_chunks"][0]["document"].endswith("employee-handbook.md")
+    assert case["grades"]["correctness"] == 3 and case["citation_verdicts"]["1"] == "supports"
+
+    # -- The cited document changes; re-indexing marks the case stale ---------------------
+    handbook = docs / "employee-handbook.md"
+    handbook.write_text(handbook.read_text() + "\n\n## Parking\n\nParking is free for staff.\n")
+    _go(page, "Documents")
+    page.get_by_role("button", name="Re-index all documents").click()
+    page.get_by_text("1 golden case(s) flagged stale").wait_for(timeout=180_000)
+    _go(page, "Golden set")
+    page.get_by_role("tab", name="Golden cases").click()
+    page.get_by_text("Send back to review").wait_for()
+    page.screenshot(path=str(tmp_path / "stale.png"), full_page=True)
+    ctx.close()
