@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -38,7 +38,7 @@ from review.models import (
     ReviewItem,
     Verdict,
 )
-from review.queue import ConflictError, _explain_conflict, get_item
+from review.queue import get_item, transition
 
 
 class GradingError(AssistantError):
@@ -227,25 +227,18 @@ def submit_grade(
         item = get_item(session, item_id)
         row = session.get(Interaction, item.interaction_id)
         _check_grade(grade, {int(c["n"]) for c in (row.citations if row else []) or []})
-        result = session.execute(
-            update(ReviewItem)
-            .where(
-                col(ReviewItem.id) == item_id,
-                col(ReviewItem.version) == expected_version,
-                col(ReviewItem.status) == "in_review",
-                col(ReviewItem.claimed_by) == reviewer,
-                col(ReviewItem.claim_expires_at) >= now,
-            )
-            .values(
-                claimed_by=None,
-                claim_expires_at=None,
-                version=ReviewItem.version + 1,
-                updated_at=now,
-            )
+        transition(
+            session,
+            item_id,
+            reviewer,
+            expected_version,
+            col(ReviewItem.status) == "in_review",
+            col(ReviewItem.claimed_by) == reviewer,
+            col(ReviewItem.claim_expires_at) >= now,
+            needs_claim=True,
+            claimed_by=None,
+            claim_expires_at=None,
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            session.refresh(item)
-            raise _explain_conflict(item, reviewer, expected_version)
         session.refresh(item)
         existing = session.exec(
             select(Grade).where(
@@ -323,25 +316,10 @@ def propose(detail: ReviewDetail) -> Adjudication:
 def _lead_transition(
     session: Session, item_id: int, lead: str, expected_version: int, to: str
 ) -> ReviewItem:
-    result = session.execute(
-        update(ReviewItem)
-        .where(
-            col(ReviewItem.id) == item_id,
-            col(ReviewItem.version) == expected_version,
-            col(ReviewItem.status) == "graded",
-        )
-        .values(status=to, version=ReviewItem.version + 1, updated_at=utcnow())
+    transition(
+        session, item_id, lead, expected_version, col(ReviewItem.status) == "graded", status=to
     )
     item = get_item(session, item_id)
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(item)
-        if item.version != expected_version:
-            raise _explain_conflict(item, lead, expected_version)
-        raise ConflictError(
-            f"Item {item_id} is {item.status.replace('_', ' ')}, not graded; "
-            "only graded items can be approved or rejected.",
-            fix="Reload the list.",
-        )
     session.refresh(item)
     return item
 

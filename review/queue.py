@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import and_, func, or_, update
@@ -246,7 +247,35 @@ def get_item(session: Session, item_id: int) -> ReviewItem:
     return item
 
 
-def _explain_conflict(item: ReviewItem, reviewer: str, expected_version: int) -> ConflictError:
+def transition(
+    session: Session,
+    item_id: int,
+    actor: str,
+    expected_version: int,
+    *conditions: Any,
+    needs_claim: bool = False,
+    **values: Any,
+) -> None:
+    """Change an item only if it is still at the version the actor read (and meets
+    ``conditions``); bump its version. Otherwise raise a ConflictError that says why."""
+    result = session.execute(
+        update(ReviewItem)
+        .where(
+            col(ReviewItem.id) == item_id,
+            col(ReviewItem.version) == expected_version,
+            *conditions,
+        )
+        .values(version=ReviewItem.version + 1, updated_at=utcnow(), **values)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        item = get_item(session, item_id)
+        session.refresh(item)
+        raise _explain_conflict(item, actor, expected_version, needs_claim=needs_claim)
+
+
+def _explain_conflict(
+    item: ReviewItem, reviewer: str, expected_version: int, *, needs_claim: bool = True
+) -> ConflictError:
     now = utcnow()
     held = item.claimed_by and item.claimed_by != reviewer and item.claim_expires_at
     if held and item.claim_expires_at and item.claim_expires_at > now:
@@ -261,7 +290,7 @@ def _explain_conflict(item: ReviewItem, reviewer: str, expected_version: int) ->
             f"(now {item.status.replace('_', ' ')}); nothing of yours was saved.",
             fix="Reload it and check the current state before trying again.",
         )
-    if item.claimed_by != reviewer:
+    if needs_claim and item.claimed_by != reviewer:
         return ConflictError(
             f"Your claim on item {item.id} expired or was never taken; nothing was saved.",
             fix="Claim it again (your form is still filled in) and resubmit.",
@@ -278,28 +307,21 @@ def claim(
     """Take (or renew) the lock on an open item; returns the item at its new version."""
     now = utcnow()
     with db.session_scope(engine) as session:
-        result = session.execute(
-            update(ReviewItem)
-            .where(
-                col(ReviewItem.id) == item_id,
-                col(ReviewItem.version) == expected_version,
-                col(ReviewItem.status).in_(OPEN_STATUSES),
-                or_(
-                    col(ReviewItem.claimed_by).is_(None),
-                    col(ReviewItem.claimed_by) == reviewer,
-                    col(ReviewItem.claim_expires_at) < now,
-                ),
-            )
-            .values(
-                status="in_review",
-                claimed_by=reviewer,
-                claim_expires_at=now + timedelta(minutes=minutes),
-                version=ReviewItem.version + 1,
-                updated_at=now,
-            )
+        transition(
+            session,
+            item_id,
+            reviewer,
+            expected_version,
+            col(ReviewItem.status).in_(OPEN_STATUSES),
+            or_(
+                col(ReviewItem.claimed_by).is_(None),
+                col(ReviewItem.claimed_by) == reviewer,
+                col(ReviewItem.claim_expires_at) < now,
+            ),
+            status="in_review",
+            claimed_by=reviewer,
+            claim_expires_at=now + timedelta(minutes=minutes),
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise _explain_conflict(get_item(session, item_id), reviewer, expected_version)
         audit(session, reviewer, "review.claim", str(item_id), minutes=minutes)
     with db.session_scope(engine) as session:
         item = get_item(session, item_id)
@@ -316,21 +338,15 @@ def release(engine: Engine, item_id: int, reviewer: str, expected_version: int) 
             .join(ReviewItem, col(ReviewItem.id) == Grade.item_id)
             .where(Grade.item_id == item_id, col(Grade.round) == ReviewItem.round)
         ).one()
-        result = session.execute(
-            update(ReviewItem)
-            .where(
-                col(ReviewItem.id) == item_id,
-                col(ReviewItem.version) == expected_version,
-                col(ReviewItem.claimed_by) == reviewer,
-            )
-            .values(
-                status="in_review" if graded else "new",
-                claimed_by=None,
-                claim_expires_at=None,
-                version=ReviewItem.version + 1,
-                updated_at=utcnow(),
-            )
+        transition(
+            session,
+            item_id,
+            reviewer,
+            expected_version,
+            col(ReviewItem.claimed_by) == reviewer,
+            needs_claim=True,
+            status="in_review" if graded else "new",
+            claimed_by=None,
+            claim_expires_at=None,
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise _explain_conflict(get_item(session, item_id), reviewer, expected_version)
         audit(session, reviewer, "review.release", str(item_id))

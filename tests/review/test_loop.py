@@ -79,8 +79,11 @@ def _item(stack: Stack, interaction_id: str) -> ReviewItem:
         return item
 
 
-def _graded_item(stack: Stack, policy: QueuePolicy, grade: GradeInput = GOOD) -> ReviewItem:
-    iid = _ask(stack)
+def _disliked(
+    stack: Stack, question: str = LEAVE, policy: QueuePolicy | None = None
+) -> ReviewItem:
+    """An answer Alice gave a thumbs-down: its review item, first in the queue."""
+    iid = _ask(stack, question)
     record_feedback(
         stack.rt.engine,
         FeedbackCreate(interaction_id=iid, rating=-1, reason="incomplete"),
@@ -88,7 +91,11 @@ def _graded_item(stack: Stack, policy: QueuePolicy, grade: GradeInput = GOOD) ->
         redactor=REDACTOR,
         policy=policy,
     )
-    item = _item(stack, iid)
+    return _item(stack, iid)
+
+
+def _graded_item(stack: Stack, policy: QueuePolicy, grade: GradeInput = GOOD) -> ReviewItem:
+    item = _disliked(stack, policy=policy)
     item = claim(stack.rt.engine, item.id, "rita", item.version, minutes=5)
     return grading.submit_grade(stack.rt.engine, item.id, "rita", grade, item.version, REDACTOR)
 
@@ -167,14 +174,7 @@ def test_feedback_is_only_given_by_the_asker_and_listed_on_their_page(world: Sta
 
 def _concurrency(stack: Stack) -> None:
     engine = stack.rt.engine
-    iid = _ask(stack)
-    record_feedback(
-        engine,
-        FeedbackCreate(interaction_id=iid, rating=-1, reason="wrong"),
-        user_id="alice",
-        redactor=REDACTOR,
-    )
-    item = _item(stack, iid)
+    item = _disliked(stack)
     rita = claim(engine, item.id, "rita", item.version, minutes=5)
     # Sam read the same version Rita claimed from: he is told who holds it.
     with pytest.raises(ConflictError, match="claimed by rita"):
@@ -319,14 +319,7 @@ def test_an_approved_case_pins_its_evidence_and_goes_stale_when_the_document_cha
 
 def _approved(stack: Stack, question: str = LEAVE) -> str:
     engine, store = stack.rt.engine, stack.rt.store()
-    iid = _ask(stack, question)
-    record_feedback(
-        engine,
-        FeedbackCreate(interaction_id=iid, rating=-1, reason="wrong"),
-        user_id="alice",
-        redactor=REDACTOR,
-    )
-    item = _item(stack, iid)
+    item = _disliked(stack, question)
     item = claim(engine, item.id, "rita", item.version, minutes=5)
     grade = GOOD.model_copy(update={"reference_answer": '=HYPERLINK("http://x","28")'})
     item = grading.submit_grade(engine, item.id, "rita", grade, item.version, REDACTOR)
