@@ -278,5 +278,8 @@ def oidc_principal(engine: Engine, email: str, name: str, default_role: Role) ->
         if row is not None:
             if row.disabled:
                 raise AuthError(f"The account {user} is disabled.", fix="Ask an admin.")
-            return row.principal("oidc")
+            principal = row.principal("oidc")
+            if not row.display_name and name:  # the provider knows the name
+                principal = principal.model_copy(update={"display_name": name})
+            return principal
     return Principal(user_id=user, display_name=name or user, role=default_role, method="oidc")
