@@ -271,10 +271,10 @@ def grading_form(
 ) -> tuple[GradeInput | None, bool]:
     """The rubric form. Returns (grade, released): grade when submitted and complete."""
     with st.form(f"{key}-grade"):
-        cols = st.columns(4)
+        cols = st.columns(2)
         scales = {}
-        for col_, field in zip(cols, SCALE_FIELDS, strict=True):
-            scales[field] = col_.radio(
+        for i, field in enumerate(SCALE_FIELDS):
+            scales[field] = cols[i % 2].radio(
                 field.capitalize(), SCALE, index=None, horizontal=True, key=f"{key}-{field}"
             )
         flags = st.columns(2)
@@ -328,9 +328,9 @@ def adjudication_form(
     with action ``approve`` or ``reject`` when submitted."""
     with st.form(f"{key}-adjudicate"):
         rubric: dict[str, int | bool] = {}
-        cols = st.columns(4)
-        for col_, field in zip(cols, SCALE_FIELDS, strict=True):
-            rubric[field] = col_.radio(
+        cols = st.columns(2)
+        for i, field in enumerate(SCALE_FIELDS):
+            rubric[field] = cols[i % 2].radio(
                 field.capitalize(),
                 SCALE,
                 index=SCALE.index(int(proposal.rubric[field])),
