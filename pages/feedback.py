@@ -16,7 +16,7 @@ if not answers:
     st.info("You have not asked anything yet.", icon=":material/chat:")
 for mine in answers:
     mark = "" if mine.feedback is None else (" 👍" if mine.feedback.rating == 1 else " 👎")
-    with st.expander(f"{mine.asked_at:%Y-%m-%d %H:%M} · {mine.question[:90]}{mark}"):
+    with st.expander(f"{mine.asked_at:%Y-%m-%d %H:%M} · {safe_markdown(mine.question[:90])}{mark}"):
         st.markdown(answer_markdown_text(mine.answer))
         if mine.documents:
             st.caption("Sources: " + safe_markdown(", ".join(mine.documents)))

@@ -193,7 +193,9 @@ def identity_caption(principal: Principal) -> None:
             icon=":material/science:",
         )
         return
-    st.sidebar.caption(f":material/person: {principal.display_name} · {principal.role}")
+    st.sidebar.caption(
+        f":material/person: {safe_markdown(principal.display_name)} · {principal.role}"
+    )
     st.sidebar.button("Sign out", on_click=sign_out, icon=":material/logout:")
 
 
