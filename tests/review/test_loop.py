@@ -79,9 +79,7 @@ def _item(stack: Stack, interaction_id: str) -> ReviewItem:
         return item
 
 
-def _disliked(
-    stack: Stack, question: str = LEAVE, policy: QueuePolicy | None = None
-) -> ReviewItem:
+def _disliked(stack: Stack, question: str = LEAVE, policy: QueuePolicy | None = None) -> ReviewItem:
     """An answer Alice gave a thumbs-down: its review item, first in the queue."""
     iid = _ask(stack, question)
     record_feedback(
