@@ -193,7 +193,8 @@ class Pipeline:
         passages, flags = self._context(hits)
         base["injection_flags"] = flags
         base["sources"] = sources
-        messages = answer_messages(self.config.prompts.system, standalone, passages)
+        prompts = self.config.prompts
+        messages = answer_messages(prompts.system, prompts.answer, standalone, passages)
         raw: list[str] = []  # everything the model wrote, shown or held back
 
         def tap(deltas: Iterator[str]) -> Iterator[str]:

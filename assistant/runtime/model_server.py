@@ -63,6 +63,8 @@ def server_spec(settings: Settings, model: LocalModel, model_file: Path) -> Serv
         "--host", "127.0.0.1",
         "--port", str(p),
         "--n_threads", str(settings.local_model_threads),
+        # Prompt evaluation (time to first token) is compute-bound: it gets the same threads.
+        "--n_threads_batch", str(settings.local_model_threads),
         "--n_ctx", str(settings.local_model_context),
         "--n_batch", "512",
     ]  # fmt: skip
