@@ -4,11 +4,18 @@ import uuid
 
 import streamlit as st
 
-from assistant.answer import Answer
+from assistant.answer import Answer, Preview
 from assistant.errors import AssistantError
 from assistant.pipeline import Asker, Turn
 from assistant.resources import pipeline, runtime
-from review.widgets import feedback_control, identity_caption, render_answer, require, sign_in
+from review.widgets import (
+    feedback_control,
+    identity_caption,
+    render_answer,
+    render_preview,
+    require,
+    sign_in,
+)
 
 st.set_page_config(page_title="Knowledge Assistant", page_icon=":material/menu_book:")
 
@@ -52,23 +59,27 @@ def ask_page() -> None:
     history = [Turn(q, a.text) for q, a in st.session_state[TURNS]]
     final: list[Answer] = []
 
-    def deltas():
-        for event in answering.stream(
-            question,
-            asker=asker,
-            history=history,
-            conversation_id=st.session_state[CONVERSATION],
-        ):
-            if isinstance(event, Answer):
-                final.append(event)
-            else:
-                yield event
-
     with st.chat_message("assistant"):
-        live = st.empty()
-        with live.container(), st.spinner("Searching the documents…"):
+        quick, live = st.empty(), st.empty()
+
+        def deltas():
+            for event in answering.stream(
+                question,
+                asker=asker,
+                history=history,
+                conversation_id=st.session_state[CONVERSATION],
+            ):
+                if isinstance(event, Answer):
+                    final.append(event)
+                elif isinstance(event, Preview):
+                    render_preview(event.answer, quick)
+                else:
+                    yield event
+
+        with live.container(), st.spinner("Working on the answer…"):
             st.write_stream(deltas())
-        live.empty()  # replaced by the verified answer
+        quick.empty()
+        live.empty()  # both replaced by the verified answer
         answer = final[0]
         render_answer(answer, rt, key=f"t{len(st.session_state[TURNS])}")
         if answer.interaction_id:

@@ -47,6 +47,7 @@ class Source(BaseModel):
 class Latency(BaseModel):
     rewrite_ms: float = 0.0
     retrieve_ms: float = 0.0
+    preview_ms: float | None = None  # from the question to the quoted preview, when shown
     first_token_ms: float | None = None
     generate_ms: float = 0.0
     verify_ms: float = 0.0
@@ -74,3 +75,10 @@ class Answer(BaseModel):
     injection_flags: list[str] = []  # documents whose instruction-like text was neutralised
     cached: bool = False
     interaction_id: str | None = None
+
+
+class Preview(BaseModel):
+    """A quoted (extractive) answer to show while the model writes its own: the best
+    supporting sentences of the passages, cited. The final ``Answer`` replaces it."""
+
+    answer: Answer

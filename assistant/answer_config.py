@@ -53,6 +53,9 @@ class CitationSection(_Strict):
 class ExtractiveSection(_Strict):
     max_sentences: int = Field(3, ge=1, le=10)
     min_sentence_score: float = Field(0.3, ge=0, le=1)
+    # Show the quoted answer at once while the model writes (a slow local model takes
+    # seconds to its first token); the model's verified answer replaces it.
+    preview: bool = True
 
 
 DEFAULT_ANSWER_PROMPT = (

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant import extractive
-from assistant.answer import Answer, Citation, Latency, RefusalReason, Source
+from assistant.answer import Answer, Citation, Latency, Preview, RefusalReason, Source
 from assistant.answer_config import AnswerConfig, load_answer_config
 from assistant.chunks import ScoredChunk
 from assistant.citations import Passage, content_words, marker_numbers, split_units, verify
@@ -107,7 +107,9 @@ class Pipeline:
         asker: Asker,
         history: Sequence[Turn] = (),
         conversation_id: str = "ui",
-    ) -> Iterator[str | Answer]:
+    ) -> Iterator[str | Preview | Answer]:
+        """Text deltas of the model's answer as it writes, perhaps a ``Preview`` before them,
+        and the final, verified ``Answer`` last."""
         clock = _Clock()
         total_start = clock.t0
         question = question.strip()
@@ -195,6 +197,11 @@ class Pipeline:
         base["sources"] = sources
         prompts = self.config.prompts
         messages = answer_messages(prompts.system, prompts.answer, standalone, passages)
+        quoted = self._extractive(base, standalone, qvec, passages, "", {})
+        if self.config.extractive.preview and quoted.mode == "extractive":
+            clock.latency.preview_ms = round((time.perf_counter() - total_start) * 1000, 1)
+            yield Preview(answer=quoted)
+        clock.lap()  # the preview's time is not the model's
         raw: list[str] = []  # everything the model wrote, shown or held back
 
         def tap(deltas: Iterator[str]) -> Iterator[str]:
@@ -254,7 +261,7 @@ class Pipeline:
             yield finish(answer)
             return
 
-        answer = self._extractive(base, standalone, qvec, passages, failure or "", usage)
+        answer = quoted.model_copy(update={"fallback_reason": failure or "", **usage})
         clock.latency.verify_ms = clock.lap()
         answer.latency = clock.latency
         if cacheable and verified is not None:  # not when the model was down: that passes

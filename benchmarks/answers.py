@@ -72,6 +72,8 @@ def summarise(name: str, answered: list, gold: list[str], off: list) -> dict:
     ]
     cited = [(c.document == g) for a, g in zip(answered, gold, strict=True) for c in a.citations]
     ttft = [a.latency.first_token_ms for a in answered if a.latency.first_token_ms]
+    # From the question to the quoted preview on screen (shown before the model's tokens).
+    preview = [a.latency.preview_ms for a in answered if a.latency.preview_ms]
     total = [a.latency.total_ms for a in answered]
     prompt = [a.prompt_tokens for a in answered if a.prompt_tokens]
     return {
@@ -87,6 +89,8 @@ def summarise(name: str, answered: list, gold: list[str], off: list) -> dict:
         "refused_off_topic": round(sum(a.refused for a in off) / len(off), 3),
         "first_token_ms_p50": round(pct(ttft, 0.5)) if ttft else None,
         "first_token_ms_p95": round(pct(ttft, 0.95)) if ttft else None,
+        "preview_ms_p50": round(pct(preview, 0.5)) if preview else None,
+        "preview_ms_p95": round(pct(preview, 0.95)) if preview else None,
         "total_ms_p50": round(pct(total, 0.5)),
         "total_ms_p95": round(pct(total, 0.95)),
         "prompt_tokens_p50": round(statistics.median(prompt)) if prompt else None,

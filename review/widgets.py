@@ -61,6 +61,17 @@ def render_answer(answer: Answer, runtime: Runtime, key: str) -> None:
         )
 
 
+def render_preview(answer: Answer, slot) -> None:  # type: ignore[no-untyped-def]
+    """The quoted answer, shown in ``slot`` while the model writes its own."""
+    with slot.container():
+        st.markdown(answer_markdown(answer))
+        sources = ", ".join(dict.fromkeys(c.title or c.document for c in answer.citations))
+        st.caption(
+            f":material/format_quote: Quoted from {safe_markdown(sources)} while the assistant "
+            "writes its answer…"
+        )
+
+
 def render_citation(citation: Citation, runtime: Runtime, key: str) -> None:
     page = f", p. {citation.page}" if citation.page else ""
     where = " › ".join(x for x in (citation.title, citation.section) if x)

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import json
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fake_openai import FakeOpenAI, Reply
 from sqlmodel import select
+from stack import Stack, answer_config
 
 from assistant import db
-from assistant.answer import Answer
-from assistant.answer_config import AnswerConfig, load_answer_config
+from assistant.answer import Answer, Preview
+from assistant.answer_config import load_answer_config
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.guardrails import NEUTRALISED
 from assistant.interactions import Interaction, get_interaction
@@ -38,38 +38,6 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("corpus") / "handbook"
     shutil.copytree(PROJECT_ROOT / "data", root)
     return root
-
-
-def _config(**generation: object) -> AnswerConfig:
-    cfg = load_answer_config()
-    return cfg.model_copy(update={"generation": cfg.generation.model_copy(update=generation)})
-
-
-class Stack:
-    """A runtime on the session's servers with collections of its own and a fake provider."""
-
-    def __init__(self, settings: Settings, corpus: Path) -> None:
-        self.prefix = f"P{uuid.uuid4().hex[:10]}"
-        self.fake = FakeOpenAI()
-        self.settings = Settings(
-            data_dir=settings.data_dir,
-            local_model=settings.local_model,
-            collection_prefix=self.prefix,
-            openai_base_url=self.fake.base_url,
-            openai_api_key="sk-test-not-a-real-key",
-            generator_model="fake-model",
-        )
-        self.rt = Runtime(self.settings)
-        self.rt.ingest([corpus])
-
-    def pipeline(self, **generation: object) -> Pipeline:
-        return Pipeline(self.rt, config=_config(**generation))
-
-    def close(self) -> None:
-        client = self.rt.weaviate()
-        client.collections.delete([f"{self.prefix}Chunk", f"{self.prefix}Document"])
-        self.rt.close()
-        self.fake.close()
 
 
 @pytest.fixture()
@@ -111,6 +79,24 @@ def test_a_slow_first_token_falls_back_in_time(stack: Stack) -> None:
     assert answer.mode == "extractive"
     assert "did not answer within 1s" in (answer.fallback_reason or "")
     assert answer.latency.total_ms < 4000
+
+
+def test_a_quoted_preview_comes_before_the_model_writes(stack: Stack) -> None:
+    stack.fake.replies.append(Reply(text=GOOD_REPLY, delay_s=1.5))
+    events = list(stack.pipeline().stream(LEAVE, asker=USER))
+    kinds = [type(e).__name__ for e in events]
+    assert kinds[0] == "Preview" and kinds[-1] == "Answer" and "str" in kinds, kinds
+    preview, final = events[0].answer, events[-1]
+    assert preview.mode == "extractive" and "28 days" in preview.text and preview.citations
+    assert final.mode == "generated" and final.text.startswith("Full-time employees receive")
+    assert (
+        final.latency.preview_ms < 1500 <= final.latency.first_token_ms + final.latency.preview_ms
+    )
+    # With the model down, the final answer is the preview, labelled as the fallback.
+    stack.fake.default = Reply(status=500)
+    events = list(stack.pipeline(max_retries=0).stream(LEAVE, asker=USER))
+    assert isinstance(events[0], Preview) and isinstance(events[-1], Answer)
+    assert events[-1].text == events[0].answer.text and events[-1].fallback_reason
 
 
 def test_unsupported_and_dangling_citations_are_removed(stack: Stack) -> None:
@@ -232,7 +218,7 @@ def test_the_cache_is_per_model(stack: Stack, runtime: Runtime) -> None:
         openai_api_key="sk-test-not-a-real-key",
         generator_model="another-model",
     )
-    assert not Pipeline(Runtime(other), config=_config()).ask(LEAVE, asker=USER).cached
+    assert not Pipeline(Runtime(other), config=answer_config()).ask(LEAVE, asker=USER).cached
 
 
 def test_follow_ups_are_rewritten_into_standalone_questions(stack: Stack) -> None:
