@@ -15,7 +15,7 @@ Roles are cumulative: a lead may do everything a reviewer may, and so on.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from argon2 import PasswordHasher
@@ -27,7 +27,7 @@ from sqlmodel import Field, SQLModel, select
 
 from assistant import db
 from assistant.audit import audit
-from assistant.db import UtcDateTime
+from assistant.db import utc_column, utcnow
 from assistant.errors import AssistantError
 from assistant.ingest.access import EVERYONE
 
@@ -88,10 +88,6 @@ class Principal(BaseModel):
             )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Account(SQLModel, table=True):
     username: str = Field(primary_key=True, max_length=200)
     display_name: str = Field(default="", max_length=200)
@@ -99,12 +95,8 @@ class Account(SQLModel, table=True):
     groups: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     password_hash: str | None = None  # None: sign-in through OIDC only
     disabled: bool = False
-    created_at: datetime = Field(
-        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False)
-    )
-    updated_at: datetime = Field(
-        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False)
-    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
     def principal(self, method: AuthMethod) -> Principal:
         groups = tuple(dict.fromkeys([EVERYONE, *self.groups]))
@@ -216,7 +208,7 @@ def update_account(
             _check_password(password)
             row.password_hash = _hasher.hash(password)
             changes["password"] = "changed"  # never the value
-        row.updated_at = _now()
+        row.updated_at = utcnow()
         session.add(row)
         audit(session, actor, "account.update", name, **changes)
         session.flush()

@@ -8,7 +8,7 @@ Details hold ids, counts and names, never question text or secrets.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -17,20 +17,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from assistant import db
-from assistant.db import UtcDateTime
+from assistant.db import utc_column, utcnow
 
 SYSTEM = "system"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class AuditEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(
-        default_factory=_now, sa_column=Column(UtcDateTime(), nullable=False, index=True)
-    )
+    at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
     actor: str = Field(index=True, max_length=200)
     action: str = Field(index=True, max_length=64)
     target: str = Field(default="", max_length=200)

@@ -17,7 +17,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from filelock import FileLock
-from sqlalchemy import DateTime, event, text
+from sqlalchemy import Column, DateTime, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import TypeDecorator
@@ -123,6 +123,11 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_column(*, nullable: bool = False, index: bool = False) -> Column:
+    """A ``UtcDateTime`` column for SQLModel's ``sa_column``."""
+    return Column(UtcDateTime(), nullable=nullable, index=index)
 
 
 def utcnow() -> datetime:

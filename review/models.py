@@ -10,7 +10,7 @@ from pydantic import Field as PydField
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from assistant.db import UtcDateTime
+from assistant.db import utc_column
 
 FeedbackReason = Literal[
     "wrong", "incomplete", "wrong_citation", "missing_citation", "outdated", "unsafe", "other"
@@ -60,10 +60,6 @@ PRIORITY: dict[str, int] = {
 }
 
 
-def _utc_column(*, nullable: bool = False, index: bool = False) -> Column:
-    return Column(UtcDateTime(), nullable=nullable, index=index)
-
-
 class ReviewItem(SQLModel, table=True):
     """One row per answer: whether and where it sits in the review queue.
 
@@ -78,13 +74,13 @@ class ReviewItem(SQLModel, table=True):
     reason: str = Field(max_length=32)
     priority: int = Field(index=True)
     documents: list[str] = Field(default_factory=list, sa_column=Column(JSON))
-    asked_at: datetime = Field(sa_column=_utc_column(index=True))
+    asked_at: datetime = Field(sa_column=utc_column(index=True))
     required_reviews: int = 1
     round: int = 1
     claimed_by: str | None = Field(default=None, max_length=200)
-    claim_expires_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    claim_expires_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     version: int = 1
-    updated_at: datetime = Field(default_factory=_now, sa_column=_utc_column())
+    updated_at: datetime = Field(default_factory=_now, sa_column=utc_column())
 
 
 Verdict = Literal["supports", "partial", "does_not_support"]
@@ -127,8 +123,8 @@ class Grade(SQLModel, table=True):
     reference_answer: str = ""  # redacted
     expected_chunk_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     notes: str = ""  # redacted
-    created_at: datetime = Field(default_factory=_now, sa_column=_utc_column())
-    updated_at: datetime = Field(default_factory=_now, sa_column=_utc_column())
+    created_at: datetime = Field(default_factory=_now, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=_now, sa_column=utc_column())
 
     def rubric(self) -> dict[str, int | bool]:
         return {f: getattr(self, f) for f in RUBRIC_FIELDS}
@@ -167,7 +163,7 @@ class GoldenCase(SQLModel, table=True):
     reviewer_count: int = 1
     agreement: float | None = None
     approved_by: str = Field(max_length=200)
-    approved_at: datetime = Field(default_factory=_now, sa_column=_utc_column(index=True))
+    approved_at: datetime = Field(default_factory=_now, sa_column=utc_column(index=True))
     origin: str = Field(default="review", max_length=16)  # review | import
 
 
@@ -181,4 +177,4 @@ class GoldenExport(SQLModel, table=True):
     filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     case_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     created_by: str = Field(max_length=200)
-    created_at: datetime = Field(default_factory=_now, sa_column=_utc_column())
+    created_at: datetime = Field(default_factory=_now, sa_column=utc_column())
