@@ -27,10 +27,15 @@ class _Strict(BaseModel):
 
 class RetrievalSection(_Strict):
     mode: Literal["hybrid", "bm25", "vector", "rrf"] = "hybrid"
-    alpha: float = Field(0.8, ge=0, le=1)
+    alpha: float = Field(0.4, ge=0, le=1)
+    section_weight: float = Field(3.0, ge=0)
+    pool: int = Field(50, ge=1, le=500)
     candidates: int = Field(12, ge=1, le=100)
     context_chunks: int = Field(4, ge=1, le=20)
     context_token_budget: int = Field(900, ge=100)
+    # Tokens of passage text the model reads after compression (the sentences that bear
+    # on the question; assistant/compress.py); 0 sends whole passages.
+    context_compressed_tokens: int = Field(0, ge=0)
 
 
 class RefusalSection(_Strict):
@@ -90,7 +95,13 @@ class AnswerConfig(_Strict):
 
     def retrieval_config(self) -> RetrievalConfig:
         r = self.retrieval
-        return RetrievalConfig(mode=r.mode, alpha=r.alpha, top_k=r.candidates)
+        return RetrievalConfig(
+            mode=r.mode,
+            alpha=r.alpha,
+            top_k=r.candidates,
+            section_weight=r.section_weight,
+            pool=r.pool,
+        )
 
 
 def load_answer_config(path: Path | None = None) -> AnswerConfig:

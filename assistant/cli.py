@@ -248,8 +248,14 @@ def search(
     if mode not in ("hybrid", "bm25", "vector", "rrf"):
         typer.secho(f"error: unknown --mode {mode!r}", err=True, fg="red")
         raise typer.Exit(2)
-    default_alpha = RetrievalConfig().alpha
-    config = RetrievalConfig(mode=mode, alpha=default_alpha if alpha is None else alpha, top_k=k)
+    default = RetrievalConfig()
+    config = RetrievalConfig(
+        mode=mode,
+        alpha=default.alpha if alpha is None else alpha,
+        top_k=k,
+        # the other modes are the plain methods ours is compared with
+        section_weight=default.section_weight if mode == "hybrid" else 0.0,
+    )
     rt = _runtime()
     try:
         lines = _query_lines(query, queries, "query")

@@ -1,10 +1,19 @@
 """Retrieval: Weaviate hybrid search (BM25 + vectors) under the caller's access groups.
 
-Fusion is relative-score (min-max normalised scores, blended by ``alpha``):
-unlike rank fusion it keeps how much better the top hit is than the next,
-which the refusal threshold downstream needs. BM25 reads the chunk text plus
-its section path, boosted, because people ask with the words of headings
-("annual leave", "VPN") more than with those of the body.
+Three signals, each measured on benchmarks/retrieval.py before it was kept:
+
+- BM25 over the stemmed chunk text plus its stemmed section path, boosted,
+  because people ask with the words of headings ("annual leave", "VPN") and
+  seldom in the grammatical form the answer uses.
+- The chunk's own vector (the query embedded by the same model).
+- What the chunk's whole section is about: the cosine between the query and
+  the mean vector of the section's chunks. A section's first chunk often holds
+  its topic and the next ones its details; scoring each chunk alone loses that.
+
+BM25 and the chunk vector are fused in Weaviate by relative score (min-max
+normalised, blended by ``alpha``): unlike rank fusion it keeps how much better
+the top hit is than the next. The section cosine is then added, with weight
+``section_weight``, to the best ``pool`` fused candidates, which are re-sorted.
 Every query is filtered by access groups inside Weaviate, so a chunk outside
 the caller's groups is never returned, scored or counted.
 """
@@ -12,16 +21,17 @@ the caller's groups is never returned, scored or counted.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 from weaviate.classes.query import Filter, HybridFusion, MetadataQuery
 
+from assistant.analysis import analyze
 from assistant.chunks import ScoredChunk
 from assistant.embeddings import Embedder
 from assistant.ingest.access import EVERYONE
-from assistant.store import Store, _chunk_from
+from assistant.store import CHUNK_VECTOR, SECTION_VECTOR, Store, _chunk_from
 
 Mode = Literal["hybrid", "bm25", "vector", "rrf"]
 
@@ -29,13 +39,17 @@ Mode = Literal["hybrid", "bm25", "vector", "rrf"]
 @dataclass(frozen=True)
 class RetrievalConfig:
     mode: Mode = "hybrid"
-    # 1 = vectors only, 0 = BM25 only. Questions rarely share words with their answers, so
-    # vectors lead (benchmarks/retrieval.py: 0.5 -> nDCG@10 0.538, 0.8 -> 0.633).
-    alpha: float = 0.8
+    # 1 = vectors only, 0 = BM25 only. With stemmed BM25 and the section signal, 0.4-0.5
+    # and weights 2-3 form a plateau (README, retrieval experiments); 5-fold
+    # cross-validation picked (0.4, 3) in every fold.
+    alpha: float = 0.4
     # The title is already in every chunk's vector (its heading context); in BM25 it would
     # lift all chunks of a document alike, so only the chunk's own section path is boosted.
-    query_properties: tuple[str, ...] = ("text", "section^2")
+    query_properties: tuple[str, ...] = ("text_stemmed", "section_stemmed^2")
     top_k: int = 8
+    # Weight of cos(query, section mean vector) added to the fused score; 0 turns it off.
+    section_weight: float = 3.0
+    pool: int = 50  # fused candidates re-scored with the section signal
 
 
 @dataclass(frozen=True)
@@ -65,62 +79,69 @@ class Retriever:
         flt = access_filter(request.groups)
         if request.documents:
             flt = flt & Filter.by_property("path").contains_any(list(request.documents))
+        rescore = cfg.section_weight > 0
+        limit = max(k, cfg.pool) if rescore else k
+        vectors = [CHUNK_VECTOR] if request.with_vectors else []
+        if rescore:
+            vectors.append(SECTION_VECTOR)
+        fetch = {"filters": flt, "limit": limit, "include_vector": vectors or False}
         chunks = self.store.chunks
-        meta = MetadataQuery(score=True)
-        with_vec = request.with_vectors
-        if cfg.mode == "bm25":
-            res = chunks.query.bm25(
-                query=request.query,
-                query_properties=list(cfg.query_properties),
-                filters=flt,
-                limit=k,
-                return_metadata=meta,
-                include_vector=with_vec,
-            )
-        else:
+        qvec = None
+        if cfg.mode != "bm25" or rescore:
             qvec = request.vector
             if qvec is None:
                 qvec = self.embedder.embed_query(request.query)
-            vector = qvec.tolist()
-            if cfg.mode == "vector":
-                res = chunks.query.near_vector(
-                    near_vector=vector,
-                    filters=flt,
-                    limit=k,
-                    return_metadata=MetadataQuery(distance=True),
-                    include_vector=with_vec,
-                )
-                return [
-                    ScoredChunk(
-                        _chunk_from(o.properties, o.uuid),
-                        1.0 - (o.metadata.distance or 0),
-                        _vector(o) if with_vec else None,
-                    )
-                    for o in res.objects
-                ]
+        if cfg.mode == "bm25":
+            res = chunks.query.bm25(
+                query=analyze(request.query),
+                query_properties=list(cfg.query_properties),
+                return_metadata=MetadataQuery(score=True),
+                **fetch,
+            )
+            scores = [o.metadata.score or 0.0 for o in res.objects]
+        elif cfg.mode == "vector":
+            res = chunks.query.near_vector(
+                near_vector=qvec.tolist(),
+                target_vector=CHUNK_VECTOR,
+                return_metadata=MetadataQuery(distance=True),
+                **fetch,
+            )
+            scores = [1.0 - (o.metadata.distance or 0) for o in res.objects]
+        else:
             res = chunks.query.hybrid(
-                query=request.query,
-                vector=vector,
+                query=analyze(request.query),
+                vector=qvec.tolist(),
+                target_vector=CHUNK_VECTOR,
                 alpha=cfg.alpha,
                 fusion_type=HybridFusion.RANKED
                 if cfg.mode == "rrf"
                 else HybridFusion.RELATIVE_SCORE,
                 query_properties=list(cfg.query_properties),
-                filters=flt,
-                limit=k,
-                return_metadata=meta,
-                include_vector=with_vec,
+                return_metadata=MetadataQuery(score=True),
+                **fetch,
             )
-        return [
+            scores = [o.metadata.score or 0.0 for o in res.objects]
+        hits = [
             ScoredChunk(
                 _chunk_from(o.properties, o.uuid),
-                o.metadata.score or 0.0,
-                _vector(o) if with_vec else None,
+                score,
+                _vector(o, CHUNK_VECTOR) if request.with_vectors else None,
             )
-            for o in res.objects
+            for o, score in zip(res.objects, scores, strict=True)
         ]
+        if rescore and hits:
+            sections = np.stack([_vector(o, SECTION_VECTOR) for o in res.objects])
+            cosines = sections @ np.asarray(qvec, dtype=np.float32)
+            w = cfg.section_weight
+            # Kept on the fused score's scale (about 0..1) for people reading it.
+            hits = [
+                replace(h, score=(h.score + w * float(c)) / (1 + w))
+                for h, c in zip(hits, cosines, strict=True)
+            ]
+            hits.sort(key=lambda h: h.score, reverse=True)
+        return hits[:k]
 
 
-def _vector(obj) -> np.ndarray:
-    vec = obj.vector.get("default") if isinstance(obj.vector, dict) else obj.vector
+def _vector(obj, name: str) -> np.ndarray:
+    vec = obj.vector.get(name) if isinstance(obj.vector, dict) else obj.vector
     return np.asarray(vec, dtype=np.float32)

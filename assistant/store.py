@@ -1,10 +1,14 @@
 """The Weaviate side of the index: our own collection schema and every read and write.
 
-Two collections per index (a prefix keeps indexes apart): ``<P>Chunk`` holds
-chunk text, heading context and vectors (HNSW, cosine) with BM25 on text,
-section and title; ``<P>Document`` is the registry of what was ingested from
-which file at which content hash. A document's registry entry is written only
-after its chunks are, which is what makes an interrupted ingestion re-runnable.
+Two collections per index (a prefix keeps indexes apart). ``<P>Chunk`` holds
+chunk text and heading context, BM25 over their analysed (stemmed) forms, and
+two vectors per chunk: its own (``default``, HNSW, cosine) and the mean of its
+section's chunks (``section``, a flat index: read back, never searched), which
+lets retrieval weigh what a whole section is about. ``<P>Document`` is the
+registry of what was ingested from which file at which content hash. A
+document's registry entry is written only after its chunks are, which is what
+makes an interrupted ingestion re-runnable. A collection made by an older
+schema is rebuilt (and so re-ingested) rather than half-used.
 """
 
 from __future__ import annotations
@@ -25,30 +29,42 @@ from weaviate.classes.config import (
 from weaviate.classes.query import Filter
 from weaviate.collections import Collection
 
+from assistant.analysis import analyze
 from assistant.chunks import Chunk, DocumentRecord
 from assistant.errors import DependencyUnavailable
 
 DEFAULT_PREFIX = "Kb"
-# Words that carry a question's form, not its topic. Lucene's English list (Weaviate's
-# "en" preset) keeps them, so "How do I get ..." would match every FAQ heading that
-# starts the same way; questions are what this index is searched with.
-QUESTION_STOPWORDS = [
-    "how", "what", "when", "where", "which", "who", "whom", "whose", "why", "do", "does",
-    "did", "done", "can", "could", "should", "would", "may", "might", "must", "shall", "i",
-    "me", "my", "we", "us", "our", "you", "your", "am", "has", "have", "had", "get", "gets",
-    "got", "many", "much", "any", "some", "about", "please", "tell", "know",
-]  # fmt: skip
 BATCH_SIZE = 256
+CHUNK_VECTOR = "default"
+SECTION_VECTOR = "section"
 
 
-def _text(name: str, *, searchable: bool) -> Property:
-    """Searchable text is word-tokenised for BM25; keys are exact-match fields."""
+def _text(name: str) -> Property:
+    """Text kept to show people and to filter by exact value (not searched)."""
     return Property(
         name=name,
         data_type=DataType.TEXT,
-        tokenization=Tokenization.WORD if searchable else Tokenization.FIELD,
-        index_searchable=searchable,
+        tokenization=Tokenization.FIELD,
+        index_searchable=False,
         index_filterable=True,
+    )
+
+
+def _shown(name: str) -> Property:
+    """Text only shown: neither searched nor filtered, so it costs no index."""
+    return Property(
+        name=name, data_type=DataType.TEXT, index_searchable=False, index_filterable=False
+    )
+
+
+def _analysed(name: str) -> Property:
+    """BM25 reads these: ``assistant.analysis`` output, split on whitespace."""
+    return Property(
+        name=name,
+        data_type=DataType.TEXT,
+        tokenization=Tokenization.WHITESPACE,
+        index_searchable=True,
+        index_filterable=False,
     )
 
 
@@ -67,16 +83,18 @@ def _plain(name: str, data_type: DataType, *, filterable: bool = False) -> Prope
 
 
 CHUNK_PROPERTIES = [
-    _text("text", searchable=True),
-    _text("section", searchable=True),
-    _text("title", searchable=True),
-    _text("document_id", searchable=False),
-    _text("source", searchable=False),
-    _text("path", searchable=False),
+    _shown("text"),
+    _shown("section"),
+    _shown("title"),
+    _analysed("text_stemmed"),
+    _analysed("section_stemmed"),
+    _text("document_id"),
+    _text("source"),
+    _text("path"),
     _keys("section_path"),
     _keys("access_groups"),
-    _text("content_hash", searchable=False),
-    _text("run_id", searchable=False),
+    _text("content_hash"),
+    _text("run_id"),
     _plain("page", DataType.INT),
     _plain("position", DataType.INT),
     _plain("token_count", DataType.INT),
@@ -84,11 +102,11 @@ CHUNK_PROPERTIES = [
 ]
 
 DOCUMENT_PROPERTIES = [
-    _text("source", searchable=False),
-    _text("path", searchable=False),
-    _text("title", searchable=False),
-    _text("content_hash", searchable=False),
-    _text("pipeline_version", searchable=False),
+    _text("source"),
+    _text("path"),
+    _text("title"),
+    _text("content_hash"),
+    _text("pipeline_version"),
     _keys("access_groups"),
     _plain("chunk_count", DataType.INT),
     _plain("size_bytes", DataType.INT),
@@ -137,21 +155,34 @@ class Store:
 
     # -- schema -----------------------------------------------------------
     def ensure_schema(self) -> None:
+        if self._outdated():
+            # Made by an older version: drop it with its registry, so every document is
+            # indexed afresh (chunk ids are deterministic: golden cases still resolve).
+            self.client.collections.delete([self.chunk_collection, self.document_collection])
         if not self.client.collections.exists(self.chunk_collection):
             self.client.collections.create(
                 self.chunk_collection,
                 description="Passages of ingested documents, with vectors and BM25.",
                 properties=CHUNK_PROPERTIES,
-                vector_config=Configure.Vectors.self_provided(
-                    vector_index_config=Configure.VectorIndex.hnsw(
-                        distance_metric=VectorDistances.COSINE
-                    )
-                ),
+                vector_config=[
+                    Configure.Vectors.self_provided(
+                        name=CHUNK_VECTOR,
+                        vector_index_config=Configure.VectorIndex.hnsw(
+                            distance_metric=VectorDistances.COSINE
+                        ),
+                    ),
+                    Configure.Vectors.self_provided(
+                        name=SECTION_VECTOR,
+                        vector_index_config=Configure.VectorIndex.flat(
+                            distance_metric=VectorDistances.COSINE
+                        ),
+                    ),
+                ],
                 inverted_index_config=Configure.inverted_index(
                     bm25_b=0.75,
                     bm25_k1=1.2,
-                    stopwords_preset=StopwordsPreset.EN,
-                    stopwords_additions=QUESTION_STOPWORDS,
+                    # assistant.analysis drops stopwords before stemming
+                    stopwords_preset=StopwordsPreset.NONE,
                 ),
             )
         if not self.client.collections.exists(self.document_collection):
@@ -161,6 +192,14 @@ class Store:
                 properties=DOCUMENT_PROPERTIES,
                 vector_config=Configure.Vectors.self_provided(),
             )
+
+    def _outdated(self) -> bool:
+        if not self.client.collections.exists(self.chunk_collection):
+            return False
+        config = self.chunks.config.get()
+        props = {p.name for p in config.properties}
+        wanted = {p.name for p in CHUNK_PROPERTIES}
+        return not wanted <= props or SECTION_VECTOR not in (config.vector_config or {})
 
     @property
     def chunks(self) -> Collection:
@@ -209,6 +248,8 @@ class Store:
         return [by_id[i] for i in ids if i in by_id]
 
     def count_chunks(self, source: str | None = None) -> int:
+        if not self.client.collections.exists(self.chunk_collection):
+            return 0  # nothing ingested yet
         flt = Filter.by_property("source").equal(source) if source else None
         return int(self.chunks.aggregate.over_all(filters=flt, total_count=True).total_count or 0)
 
@@ -239,18 +280,25 @@ class Store:
     def write_chunks(
         self, chunks: Sequence[Chunk], vectors: np.ndarray, run_id: str
     ) -> dict[str, str]:
-        """Upsert chunks (ids are deterministic). Returns {document_id: error} for failures."""
+        """Upsert chunks (ids are deterministic). Returns {document_id: error} for failures.
+
+        ``chunks`` must hold whole documents: each section's vector is the mean of its
+        chunks' vectors, computed here.
+        """
         failures: dict[str, str] = {}
         owner = {c.id: c.document_id for c in chunks}
+        sections = section_vectors(chunks, vectors)
         with self.chunks.batch.fixed_size(batch_size=BATCH_SIZE, concurrent_requests=2) as batch:
-            for chunk, vector in zip(chunks, vectors, strict=True):
+            for chunk, vector, section in zip(chunks, vectors, sections, strict=True):
                 batch.add_object(
                     uuid=chunk.id,
-                    vector=vector.tolist(),
+                    vector={CHUNK_VECTOR: vector.tolist(), SECTION_VECTOR: section.tolist()},
                     properties={
                         "text": chunk.text,
                         "section": chunk.section,
                         "title": chunk.title,
+                        "text_stemmed": analyze(chunk.text),
+                        "section_stemmed": analyze(chunk.section),
                         "document_id": chunk.document_id,
                         "source": chunk.source,
                         "path": chunk.path,
@@ -318,6 +366,17 @@ class Store:
             removed += int(res.successful)
             self.documents.data.delete_many(where=Filter.by_id().contains_any(part))
         return removed
+
+
+def section_vectors(chunks: Sequence[Chunk], vectors: np.ndarray) -> np.ndarray:
+    """Per chunk, the unit-length mean of the vectors of its document's same section."""
+    keys = [(c.document_id, c.section_path) for c in chunks]
+    index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    rows = np.array([index[k] for k in keys])
+    sums = np.zeros((len(index), vectors.shape[1]), dtype=np.float32)
+    np.add.at(sums, rows, vectors)
+    sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    return sums[rows]
 
 
 def now() -> datetime:

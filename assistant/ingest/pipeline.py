@@ -28,7 +28,7 @@ from assistant.ingest.chunking import chunk_sections, embedding_text
 from assistant.ingest.readers import ReadError, read_document
 from assistant.store import Store, now
 
-READERS_VERSION = "1"  # bump when readers or chunking change: every document is re-indexed
+READERS_VERSION = "2"  # bump when readers or chunking change: every document is re-indexed
 WINDOW_CHUNKS = 256
 
 
