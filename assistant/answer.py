@@ -48,7 +48,10 @@ class Latency(BaseModel):
     rewrite_ms: float = 0.0
     retrieve_ms: float = 0.0
     preview_ms: float | None = None  # from the question to the quoted preview, when shown
-    first_token_ms: float | None = None
+    first_token_ms: float | None = None  # from the request to the model's first token
+    # from the question to the model's first token on screen (retrieval, preview and
+    # compression included): what the reader waits for the model's words
+    answer_first_token_ms: float | None = None
     generate_ms: float = 0.0
     verify_ms: float = 0.0
     total_ms: float = 0.0

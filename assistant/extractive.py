@@ -29,13 +29,34 @@ def _cite(sentence: str, n: int) -> str:
     return f"{sentence} [{n}]"
 
 
+def split_sentences(text: str) -> list[str]:
+    """Sentences and blank-line-separated blocks, whitespace collapsed, in order."""
+    return [p for p in (" ".join(part.split()) for part in _SENTENCES.split(text)) if p]
+
+
 def _sentences(text: str) -> list[str]:
-    out = []
-    for part in _SENTENCES.split(text):
-        part = " ".join(part.split())
-        if 20 <= len(part) <= MAX_SENTENCE_CHARS and not part.startswith("[instruction-like"):
-            out.append(part)
-    return out
+    """The sentences fit to be quoted on their own."""
+    return [
+        s
+        for s in split_sentences(text)
+        if 20 <= len(s) <= MAX_SENTENCE_CHARS and not s.startswith("[instruction-like")
+    ]
+
+
+def sentence_scores(
+    question: str, question_vector: np.ndarray, sentences: Sequence[str], embedder: Embedder
+) -> list[float]:
+    """How well each sentence bears on the question: similarity blended with shared words."""
+    if not sentences:
+        return []
+    wanted = set(content_words(question))
+
+    def overlap(sentence: str) -> float:
+        return len(wanted & set(content_words(sentence))) / len(wanted) if wanted else 0.0
+
+    vectors = embedder.embed([s[:MAX_SENTENCE_CHARS] for s in sentences])
+    semantic = vectors @ question_vector
+    return [0.7 * float(sim) + 0.3 * overlap(s) for s, sim in zip(sentences, semantic, strict=True)]
 
 
 def compose(
@@ -61,11 +82,10 @@ def compose(
     # Embedding every sentence of long passages costs a second on 2 cores; the lexical
     # shortlist keeps the extractive answer fast (the embedder then ranks the shortlist).
     shortlist = sorted(candidates, key=lambda c: (-overlap(c[2]), c[0], c[1]))[:SHORTLIST]
-    vectors = embedder.embed([c[2] for c in shortlist])
-    semantic = vectors @ question_vector
-    scored = []
-    for (n, pos, sentence), sim in zip(shortlist, semantic, strict=True):
-        scored.append((0.7 * float(sim) + 0.3 * overlap(sentence), n, pos, sentence))
+    scores = sentence_scores(question, question_vector, [c[2] for c in shortlist], embedder)
+    scored = [
+        (sc, n, pos, sentence) for sc, (n, pos, sentence) in zip(scores, shortlist, strict=True)
+    ]
     scored.sort(reverse=True)
     best = [s for s in scored if s[0] >= min_score][:max_sentences]
     if not best:

@@ -20,6 +20,7 @@ from assistant.answer import Answer, Citation, Latency, Preview, RefusalReason, 
 from assistant.answer_config import AnswerConfig, load_answer_config
 from assistant.chunks import ScoredChunk
 from assistant.citations import Passage, content_words, marker_numbers, split_units, verify
+from assistant.compress import compress
 from assistant.generate import Generator, GeneratorUnavailable, answer_messages, says_not_found
 from assistant.guardrails import PiiRedactor, default_redactor, neutralise, out_of_role
 from assistant.ingest.access import EVERYONE
@@ -71,8 +72,11 @@ class Pipeline:
         runtime: Runtime,
         config: AnswerConfig | None = None,
         redactor: PiiRedactor | None = None,
+        *,
+        use_cache: bool = True,  # benchmarks measure every answer afresh
     ) -> None:
         self.rt = runtime
+        self.use_cache = use_cache
         self.settings = runtime.settings
         self.config = config or load_answer_config(runtime.settings.answer_config)
         self.redactor = redactor or default_redactor()
@@ -165,7 +169,8 @@ class Pipeline:
             ",".join(sorted(asker.groups)),
             " ".join(standalone.lower().split()),
         )
-        cacheable = not redaction.found  # never keep answers that might echo personal data
+        # never keep answers that might echo personal data
+        cacheable = self.use_cache and not redaction.found
         if cacheable and (hit := cached_answer(self.rt.engine, key)) is not None:
             hit.cached = True
             hit.question, hit.standalone_query = stored_q, stored_standalone
@@ -195,12 +200,15 @@ class Pipeline:
         passages, flags = self._context(hits)
         base["injection_flags"] = flags
         base["sources"] = sources
-        prompts = self.config.prompts
-        messages = answer_messages(prompts.system, prompts.answer, standalone, passages)
         quoted = self._extractive(base, standalone, qvec, passages, "", {})
         if self.config.extractive.preview and quoted.mode == "extractive":
             clock.latency.preview_ms = round((time.perf_counter() - total_start) * 1000, 1)
             yield Preview(answer=quoted)
+        prompts = self.config.prompts
+        prompt_passages = passages
+        if budget := self.config.retrieval.context_compressed_tokens:
+            prompt_passages = compress(standalone, qvec, passages, self.rt.embedder, budget)
+        messages = answer_messages(prompts.system, prompts.answer, standalone, prompt_passages)
         clock.lap()  # the preview's time is not the model's
         raw: list[str] = []  # everything the model wrote, shown or held back
 
@@ -211,7 +219,11 @@ class Pipeline:
 
         failure = None
         try:
-            yield from self._hold_back_not_found(tap(generator.stream(messages)))
+            for delta in self._hold_back_not_found(tap(generator.stream(messages))):
+                if clock.latency.answer_first_token_ms is None:
+                    elapsed = time.perf_counter() - total_start
+                    clock.latency.answer_first_token_ms = round(elapsed * 1000, 1)
+                yield delta
         except GeneratorUnavailable as err:
             failure = str(err)
         text = "".join(raw)

@@ -1,6 +1,6 @@
 """Answer benchmark on the Python FAQ: grounding, citations, refusals, latency.
 
-    python -m benchmarks.answers [--questions 40] [--model qwen2.5-coder-1.5b-instruct]
+    python -m benchmarks.answers [--questions 40] [--model M] [--config answering.toml]
 
 Uses the section corpus of benchmarks/python_docs.py, indexed into a Weaviate of
 its own. For a sample of FAQ questions it runs the full pipeline twice, with the
@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from assistant.answer_config import load_answer_config
+from assistant.answer_config import AnswerConfig, load_answer_config
 from assistant.config import Settings
 from assistant.pipeline import Asker, Pipeline
 from assistant.retrieve import SearchRequest
@@ -72,6 +72,8 @@ def summarise(name: str, answered: list, gold: list[str], off: list) -> dict:
     ]
     cited = [(c.document == g) for a, g in zip(answered, gold, strict=True) for c in a.citations]
     ttft = [a.latency.first_token_ms for a in answered if a.latency.first_token_ms]
+    # From the question to the model's first word on screen (retrieval, compression included).
+    seen = [a.latency.answer_first_token_ms for a in answered if a.latency.answer_first_token_ms]
     # From the question to the quoted preview on screen (shown before the model's tokens).
     preview = [a.latency.preview_ms for a in answered if a.latency.preview_ms]
     total = [a.latency.total_ms for a in answered]
@@ -89,6 +91,8 @@ def summarise(name: str, answered: list, gold: list[str], off: list) -> dict:
         "refused_off_topic": round(sum(a.refused for a in off) / len(off), 3),
         "first_token_ms_p50": round(pct(ttft, 0.5)) if ttft else None,
         "first_token_ms_p95": round(pct(ttft, 0.95)) if ttft else None,
+        "question_to_first_token_ms_p50": round(pct(seen, 0.5)) if seen else None,
+        "question_to_first_token_ms_p95": round(pct(seen, 0.95)) if seen else None,
         "preview_ms_p50": round(pct(preview, 0.5)) if preview else None,
         "preview_ms_p95": round(pct(preview, 0.95)) if preview else None,
         "total_ms_p50": round(pct(total, 0.5)),
@@ -97,9 +101,11 @@ def summarise(name: str, answered: list, gold: list[str], off: list) -> dict:
     }
 
 
-def calibrate(rt: Runtime, answerable: list[str], off_topic: list[str]) -> dict:
+def calibrate(
+    rt: Runtime, config: AnswerConfig, answerable: list[str], off_topic: list[str]
+) -> dict:
     """Best-passage cosine for each question; the threshold that separates them best."""
-    retriever = rt.retriever(load_answer_config().retrieval_config())
+    retriever = rt.retriever(config.retrieval_config())
 
     def best(q: str) -> float:
         vec = rt.embedder.embed_query(q)
@@ -119,10 +125,8 @@ def calibrate(rt: Runtime, answerable: list[str], off_topic: list[str]) -> dict:
         "off_topic_similarity_p50_p95": [round(pct(neg, 0.5), 3), round(pct(neg, 0.95), 3)],
         "best_threshold": threshold,
         "balanced_accuracy_at_best": round(balanced(threshold), 3),
-        "configured_threshold": load_answer_config().refusal.min_similarity,
-        "balanced_accuracy_at_configured": round(
-            balanced(load_answer_config().refusal.min_similarity), 3
-        ),
+        "configured_threshold": config.refusal.min_similarity,
+        "balanced_accuracy_at_configured": round(balanced(config.refusal.min_similarity), 3),
     }
 
 
@@ -135,9 +139,13 @@ def main() -> None:
     )
     parser.add_argument("--data-dir", type=Path, help="reuse the index of benchmarks.retrieval")
     parser.add_argument(
+        "--config", type=Path, help="answering config to measure (default: the product's)"
+    )
+    parser.add_argument(
         "--paths", default="local,extractive", help="which answer paths to run (comma-separated)"
     )
     args = parser.parse_args()
+    config = load_answer_config(args.config)
 
     cache = Settings().cache_dir / "bench" / "python-docs"
     corpus = cache / "corpus" / "pydocs"
@@ -154,18 +162,17 @@ def main() -> None:
     asker = Asker("benchmark")
     rows = []
     try:
-        calibration = calibrate(local, [q.question for q in questions], OFF_TOPIC)
+        calibration = calibrate(local, config, [q.question for q in questions], OFF_TOPIC)
         print(calibration, file=sys.stderr)
         paths = {
             "local": (f"local model {args.model}", local),
             "extractive": ("extractive only", offline),
         }
         for name, rt in (paths[p] for p in args.paths.split(",")):
-            cfg = load_answer_config()
-            cfg = cfg.model_copy(
-                update={"generation": cfg.generation.model_copy(update={"max_retries": 0})}
+            cfg = config.model_copy(
+                update={"generation": config.generation.model_copy(update={"max_retries": 0})}
             )
-            pipe = Pipeline(rt, config=cfg)
+            pipe = Pipeline(rt, config=cfg, use_cache=False)
             answered = [pipe.ask(q.question, asker=asker) for q in sample]
             off = [pipe.ask(q, asker=asker) for q in OFF_TOPIC]
             rows.append(summarise(name, answered, [q.gold for q in sample], off))
@@ -173,7 +180,7 @@ def main() -> None:
     finally:
         local.stop()
     result = {
-        "config_version": load_answer_config().version,
+        "config_version": config.version,
         "faq_questions_sampled": len(sample),
         "systems": rows,
         "refusal_calibration": calibration,

@@ -99,6 +99,30 @@ def test_a_quoted_preview_comes_before_the_model_writes(stack: Stack) -> None:
     assert events[-1].text == events[0].answer.text and events[-1].fallback_reason
 
 
+def test_compressed_context_sends_the_answering_sentences_and_still_verifies(
+    stack: Stack,
+) -> None:
+    def user_message(cfg) -> str:
+        stack.fake.requests.clear()
+        stack.fake.replies.append(Reply(text=GOOD_REPLY))
+        answer = Pipeline(stack.rt, config=cfg, use_cache=False).ask(LEAVE, asker=USER)
+        assert answer.mode == "generated" and answer.text == GOOD_REPLY
+        assert answer.citations and "28 days" in answer.citations[0].snippet
+        return stack.fake.requests[-1]["messages"][-1]["content"]
+
+    whole = answer_config()
+    compressed = whole.model_copy(
+        update={"retrieval": whole.retrieval.model_copy(update={"context_compressed_tokens": 60})}
+    )
+    assert compressed.version != whole.version  # a different prompt is a different config
+    full, short = user_message(whole), user_message(compressed)
+    assert "28 days of paid annual leave" in short and LEAVE in short
+    assert "four weeks of notice" in full, full
+    assert "…" in short, short
+    count = stack.rt.embedder.count_tokens
+    assert count(short) < count(full) - 100, (count(short), count(full))
+
+
 def test_unsupported_and_dangling_citations_are_removed(stack: Stack) -> None:
     stack.fake.replies.append(
         Reply(
