@@ -39,32 +39,22 @@ CHUNK_VECTOR = "default"
 SECTION_VECTOR = "section"
 
 
-def _text(name: str) -> Property:
-    """Text kept to show people and to filter by exact value (not searched)."""
+# What each text property is for: (tokenization, searched by BM25, filterable).
+_TEXT_ROLES = {
+    "key": (Tokenization.FIELD, False, True),  # shown, and filtered by exact value
+    "shown": (None, False, False),  # only shown: it costs no index
+    "analysed": (Tokenization.WHITESPACE, True, False),  # assistant.analysis output, for BM25
+}
+
+
+def _text(name: str, role: str = "key") -> Property:
+    tokenization, searchable, filterable = _TEXT_ROLES[role]
     return Property(
         name=name,
         data_type=DataType.TEXT,
-        tokenization=Tokenization.FIELD,
-        index_searchable=False,
-        index_filterable=True,
-    )
-
-
-def _shown(name: str) -> Property:
-    """Text only shown: neither searched nor filtered, so it costs no index."""
-    return Property(
-        name=name, data_type=DataType.TEXT, index_searchable=False, index_filterable=False
-    )
-
-
-def _analysed(name: str) -> Property:
-    """BM25 reads these: ``assistant.analysis`` output, split on whitespace."""
-    return Property(
-        name=name,
-        data_type=DataType.TEXT,
-        tokenization=Tokenization.WHITESPACE,
-        index_searchable=True,
-        index_filterable=False,
+        tokenization=tokenization,
+        index_searchable=searchable,
+        index_filterable=filterable,
     )
 
 
@@ -83,11 +73,11 @@ def _plain(name: str, data_type: DataType, *, filterable: bool = False) -> Prope
 
 
 CHUNK_PROPERTIES = [
-    _shown("text"),
-    _shown("section"),
-    _shown("title"),
-    _analysed("text_stemmed"),
-    _analysed("section_stemmed"),
+    _text("text", "shown"),
+    _text("section", "shown"),
+    _text("title", "shown"),
+    _text("text_stemmed", "analysed"),
+    _text("section_stemmed", "analysed"),
     _text("document_id"),
     _text("source"),
     _text("path"),

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,14 +38,6 @@ class CountingEmbedder:
 
     def count_tokens(self, text):
         return self.inner.count_tokens(text)
-
-
-@pytest.fixture()
-def store(runtime: Runtime) -> Iterator[Store]:
-    s = Store(runtime.weaviate(), prefix=f"T{uuid.uuid4().hex[:10]}")
-    s.ensure_schema()
-    yield s
-    runtime.weaviate().collections.delete([s.chunk_collection, s.document_collection])
 
 
 @pytest.fixture()

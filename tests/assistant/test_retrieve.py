@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -57,14 +56,6 @@ def test_section_vectors_are_unit_means_of_the_same_documents_same_section() -> 
     np.testing.assert_allclose(sections[1], sections[0])
     np.testing.assert_allclose(sections[2], [0, 0, 1])
     np.testing.assert_allclose(sections[3], [half, half, 0], rtol=1e-6)
-
-
-@pytest.fixture()
-def store(runtime: Runtime) -> Iterator[Store]:
-    s = Store(runtime.weaviate(), prefix=f"R{uuid.uuid4().hex[:10]}")
-    s.ensure_schema()
-    yield s
-    runtime.weaviate().collections.delete([s.chunk_collection, s.document_collection])
 
 
 @pytest.fixture()

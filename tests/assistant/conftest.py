@@ -1,0 +1,20 @@
+"""Fixtures shared by the assistant package's integration tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.runtime.stack import Runtime
+from assistant.store import Store
+
+
+@pytest.fixture()
+def store(runtime: Runtime) -> Iterator[Store]:
+    """Collections of the test's own (a unique prefix) on the session's Weaviate."""
+    s = Store(runtime.weaviate(), prefix=f"T{uuid.uuid4().hex[:10]}")
+    s.ensure_schema()
+    yield s
+    runtime.weaviate().collections.delete([s.chunk_collection, s.document_collection])
