@@ -48,6 +48,8 @@ class RetrievalConfig:
     query_properties: tuple[str, ...] = ("text_stemmed", "section_stemmed^2")
     top_k: int = 8
     # Weight of cos(query, section mean vector) added to the fused score; 0 turns it off.
+    # Made for scores on a 0..1 scale (hybrid with relative-score fusion, vector); BM25 and
+    # rank-fusion scores are on other scales, so those modes want 0.
     section_weight: float = 3.0
     pool: int = 50  # fused candidates re-scored with the section signal
 

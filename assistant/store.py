@@ -13,6 +13,7 @@ schema is rebuilt (and so re-ingested) rather than half-used.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
@@ -32,6 +33,8 @@ from weaviate.collections import Collection
 from assistant.analysis import analyze
 from assistant.chunks import Chunk, DocumentRecord
 from assistant.errors import DependencyUnavailable
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "Kb"
 BATCH_SIZE = 256
@@ -148,6 +151,12 @@ class Store:
         if self._outdated():
             # Made by an older version: drop it with its registry, so every document is
             # indexed afresh (chunk ids are deterministic: golden cases still resolve).
+            log.warning(
+                "The index %s was made by an older schema; rebuilding it. The documents "
+                "folder and uploads are re-indexed now; re-run `assistant ingest` for any "
+                "other folder you had indexed.",
+                self.chunk_collection,
+            )
             self.client.collections.delete([self.chunk_collection, self.document_collection])
         if not self.client.collections.exists(self.chunk_collection):
             self.client.collections.create(
