@@ -50,13 +50,17 @@ def sentence_scores(
     if not sentences:
         return []
     wanted = set(content_words(question))
-
-    def overlap(sentence: str) -> float:
-        return len(wanted & set(content_words(sentence))) / len(wanted) if wanted else 0.0
-
     vectors = embedder.embed([s[:MAX_SENTENCE_CHARS] for s in sentences])
     semantic = vectors @ question_vector
-    return [0.7 * float(sim) + 0.3 * overlap(s) for s, sim in zip(sentences, semantic, strict=True)]
+    return [
+        0.7 * float(sim) + 0.3 * _overlap(wanted, s)
+        for s, sim in zip(sentences, semantic, strict=True)
+    ]
+
+
+def _overlap(wanted: set[str], sentence: str) -> float:
+    """Share of the question's content words that the sentence contains."""
+    return len(wanted & set(content_words(sentence))) / len(wanted) if wanted else 0.0
 
 
 def compose(
@@ -75,13 +79,9 @@ def compose(
     if not candidates:
         return "", []
     wanted = set(content_words(question))
-
-    def overlap(sentence: str) -> float:
-        return len(wanted & set(content_words(sentence))) / len(wanted) if wanted else 0.0
-
     # Embedding every sentence of long passages costs a second on 2 cores; the lexical
     # shortlist keeps the extractive answer fast (the embedder then ranks the shortlist).
-    shortlist = sorted(candidates, key=lambda c: (-overlap(c[2]), c[0], c[1]))[:SHORTLIST]
+    shortlist = sorted(candidates, key=lambda c: (-_overlap(wanted, c[2]), c[0], c[1]))[:SHORTLIST]
     scores = sentence_scores(question, question_vector, [c[2] for c in shortlist], embedder)
     scored = [
         (sc, n, pos, sentence) for sc, (n, pos, sentence) in zip(scores, shortlist, strict=True)
