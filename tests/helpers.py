@@ -99,3 +99,11 @@ class ServedApp:
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.kill(signal.SIGTERM)
+
+
+def in_nav(page, name: str) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the sidebar navigation offers the page `name`. The app writes who is signed in
+    before it builds the navigation, so wait for the navigation itself, then look."""
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.wait_for()
+    return nav.get_by_role("link", name=name, exact=True).count() > 0

@@ -4,6 +4,7 @@ ask something the documents do not cover."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -34,8 +35,8 @@ def test_ask_cite_open_follow_up_and_refuse(served_app, page, tmp_path) -> None:
     assert "Sources" in text and "Travel and Expense Policy" in text
 
     answer.get_by_text("Travel and Expense Policy", exact=False).first.click()
-    page.wait_for_timeout(500)
-    assert "EUR 250 in London" in answer.inner_text()  # the passage, in context
+    # The passage, in context: innerText (not textContent) so a collapsed source does not count.
+    expect(answer).to_contain_text("EUR 250 in London", use_inner_text=True)
     page.screenshot(path=str(tmp_path / "answer-with-source.png"), full_page=True)
 
     follow_up = _ask(page, "And in most other cities?", 2)

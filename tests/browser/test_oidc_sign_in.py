@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from fake_oidc import FakeOidc
-from helpers import ServedApp, assistant_cli
+from helpers import ServedApp, assistant_cli, in_nav
 
 from assistant.runtime.ports import free_port
 
@@ -51,23 +51,17 @@ def _sign_in(browser, app: ServedApp, idp: FakeOidc, email: str, name: str):  # 
     return context, page
 
 
-def _in_nav(page, name: str) -> bool:  # type: ignore[no-untyped-def]
-    return (
-        page.get_by_test_id("stSidebarNav").get_by_role("link", name=name, exact=True).count() > 0
-    )
-
-
 def test_sign_in_through_the_identity_provider(oidc_app, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     app, idp = oidc_app
     ctx, page = _sign_in(browser, app, idp, "ann@corp.example", "Ann Lead")
     page.get_by_text("Ann Lead · lead").wait_for()
-    assert _in_nav(page, "Golden set") and _in_nav(page, "Review")
+    assert in_nav(page, "Golden set") and in_nav(page, "Review")
     page.screenshot(path=str(tmp_path / "oidc-lead.png"), full_page=True)
     ctx.close()
 
     ctx, page = _sign_in(browser, app, idp, "bo@corp.example", "Bo")
     page.get_by_text("Bo · employee").wait_for()
-    assert _in_nav(page, "My answers") and not _in_nav(page, "Review")
+    assert in_nav(page, "My answers") and not in_nav(page, "Review")
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("button", name="Sign in with your company account").wait_for()
     ctx.close()

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ServedApp, assistant_cli
+from helpers import ServedApp, assistant_cli, in_nav
 
 from assistant.config import PROJECT_ROOT
 
@@ -60,12 +60,6 @@ def _sign_in(browser, app: ServedApp, user: str, path: str = ""):  # type: ignor
     return context, page
 
 
-def _in_nav(page, name: str) -> bool:  # type: ignore[no-untyped-def]
-    return (
-        page.get_by_test_id("stSidebarNav").get_by_role("link", name=name, exact=True).count() > 0
-    )
-
-
 def _go(page, name: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=name, exact=True).click()
 
@@ -80,8 +74,8 @@ def test_employee_reviewer_and_lead_close_the_loop(loop_app, browser, tmp_path: 
 
     # -- The employee asks and gives a thumbs-down with a reason ---------------------------
     ctx, page = _sign_in(browser, app, "emma")
-    assert _in_nav(page, "My answers")
-    assert not _in_nav(page, "Review") and not _in_nav(page, "Golden set")
+    assert in_nav(page, "My answers")
+    assert not in_nav(page, "Review") and not in_nav(page, "Golden set")
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(QUESTION)
     box.press("Enter")
@@ -102,7 +96,7 @@ def test_employee_reviewer_and_lead_close_the_loop(loop_app, browser, tmp_path: 
 
     # -- The reviewer claims and grades -----------------------------------------------------
     ctx, page = _sign_in(browser, app, "rita")
-    assert _in_nav(page, "Review") and not _in_nav(page, "Golden set")
+    assert in_nav(page, "Review") and not in_nav(page, "Golden set")
     _go(page, "Review")
     page.get_by_text("Review queue").wait_for()
     page.get_by_text("queued as negative_feedback").wait_for()
