@@ -45,10 +45,13 @@ def compress(
     firsts = [k for k, (_, pos, _) in enumerate(pieces) if pos == 0]
     ranked = sorted(range(len(pieces)), key=lambda k: -scores[k])
     chosen: set[int] = set()
+    said: set[str] = set()  # overlapping chunks repeat sentences: spend the budget once
     spent = 0
     for k in [*firsts, *ranked]:
-        if k not in chosen and spent + cost[k] <= token_budget:
+        same = pieces[k][2].casefold()
+        if k not in chosen and same not in said and spent + cost[k] <= token_budget:
             chosen.add(k)
+            said.add(same)
             spent += cost[k]
     out = []
     for i, passage in enumerate(passages):

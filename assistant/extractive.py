@@ -73,9 +73,12 @@ def compose(
 ) -> tuple[str, list[int]]:
     """(Markdown text with [n] markers, passage numbers used). Empty text: nothing fits."""
     candidates: list[tuple[int, int, str]] = []  # (passage n, position, sentence)
+    seen: set[str] = set()  # overlapping chunks repeat sentences: quote each once
     for passage in passages[:MAX_PASSAGES]:
         for pos, sentence in enumerate(_sentences(passage.text)):
-            candidates.append((passage.n, pos, sentence))
+            if (same := sentence.casefold()) not in seen:
+                seen.add(same)
+                candidates.append((passage.n, pos, sentence))
     if not candidates:
         return "", []
     wanted = set(content_words(question))

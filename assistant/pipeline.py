@@ -25,7 +25,7 @@ from assistant.generate import Generator, GeneratorUnavailable, answer_messages,
 from assistant.guardrails import PiiRedactor, default_redactor, neutralise, out_of_role
 from assistant.ingest.access import EVERYONE
 from assistant.interactions import cache_key, cached_answer, log_interaction, store_answer
-from assistant.retrieve import SearchRequest
+from assistant.retrieve import SearchRequest, distinct
 from assistant.runtime.model_server import count_prompt_tokens
 from assistant.runtime.stack import Runtime
 
@@ -180,8 +180,10 @@ class Pipeline:
             return
 
         qvec = self.rt.embedder.embed_query(standalone)
-        hits = self.rt.retriever(self.config.retrieval_config()).search(
-            SearchRequest(standalone, groups=asker.groups, vector=qvec, with_vectors=True)
+        hits = distinct(
+            self.rt.retriever(self.config.retrieval_config()).search(
+                SearchRequest(standalone, groups=asker.groups, vector=qvec, with_vectors=True)
+            )
         )
         clock.latency.retrieve_ms = clock.lap()
         sims = [float(h.vector @ qvec) if h.vector is not None else 0.0 for h in hits]

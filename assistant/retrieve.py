@@ -144,6 +144,19 @@ class Retriever:
         return hits[:k]
 
 
+def distinct(hits: Sequence[ScoredChunk]) -> list[ScoredChunk]:
+    """``hits`` with passages of identical text collapsed to the best-ranked one. The same
+    file copied into two folders (common on shared drives) would otherwise fill the answer's
+    context and sources with one passage twice."""
+    seen: set[str] = set()
+    kept = []
+    for hit in hits:
+        if hit.chunk.content_hash not in seen:
+            seen.add(hit.chunk.content_hash)
+            kept.append(hit)
+    return kept
+
+
 def _vector(obj, name: str) -> np.ndarray:
     vec = obj.vector.get(name) if isinstance(obj.vector, dict) else obj.vector
     return np.asarray(vec, dtype=np.float32)

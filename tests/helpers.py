@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
+from assistant.chunks import Chunk, ScoredChunk
+from assistant.citations import Passage
 from assistant.config import PROJECT_ROOT
 from assistant.runtime.ports import free_port
+
+
+def passage(n: int, text: str, *, path: str = "s/doc.md", vector=None) -> Passage:  # type: ignore[no-untyped-def]
+    """Passage [n] of a chunk holding ``text`` (content hash of the text, as ingestion stores)."""
+    chunk = Chunk(
+        id=f"c{n}", document_id="d", source="s", path=path, title="Handbook",
+        section_path=("Leave",), page=None, position=n, text=text,
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        access_groups=("everyone",), ingested_at=datetime.now(UTC),
+    )  # fmt: skip
+    return Passage(n=n, hit=ScoredChunk(chunk, 1.0), text=text, vector=vector)
+
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

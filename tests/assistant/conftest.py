@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from assistant.embeddings import OnnxMiniLM
 from assistant.runtime.stack import Runtime
 from assistant.store import Store
 
@@ -18,3 +19,9 @@ def store(runtime: Runtime) -> Iterator[Store]:
     s.ensure_schema()
     yield s
     runtime.weaviate().collections.delete([s.chunk_collection, s.document_collection])
+
+
+@pytest.fixture(scope="session")
+def embedder() -> OnnxMiniLM:
+    """The real MiniLM embedder, in process (no servers)."""
+    return OnnxMiniLM(threads=2, batch_size=8)

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from helpers import passage
 
-import pytest
-
-from assistant.chunks import Chunk, ScoredChunk
 from assistant.citations import Passage, split_units, verify
 from assistant.embeddings import OnnxMiniLM
 from assistant.render import highlight, safe_markdown
 
 
-@pytest.fixture(scope="module")
-def embedder() -> OnnxMiniLM:
-    return OnnxMiniLM(threads=2)
-
-
 def _passage(n: int, text: str, embedder: OnnxMiniLM) -> Passage:
-    chunk = Chunk(
-        id=f"c{n}", document_id="d", source="s", path="s/doc.md", title="Handbook",
-        section_path=("Leave",), page=None, position=n, text=text, content_hash="h",
-        access_groups=("everyone",), ingested_at=datetime.now(UTC),
-    )  # fmt: skip
-    return Passage(n=n, hit=ScoredChunk(chunk, 1.0), text=text, vector=embedder.embed([text])[0])
+    return passage(n, text, vector=embedder.embed([text])[0])
 
 
 def test_sentences_keep_their_markers_and_decimals(embedder: OnnxMiniLM) -> None:

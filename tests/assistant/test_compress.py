@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from helpers import passage
 
-import pytest
-
-from assistant.chunks import Chunk, ScoredChunk
-from assistant.citations import Passage
 from assistant.compress import GAP, compress
-from assistant.embeddings import OnnxMiniLM
 
 LEAVE = (
     "Leave policy for all staff. "
@@ -22,32 +17,9 @@ LEAVE = (
 VPN = "VPN access. Install the VPN client from the software center. Sign in with your badge."
 
 
-def _passage(n: int, text: str) -> Passage:
-    chunk = Chunk(
-        id=f"c{n}",
-        document_id="d",
-        source="s",
-        path=f"s/{n}.md",
-        title="Handbook",
-        section_path=(),
-        page=None,
-        position=n,
-        text=text,
-        content_hash="h",
-        access_groups=("everyone",),
-        ingested_at=datetime.now(UTC),
-    )
-    return Passage(n=n, hit=ScoredChunk(chunk, 1.0), text=text)
-
-
-@pytest.fixture(scope="module")
-def embedder() -> OnnxMiniLM:
-    return OnnxMiniLM(threads=2, batch_size=8)
-
-
 def test_keeps_the_answering_sentences_in_order_within_the_budget(embedder) -> None:
     question = "How many days of annual leave do employees get, and can they carry them over?"
-    passages = [_passage(1, LEAVE), _passage(2, VPN)]
+    passages = [passage(1, LEAVE), passage(2, VPN)]
     budget = 60
     out = compress(question, embedder.embed_query(question), passages, embedder, budget)
     by_n = {p.n: p.text for p in out}
@@ -63,13 +35,24 @@ def test_keeps_the_answering_sentences_in_order_within_the_budget(embedder) -> N
 
 def test_a_large_budget_keeps_every_sentence(embedder) -> None:
     question = "annual leave"
-    out = compress(question, embedder.embed_query(question), [_passage(1, LEAVE)], embedder, 2000)
+    out = compress(question, embedder.embed_query(question), [passage(1, LEAVE)], embedder, 2000)
     assert out[0].text == " ".join(LEAVE.split()) and GAP not in out[0].text
 
 
 def test_a_passage_with_nothing_that_fits_is_left_out(embedder) -> None:
     question = "annual leave"
     long_first = "word " * 80 + "end."
-    passages = [_passage(1, LEAVE), _passage(2, long_first)]
+    passages = [passage(1, LEAVE), passage(2, long_first)]
     out = compress(question, embedder.embed_query(question), passages, embedder, 40)
     assert [p.n for p in out] == [1]
+
+
+def test_a_sentence_shared_by_overlapping_chunks_is_sent_once(embedder) -> None:
+    question = "How many days of annual leave do employees get?"
+    leave = "Full-time employees receive 28 days of paid annual leave per year."
+    passages = [
+        passage(1, f"Leave policy for all staff. {leave}"),
+        passage(2, f"{leave} Unused leave of up to five days can be carried over."),
+    ]
+    out = compress(question, embedder.embed_query(question), passages, embedder, 200)
+    assert sum(p.text.count("28 days") for p in out) == 1, [p.text for p in out]

@@ -261,6 +261,20 @@ def test_follow_ups_are_rewritten_into_standalone_questions(stack: Stack) -> Non
     assert "five unused days" in answer.citations[0].snippet
 
 
+def test_a_document_copied_into_two_folders_is_one_passage_to_the_model(
+    stack: Stack, corpus: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "handbook-copy"
+    shutil.copytree(corpus, copy)
+    stack.rt.ingest([copy])
+    stack.fake.replies.append(Reply(text=GOOD_REPLY))
+    answer = stack.pipeline().ask(LEAVE, asker=USER)
+    sent = stack.fake.requests[-1]["messages"][-1]["content"]
+    assert sent.count("28 days of paid annual leave") == 1, sent
+    texts = [s.text for s in answer.sources]
+    assert len(texts) == len(set(texts)) and len(texts) > 1
+
+
 def test_every_answer_is_logged_with_its_config_and_latency(stack: Stack) -> None:
     stack.fake.replies.append(Reply(text=GOOD_REPLY))
     answer = stack.pipeline().ask(LEAVE, asker=Asker("auditor"), conversation_id="conv-1")
