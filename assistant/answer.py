@@ -67,6 +67,7 @@ class Answer(BaseModel):
     refused: bool = False
     refusal_reason: RefusalReason | None = None
     removed_markers: int = 0  # citations the model made that did not verify
+    moved_markers: int = 0  # sentences cited to another passage than the model's
     fallback_reason: str | None = None  # why an extractive answer replaced the model's
     model: str
     config_version: str

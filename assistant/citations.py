@@ -4,7 +4,9 @@ A sentence's citation stands only if the cited passage supports it: most of the
 sentence's content words (and every number in it) appear in the passage, or a
 fair share do and the sentence is semantically close to the passage. Markers
 that point nowhere or fail the check are removed, never shown as if valid.
-Kept citations are renumbered 1..m in order of first use.
+A sentence whose passage number is wrong, or missing, is cited to the passage that
+passes the same check, if any does. Kept citations are renumbered 1..m in order of
+first use.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ class Passage:
 class Verified:
     text: str  # markers renumbered, unsupported ones removed
     cited: list[tuple[int, Passage, str]]  # (new n, passage, supporting snippet)
-    removed: int
+    removed: int  # markers dropped: no passage supports their sentence
+    moved: int  # sentences cited to another passage than the model's (or cited at all)
     supported_sentences: int
 
 
@@ -103,39 +106,49 @@ def verify(
     min_lexical: float,
     min_semantic: float,
 ) -> Verified:
+    """Check every cited sentence against its passage. A sentence whose markers all fail,
+    or that has none, is cited to the passage that passes the same check best, if one does
+    (small models often cite [2] for what [1] says): the claim stands only where a passage
+    supports it, whichever number the model wrote."""
     by_n = {p.n: p for p in passages}
     units = split_units(answer)
-    to_check = [(i, u) for i, u in enumerate(units) if marker_numbers(u)]
-    sentence_vectors = (
-        embedder.embed([_MARKERS.sub(" ", u) for _, u in to_check]) if to_check else None
-    )
+    bodies = [_MARKERS.sub(" ", u) for u in units]
+    checkable = [i for i, b in enumerate(bodies) if content_words(b)]
+    vectors = embedder.embed([bodies[i] for i in checkable]) if checkable else []
+    vec_of = dict(zip(checkable, vectors, strict=True))
+
+    def support(i: int, passage: Passage) -> float | None:
+        """How well ``passage`` supports unit ``i`` (lexical share), None if it does not."""
+        if i not in vec_of:
+            return None
+        chunk_text = passage.hit.chunk.text
+        lexical = lexical_support(units[i], chunk_text)
+        semantic = float(vec_of[i] @ passage.vector) if passage.vector is not None else -1.0
+        ok = numbers_supported(units[i], chunk_text) and (
+            lexical >= min_lexical or (lexical >= 0.25 and semantic >= min_semantic)
+        )
+        return lexical + semantic if ok else None
+
     renumber: dict[int, int] = {}
     cited: list[tuple[int, Passage, str]] = []
-    removed = 0
-    supported_sentences = 0
+    removed = moved = supported_sentences = 0
     out_units: list[str] = []
-    vec_of = {i: sentence_vectors[j] for j, (i, _) in enumerate(to_check)} if to_check else {}
     for i, unit in enumerate(units):
-        wanted = marker_numbers(unit)
-        if not wanted:
-            out_units.append(unit)
-            continue
+        wanted = list(dict.fromkeys(marker_numbers(unit)))
+        good = [n for n in wanted if n in by_n and support(i, by_n[n]) is not None]
+        failed = len(wanted) - len(good)
+        if not good:
+            scored = [(sc, p.n) for p in passages if (sc := support(i, p)) is not None]
+            if scored:
+                good = [max(scored, key=lambda t: (t[0], -t[1]))[1]]
+                moved += 1
+                failed = max(failed - 1, 0)
+        removed += failed
         keep: list[int] = []
-        for n in dict.fromkeys(wanted):
-            passage = by_n.get(n)
-            if passage is None:
-                removed += 1
-                continue
-            lexical = lexical_support(unit, passage.hit.chunk.text)
-            semantic = float(vec_of[i] @ passage.vector) if passage.vector is not None else -1.0
-            ok = numbers_supported(unit, passage.hit.chunk.text) and (
-                lexical >= min_lexical or (lexical >= 0.25 and semantic >= min_semantic)
-            )
-            if not ok:
-                removed += 1
-                continue
+        for n in good:
             if n not in renumber:
                 renumber[n] = len(renumber) + 1
+                passage = by_n[n]
                 cited.append((renumber[n], passage, best_snippet(unit, passage.hit.chunk.text)))
             keep.append(renumber[n])
         body = _MARKERS.sub("", unit).rstrip()
@@ -148,5 +161,9 @@ def verify(
         out_units.append(body + tail)
     text = " ".join(u.strip() for u in out_units if u.strip())
     return Verified(
-        text=text, cited=cited, removed=removed, supported_sentences=supported_sentences
+        text=text,
+        cited=cited,
+        removed=removed,
+        moved=moved,
+        supported_sentences=supported_sentences,
     )

@@ -94,6 +94,7 @@ def log_interaction(
         cached=answer.cached,
         details={
             "removed_markers": answer.removed_markers,
+            "moved_markers": answer.moved_markers,
             "fallback_reason": answer.fallback_reason,
             "injection_flags": answer.injection_flags,
         },

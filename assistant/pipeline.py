@@ -266,6 +266,7 @@ class Pipeline:
                 mode="generated",
                 citations=[_citation(n, p, snippet) for n, p, snippet in verified.cited],
                 removed_markers=verified.removed,
+                moved_markers=verified.moved,
                 **usage,
             )
             clock.latency.verify_ms = clock.lap()

