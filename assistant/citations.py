@@ -25,6 +25,7 @@ _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _END = re.compile(r"[.!?]+(?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s|$)|\n+")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,:/-][a-z0-9]+)*")
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+NUMBER_RADIUS = 2  # content words either side of a number that are read as bound to it
 STOPWORDS = frozenset(
     """a an and are as at be been but by can could do does did for from had has have he her
     his how i if in into is it its may me might must my no not of on or our she should so
@@ -70,7 +71,46 @@ def lexical_support(sentence: str, passage: str) -> float:
 
 
 def numbers_supported(sentence: str, passage: str) -> bool:
-    return numbers(_MARKERS.sub(" ", sentence)) <= numbers(passage)
+    """Every number of the sentence is in the passage, and none is paired with a word the
+    passage pairs with another number.
+
+    "The hotel limit in London is EUR 180" against "EUR 180 in most cities and EUR 250 in
+    London" has all its words and numbers in the passage, but gives London the wrong
+    number. Counting content words only, a word within ``NUMBER_RADIUS`` of a number in the
+    sentence contradicts the passage when the passage has it that close to a number the
+    sentence does not state and never that close to the sentence's own. Words near both (a
+    unit like "days") and words the passage lacks (a paraphrase) are not held against it.
+    """
+    sentence = _MARKERS.sub(" ", sentence)
+    stated = numbers(sentence)
+    if not stated <= numbers(passage):
+        return False
+    said, source = _tokens(sentence), _tokens(passage)
+    where: dict[str, list[int]] = {}
+    for pos, token in enumerate(source):
+        where.setdefault(token, []).append(pos)
+    others = [pos for pos, t in enumerate(source) if _NUMBER.fullmatch(t) and t not in stated]
+
+    def distance(word: str, positions: list[int]) -> float:
+        return min((abs(a - b) for a in where[word] for b in positions), default=float("inf"))
+
+    for i, token in enumerate(said):
+        if not _NUMBER.fullmatch(token):
+            continue
+        for word in said[max(i - NUMBER_RADIUS, 0) : i + NUMBER_RADIUS + 1]:
+            if _NUMBER.fullmatch(word) or word not in where:
+                continue
+            if (
+                distance(word, others) <= NUMBER_RADIUS
+                and distance(word, where[token]) > NUMBER_RADIUS
+            ):
+                return False
+    return True
+
+
+def _tokens(text: str) -> list[str]:
+    """Content words and numbers, in order (stopwords do not count towards distances)."""
+    return [t for t in (w.rstrip(".,:") for w in _WORD.findall(text.lower())) if t not in STOPWORDS]
 
 
 def best_snippet(sentence: str, passage: str) -> str:

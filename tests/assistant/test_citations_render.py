@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers import passage
 
-from assistant.citations import Passage, split_units, verify
+from assistant.citations import Passage, numbers_supported, split_units, verify
 from assistant.embeddings import OnnxMiniLM
 from assistant.render import highlight, safe_markdown
 
@@ -45,6 +46,38 @@ def test_a_wrong_number_is_not_supported_even_with_matching_words(embedder: Onnx
         0.55,
     )
     assert v.removed == 1 and v.cited == [] and "[1]" not in v.text
+
+
+HOTELS = (
+    "The nightly hotel limit is EUR 180 in most cities and EUR 250 in London, New York, "
+    "Zurich and Tokyo. Hotels above the limit need approval from Finance in advance."
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "supported"),
+    [
+        ("The nightly hotel limit in London is EUR 250 [1].", True),
+        ("In London, the nightly limit for hotels is EUR 250.", True),
+        ("The limit is EUR 180 in most cities and EUR 250 in London.", True),
+        ("The nightly hotel limit in London is EUR 180 [1].", False),  # London's is 250
+        ("In most cities the limit is EUR 250.", False),
+        ("The nightly hotel limit in Paris is EUR 300.", False),  # not in the passage
+    ],
+)
+def test_a_number_must_go_with_the_words_the_passage_gives_it(
+    sentence: str, supported: bool
+) -> None:
+    assert numbers_supported(sentence, HOTELS) is supported
+
+
+def test_a_unit_shared_by_several_numbers_binds_none_of_them() -> None:
+    leave = (
+        "Leave accrues monthly (2.33 days per month). Up to five unused days may be carried "
+        "over; carried-over days expire on 31 March."
+    )
+    assert numbers_supported("Carried-over days expire on 31 March.", leave)
+    assert numbers_supported("Leave accrues at 2.33 days per month.", leave)
 
 
 def test_markers_to_missing_passages_are_dropped(embedder: OnnxMiniLM) -> None:

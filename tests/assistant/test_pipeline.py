@@ -306,5 +306,6 @@ def test_the_local_model_path_answers_with_verified_citations_or_quotes(
     assert not answer.refused
     assert answer.mode in ("generated", "extractive")
     assert answer.citations
-    assert answer.citations[0].document == "handbook/travel-and-expense-policy.docx"
+    # The session's index may hold other copies of the sample documents (they collapse).
+    assert answer.citations[0].document.endswith("/travel-and-expense-policy.docx")
     assert all(f"[{c.n}]" in answer.text for c in answer.citations)
