@@ -68,6 +68,7 @@ class Answer(BaseModel):
     refusal_reason: RefusalReason | None = None
     removed_markers: int = 0  # citations the model made that did not verify
     moved_markers: int = 0  # sentences cited to another passage than the model's
+    dropped_sentences: int = 0  # the model's sentences no passage supports, left out
     fallback_reason: str | None = None  # why an extractive answer replaced the model's
     model: str
     config_version: str

@@ -5,15 +5,15 @@ sentence's content words (and every number in it) appear in the passage, or a
 fair share do and the sentence is semantically close to the passage. Markers
 that point nowhere or fail the check are removed, never shown as if valid.
 A sentence whose passage number is wrong, or missing, is cited to the passage that
-passes the same check, if any does. Kept citations are renumbered 1..m in order of
-first use.
+passes the same check, if any does; a claim no passage supports is left out. Kept
+citations are renumbered 1..m in order of first use.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -60,6 +60,7 @@ class Verified:
     removed: int  # markers dropped: no passage supports their sentence
     moved: int  # sentences cited to another passage than the model's (or cited at all)
     supported_sentences: int
+    dropped: list[str] = field(default_factory=list)  # sentences no passage supports, left out
 
 
 def lexical_support(sentence: str, passage: str) -> float:
@@ -173,6 +174,7 @@ def verify(
     cited: list[tuple[int, Passage, str]] = []
     removed = moved = supported_sentences = 0
     out_units: list[str] = []
+    dropped: list[str] = []
     for i, unit in enumerate(units):
         wanted = list(dict.fromkeys(marker_numbers(unit)))
         good = [n for n in wanted if n in by_n and support(i, by_n[n]) is not None]
@@ -198,6 +200,9 @@ def verify(
         if keep:
             supported_sentences += 1
             body = f"{body} {''.join(f'[{k}]' for k in keep)}"
+        elif i in vec_of:  # a claim no passage supports is not shown at all
+            dropped.append(" ".join(body.split()) + tail)
+            continue
         out_units.append(body + tail)
     text = " ".join(u.strip() for u in out_units if u.strip())
     return Verified(
@@ -206,4 +211,5 @@ def verify(
         removed=removed,
         moved=moved,
         supported_sentences=supported_sentences,
+        dropped=dropped,
     )

@@ -95,6 +95,7 @@ def log_interaction(
         details={
             "removed_markers": answer.removed_markers,
             "moved_markers": answer.moved_markers,
+            "dropped_sentences": answer.dropped_sentences,
             "fallback_reason": answer.fallback_reason,
             "injection_flags": answer.injection_flags,
         },

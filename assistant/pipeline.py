@@ -19,7 +19,14 @@ from assistant import extractive
 from assistant.answer import Answer, Citation, Latency, Preview, RefusalReason, Source
 from assistant.answer_config import AnswerConfig, load_answer_config
 from assistant.chunks import ScoredChunk
-from assistant.citations import Passage, content_words, marker_numbers, split_units, verify
+from assistant.citations import (
+    Passage,
+    content_words,
+    marker_numbers,
+    numbers,
+    split_units,
+    verify,
+)
 from assistant.compress import compress
 from assistant.generate import Generator, GeneratorUnavailable, answer_messages, says_not_found
 from assistant.guardrails import PiiRedactor, default_redactor, neutralise, out_of_role
@@ -259,6 +266,10 @@ class Pipeline:
             )
             if verified.supported_sentences == 0:
                 failure = "the model's answer could not be verified against the passages"
+            elif any(numbers(sentence) for sentence in verified.dropped):
+                # A wrong figure (a limit, a deadline, an amount) is the costly mistake: the
+                # passages' own sentences are safer than the rest of such an answer.
+                failure = "the model stated a figure the passages do not support"
         if verified is not None and failure is None:
             answer = Answer(
                 **base,
@@ -267,6 +278,7 @@ class Pipeline:
                 citations=[_citation(n, p, snippet) for n, p, snippet in verified.cited],
                 removed_markers=verified.removed,
                 moved_markers=verified.moved,
+                dropped_sentences=len(verified.dropped),
                 **usage,
             )
             clock.latency.verify_ms = clock.lap()

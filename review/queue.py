@@ -96,6 +96,7 @@ def triage(row: Interaction, negative_feedback: bool, policy: QueuePolicy) -> st
     if (
         row.mode == "extractive"
         or details.get("removed_markers")
+        or details.get("dropped_sentences")
         or best < policy.low_confidence_similarity
     ):
         return "low_confidence"

@@ -42,6 +42,11 @@ def render_answer(answer: Answer, runtime: Runtime, key: str) -> None:
             f":material/warning: {answer.removed_markers} citation(s) the model gave were "
             "removed because the cited passage does not support them."
         )
+    if answer.dropped_sentences:
+        st.caption(
+            f":material/content_cut: {answer.dropped_sentences} sentence(s) of the model's answer "
+            "were left out because no passage supports them."
+        )
     if answer.moved_markers:
         st.caption(
             f":material/swap_horiz: {answer.moved_markers} sentence(s) now cite the passage "

@@ -134,7 +134,8 @@ def test_unsupported_and_dangling_citations_are_removed(stack: Stack) -> None:
     assert answer.mode == "generated"
     assert answer.removed_markers == 2
     assert answer.text.count("[1]") == 1 and "[7]" not in answer.text
-    assert "company yacht." in answer.text  # kept as text, never shown as cited
+    assert "yacht" not in answer.text and "Sundays" not in answer.text  # claims left out
+    assert answer.dropped_sentences == 2
     assert [c.n for c in answer.citations] == [1]
 
 
@@ -147,6 +148,16 @@ def test_a_correct_answer_citing_the_wrong_number_is_cited_to_its_passage(stack:
     assert "28 days" in answer.citations[0].snippet
     row = get_interaction(stack.rt.engine, answer.interaction_id)
     assert row is not None and row.details["moved_markers"] == 1
+
+
+def test_a_wrong_figure_anywhere_in_the_answer_falls_back_to_quotes(stack: Stack) -> None:
+    stack.fake.replies.append(
+        Reply(text=f"{GOOD_REPLY} Up to 17 unused days may be carried over into the next year [1].")
+    )
+    answer = stack.pipeline().ask(LEAVE, asker=USER)
+    assert answer.mode == "extractive" and "17 unused days" not in answer.text
+    assert "figure the passages do not support" in (answer.fallback_reason or "")
+    assert "28 days" in answer.text
 
 
 def test_an_answer_with_no_valid_citation_is_not_presented_as_grounded(stack: Stack) -> None:
