@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from helpers import assistant_cli
+from weaviate.exceptions import WeaviateQueryError
 
 from assistant.config import PROJECT_ROOT
 from assistant.ingest.pipeline import Ingestor
@@ -157,9 +158,13 @@ def _start_and_kill(root: Path, prefix: str, store: Store, rnd: random.Random) -
     before = store.count_chunks() if store.client.collections.exists(store.chunk_collection) else 0
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
-        exists = store.client.collections.exists(store.chunk_collection)
-        if exists and store.count_chunks() != before:
-            break  # writing has begun
+        try:
+            if store.client.collections.exists(store.chunk_collection) and (
+                store.count_chunks() != before
+            ):
+                break  # writing has begun
+        except WeaviateQueryError:
+            pass  # the ingester has created the collection; its shard is not ready yet
         time.sleep(0.05)
     time.sleep(rnd.uniform(0.0, 1.5))
     proc.send_signal(signal.SIGKILL)
