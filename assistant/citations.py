@@ -55,7 +55,7 @@ class Passage:
 
 @dataclass(frozen=True)
 class Verified:
-    text: str  # markers renumbered, unsupported ones removed
+    text: str  # markers renumbered, unsupported ones removed, unsupported claims left out
     cited: list[tuple[int, Passage, str]]  # (new n, passage, supporting snippet)
     removed: int  # markers dropped: no passage supports their sentence
     moved: int  # sentences cited to another passage than the model's (or cited at all)
@@ -159,7 +159,7 @@ def verify(
     vec_of = dict(zip(checkable, vectors, strict=True))
 
     def support(i: int, passage: Passage) -> float | None:
-        """How well ``passage`` supports unit ``i`` (lexical share), None if it does not."""
+        """How well ``passage`` supports unit ``i`` (word share + cosine); None: it does not."""
         if i not in vec_of:
             return None
         chunk_text = passage.hit.chunk.text
