@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
@@ -158,9 +159,11 @@ def verify(
     vectors = embedder.embed([bodies[i] for i in checkable]) if checkable else []
     vec_of = dict(zip(checkable, vectors, strict=True))
 
-    def support(i: int, passage: Passage) -> float | None:
-        """How well ``passage`` supports unit ``i`` (word share + cosine); None: it does not."""
-        if i not in vec_of:
+    @cache  # a failed marker's passage is asked again when looking for the right one
+    def support(i: int, n: int) -> float | None:
+        """How well passage ``n`` supports unit ``i`` (word share + cosine); None: it does not."""
+        passage = by_n.get(n)
+        if passage is None or i not in vec_of:
             return None
         chunk_text = passage.hit.chunk.text
         lexical = lexical_support(units[i], chunk_text)
@@ -177,10 +180,10 @@ def verify(
     dropped: list[str] = []
     for i, unit in enumerate(units):
         wanted = list(dict.fromkeys(marker_numbers(unit)))
-        good = [n for n in wanted if n in by_n and support(i, by_n[n]) is not None]
+        good = [n for n in wanted if support(i, n) is not None]
         failed = len(wanted) - len(good)
         if not good:
-            scored = [(sc, p.n) for p in passages if (sc := support(i, p)) is not None]
+            scored = [(sc, n) for n in by_n if (sc := support(i, n)) is not None]
             if scored:
                 good = [max(scored, key=lambda t: (t[0], -t[1]))[1]]
                 moved += 1
