@@ -20,28 +20,12 @@ import numpy as np
 
 from assistant.chunks import ScoredChunk
 from assistant.embeddings import Embedder
+from assistant.wording import content_tokens, content_words, numbers
 
 _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # A sentence ends at .!? followed by space or the end (not "2.33" or "v1.2"), markers included.
 _END = re.compile(r"[.!?]+(?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s|$)|\n+")
-_WORD = re.compile(r"[a-z0-9]+(?:[.,:/-][a-z0-9]+)*")
-_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 NUMBER_RADIUS = 2  # content words either side of a number that are read as bound to it
-STOPWORDS = frozenset(
-    """a an and are as at be been but by can could do does did for from had has have he her
-    his how i if in into is it its may me might must my no not of on or our she should so
-    such than that the their them then there these they this those to us was we were what
-    when where which while who whom why will with would you your yes also only any all each
-    per up out about over under after before between""".split()  # noqa: SIM905
-)
-
-
-def content_words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
-
-
-def numbers(text: str) -> set[str]:
-    return {n.rstrip(".,:") for n in _NUMBER.findall(text)}
 
 
 @dataclass(frozen=True)
@@ -87,32 +71,27 @@ def numbers_supported(sentence: str, passage: str) -> bool:
     stated = numbers(sentence)
     if not stated <= numbers(passage):
         return False
-    said, source = _tokens(sentence), _tokens(passage)
+    said, source = content_tokens(sentence), content_tokens(passage)
     where: dict[str, list[int]] = {}
     for pos, token in enumerate(source):
-        where.setdefault(token, []).append(pos)
-    others = [pos for pos, t in enumerate(source) if _NUMBER.fullmatch(t) and t not in stated]
+        where.setdefault(token.text, []).append(pos)
+    others = [pos for pos, t in enumerate(source) if t.number and t.text not in stated]
 
     def distance(word: str, positions: list[int]) -> float:
         return min((abs(a - b) for a in where[word] for b in positions), default=float("inf"))
 
     for i, token in enumerate(said):
-        if not _NUMBER.fullmatch(token):
-            continue
-        for word in said[max(i - NUMBER_RADIUS, 0) : i + NUMBER_RADIUS + 1]:
-            if _NUMBER.fullmatch(word) or word not in where:
+        if not token.number:
+            continue  # every stated number is one of the passage's tokens (checked above)
+        for near in said[max(i - NUMBER_RADIUS, 0) : i + NUMBER_RADIUS + 1]:
+            if near.number or near.text not in where:
                 continue
             if (
-                distance(word, others) <= NUMBER_RADIUS
-                and distance(word, where[token]) > NUMBER_RADIUS
+                distance(near.text, others) <= NUMBER_RADIUS
+                and distance(near.text, where[token.text]) > NUMBER_RADIUS
             ):
                 return False
     return True
-
-
-def _tokens(text: str) -> list[str]:
-    """Content words and numbers, in order (stopwords do not count towards distances)."""
-    return [t for t in (w.rstrip(".,:") for w in _WORD.findall(text.lower())) if t not in STOPWORDS]
 
 
 def best_snippet(sentence: str, passage: str) -> str:

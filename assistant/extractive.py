@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.citations import Passage, content_words
+from assistant.citations import Passage
 from assistant.embeddings import Embedder
+from assistant.wording import content_words
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n{2,}")
 MAX_PASSAGES = 3

@@ -1,0 +1,104 @@
+"""How answers, passages and questions are read into words and numbers: one tokeniser for
+every comparison, so a number found in a text is always one of that text's tokens.
+
+A token is a run of digits (with inner ``.``, ``,`` or ``:`` between digits), a run of
+letters and marks in any script, or one Han/Kana character (those scripts do not put
+spaces between words). Anything else separates tokens, so "v1.3" reads as "v" and "1.3",
+"2.6.32-5-amd64" as "2.6.32", "5", "amd", "64", and "x86_64" as "x", "86", "64": a
+number is found whether it stands alone or inside a longer token, the same way in a
+sentence and in a passage. Text is NFKC-normalised (full-width digits, ligatures) and
+case-folded first.
+
+Numbers are compared in a canonical form: thousands separators dropped ("1,500" and
+"1.500,00" read as 1500 and 1500), a decimal comma read as a point ("1,5" is 1.5),
+leading zeros dropped ("01" is 1), and an all-zero fraction dropped ("180.00" is 180).
+"1,500" is read as fifteen hundred, never as the German 1.5; "3.10" stays 3.10 (a version
+is not 3.1).
+
+Every pattern here matches in time linear in its input: no alternative can consume what
+another already could.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+_CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
+_TOKEN = regex.compile(
+    rf"(?P<number>\p{{Nd}}+(?:[.,:]\p{{Nd}}+)*)"
+    rf"|(?P<cjk>[{_CJK}])"
+    rf"|(?P<word>[\p{{L}}\p{{M}}--[{_CJK}]]+)",
+    regex.V1,
+)
+_THOUSANDS = regex.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")  # 1,500 / 1,500.25
+_EUROPEAN = regex.compile(r"\d{1,3}(?:\.\d{3})+,\d+")  # 1.500,25
+_DECIMAL_COMMA = regex.compile(r"\d+,\d+")  # 1,5 (three digits after it: thousands)
+_ZERO_FRACTION = regex.compile(r"(\d+)\.0+")
+_LEADING_ZEROS = regex.compile(r"^0+(?=\d)")
+# Control characters other than tab and newline: PostgreSQL refuses NUL in text, and none
+# of them means anything in a question.
+_CONTROL = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f]+")
+
+STOPWORDS = frozenset(
+    """a an and are as at be been but by can could do does did for from had has have he her
+    his how i if in into is it its may me might must my no not of on or our she should so
+    such than that the their them then there these they this those to us was we were what
+    when where which while who whom why will with would you your yes also only any all each
+    per up out about over under after before between s t d ll re ve m""".split()  # noqa: SIM905
+)
+
+
+def plain_text(text: str) -> str:
+    """``text`` without control characters (tab and newline kept), as it may be stored."""
+    return _CONTROL.sub(" ", text)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str  # a case-folded word, or a number in canonical form
+    number: bool
+
+
+def canonical_number(raw: str) -> str:
+    """One spelling per value: see the module's docstring for the rules."""
+    if _THOUSANDS.fullmatch(raw):
+        raw = raw.replace(",", "")
+    elif _EUROPEAN.fullmatch(raw):
+        raw = raw.replace(".", "").replace(",", ".")
+    elif _DECIMAL_COMMA.fullmatch(raw) and len(raw.partition(",")[2]) != 3:
+        raw = raw.replace(",", ".")
+    if zero := _ZERO_FRACTION.fullmatch(raw):
+        raw = zero.group(1)
+    return _LEADING_ZEROS.sub("", raw)
+
+
+@lru_cache(maxsize=4096)  # a passage is read once per sentence it is checked against
+def tokens(text: str) -> tuple[Token, ...]:
+    """Every word and number of ``text``, in order."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    out = []
+    for m in _TOKEN.finditer(folded):
+        if m.lastgroup == "number":
+            out.append(Token(canonical_number(m.group()), number=True))
+        else:
+            out.append(Token(m.group(), number=False))
+    return tuple(out)
+
+
+def content_tokens(text: str) -> tuple[Token, ...]:
+    """Words and numbers that carry meaning, in order (stopwords do not count)."""
+    return tuple(t for t in tokens(text) if t.number or t.text not in STOPWORDS)
+
+
+def content_words(text: str) -> list[str]:
+    """The text of each content token (numbers included), in order."""
+    return [t.text for t in content_tokens(text)]
+
+
+def numbers(text: str) -> set[str]:
+    """The canonical numbers of ``text``."""
+    return {t.text for t in tokens(text) if t.number}
