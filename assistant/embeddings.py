@@ -127,6 +127,7 @@ class OpenAIEmbedder:
         self.name = model
         self.batch_size = batch_size
         self.version = base_url or "api.openai.com"
+        self.dim: int | None = None  # the probe below fixes it; every later reply must match
         self.dim = len(self.embed_query("dimension probe"))
 
     def count_tokens(self, text: str) -> int:
@@ -143,8 +144,22 @@ class OpenAIEmbedder:
                     f"Embeddings endpoint {self.version} failed for model {self.name}: {err}",
                     fix="Check ASSISTANT_EMBEDDINGS_BASE_URL / _API_KEY / _MODEL.",
                 ) from err
-            rows.extend(d.embedding for d in sorted(resp.data, key=lambda d: d.index))
+            got = [d.embedding for d in sorted(resp.data, key=lambda d: d.index)]
+            self._check(got, len(batch))
+            rows.extend(got)
         return _normalise(np.array(rows, dtype=np.float32))
+
+    def _check(self, vectors: list[list[float]], wanted: int) -> None:
+        """A reply with too few vectors, or of another dimension, is the endpoint's fault."""
+        dims = {len(v) for v in vectors}
+        if len(vectors) != wanted or len(dims) > 1 or (self.dim and dims != {self.dim}):
+            raise DependencyUnavailable(
+                f"Embeddings endpoint {self.version} (model {self.name}) returned "
+                f"{len(vectors)} vector(s) of dimension {sorted(dims)} for {wanted} input(s); "
+                f"expected dimension {self.dim or 'one for all'}.",
+                fix="Check that ASSISTANT_EMBEDDINGS_MODEL names the model the index was built "
+                "with.",
+            )
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]

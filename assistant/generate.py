@@ -114,7 +114,7 @@ class Generator:
                 f"{self.config.first_token_timeout_s:.0f}s.",
                 fix="The extractive answer is shown instead.",
             ) from err
-        except (openai.APIConnectionError, openai.APIStatusError) as err:
+        except openai.APIError as err:  # connection, HTTP status, or an error event mid-stream
             raise GeneratorUnavailable(
                 f"The model {self.model} is unavailable: {err}",
                 fix="Check the model server (`python -m assistant doctor`).",
@@ -126,7 +126,7 @@ class Generator:
             resp = self._configured().chat.completions.create(
                 model=self.model, messages=messages, temperature=0.0, max_tokens=max_tokens
             )
-        except (openai.APIConnectionError, openai.APIStatusError, openai.APITimeoutError) as err:
+        except openai.APIError as err:
             raise GeneratorUnavailable(f"The model {self.model} is unavailable: {err}") from err
         return (resp.choices[0].message.content or "").strip() if resp.choices else ""
 

@@ -1,16 +1,19 @@
-"""A fake hosted provider: an HTTP server speaking the OpenAI chat-completions protocol.
+"""A fake hosted provider: an HTTP server speaking the OpenAI chat-completions and
+embeddings protocols.
 
 Hosted providers cannot run here, so tests of rate limits, outages, slow first
-tokens and what is sent out use this server. It is a real server on loopback
-that the real ``openai`` client talks to; nothing in the code under test is
-patched. Each request takes the next scripted behaviour and is recorded.
+tokens, error events mid-stream, refused inputs and what is sent out use this server.
+It is a real server on loopback that the real ``openai`` client talks to; nothing in
+the code under test is patched. Each request takes the next scripted behaviour and is recorded.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +25,7 @@ class Reply:
     text: str = ""  # streamed in small deltas when status is 200
     delay_s: float = 0.0  # before the first byte
     chunk: int = 8  # characters per delta
+    error_after: int | None = None  # deltas sent before an error event ends the stream
 
 
 @dataclass
@@ -29,6 +33,10 @@ class FakeOpenAI:
     replies: deque[Reply] = field(default_factory=deque)
     default: Reply = field(default_factory=lambda: Reply(text="NOT_FOUND"))
     requests: list[dict] = field(default_factory=list)
+    # Embeddings: inputs holding one of these words are refused with HTTP 400, as a hosted
+    # provider's content filter does.
+    refuse_words: set[str] = field(default_factory=set)
+    embedding_dim: int = 64
 
     def __post_init__(self) -> None:
         fake = self
@@ -49,6 +57,9 @@ class FakeOpenAI:
                 length = int(self.headers.get("content-length", 0))
                 payload = json.loads(self.rfile.read(length) or b"{}")
                 fake.requests.append(payload)
+                if self.path.endswith("/embeddings"):
+                    self._embeddings(payload)
+                    return
                 reply = fake.replies.popleft() if fake.replies else fake.default
                 time.sleep(reply.delay_s)
                 if reply.status != 200:
@@ -69,7 +80,12 @@ class FakeOpenAI:
                 self.send_header("content-type", "text/event-stream")
                 self.send_header("transfer-encoding", "chunked")
                 self.end_headers()
-                for i in range(0, len(reply.text), reply.chunk):
+                for k, i in enumerate(range(0, len(reply.text), reply.chunk)):
+                    if k == reply.error_after:
+                        err = {"error": {"message": "fake overloaded", "type": "server_error"}}
+                        self._chunk(f"data: {json.dumps(err)}\n\n")
+                        self._chunk("")
+                        return
                     self._event(payload, {"content": reply.text[i : i + reply.chunk]}, None)
                 self._event(payload, {}, "stop")
                 usage = {"prompt_tokens": 321, "completion_tokens": 12, "total_tokens": 333}
@@ -78,6 +94,24 @@ class FakeOpenAI:
                 self._chunk(f"data: {json.dumps(last)}\n\n")
                 self._chunk("data: [DONE]\n\n")
                 self._chunk("")
+
+            def _embeddings(self, payload: dict) -> None:
+                inputs = (
+                    payload["input"] if isinstance(payload["input"], list) else [payload["input"]]
+                )
+                refused = [t for t in inputs if fake.refuse_words & set(_words(t))]
+                if refused:
+                    err = {"error": {"message": "fake: input refused by the content filter",
+                                     "type": "invalid_request_error"}}  # fmt: skip
+                    self._send(400, json.dumps(err).encode(), "application/json")
+                    return
+                data = [
+                    {"object": "embedding", "index": i, "embedding": fake.embed(t)}
+                    for i, t in enumerate(inputs)
+                ]
+                body = {"object": "list", "data": data, "model": payload.get("model"),
+                        "usage": {"prompt_tokens": 1, "total_tokens": 1}}  # fmt: skip
+                self._send(200, json.dumps(body).encode(), "application/json")
 
             def _event(self, payload: dict, delta: dict, finish: str | None) -> None:
                 chunk = {
@@ -103,6 +137,14 @@ class FakeOpenAI:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
+    def embed(self, text: str) -> list[float]:
+        """A hashed bag of words: texts sharing words are close, as with a real model."""
+        vector = [0.0] * self.embedding_dim
+        vector[0] = 0.01  # never the zero vector
+        for word in _words(text):
+            vector[1 + zlib.crc32(word.encode()) % (self.embedding_dim - 1)] += 1.0
+        return vector
+
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
@@ -110,3 +152,7 @@ class FakeOpenAI:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())

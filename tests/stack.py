@@ -21,9 +21,19 @@ def answer_config(**generation: object) -> AnswerConfig:
 
 
 class Stack:
-    def __init__(self, settings: Settings, corpus: Path, **overrides: Any) -> None:
+    def __init__(
+        self, settings: Settings, corpus: Path, *, hosted_embeddings: bool = False, **overrides: Any
+    ) -> None:
+        """``hosted_embeddings``: vectors come from the fake provider too (not the ONNX model)."""
         self.prefix = f"P{uuid.uuid4().hex[:10]}"
         self.fake = FakeOpenAI()
+        if hosted_embeddings:
+            overrides = {
+                "embeddings": "openai",
+                "embeddings_base_url": self.fake.base_url,
+                "embeddings_model": "fake-embeddings",
+                **overrides,
+            }
         self.settings = Settings(
             **{
                 "data_dir": settings.data_dir,
