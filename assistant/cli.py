@@ -183,7 +183,7 @@ def _summary_line(s) -> str:
     )
 
 
-EXIT_PARTIAL = 3  # some documents failed, the rest were indexed
+EXIT_PARTIAL = 3  # some inputs failed (documents, questions), the rest were done
 
 
 def _query_lines(text: str | None, file: Path | None, what: str) -> list:
@@ -286,27 +286,43 @@ def ask(
         list[str] | None, typer.Option(help="Access group of the asker (repeatable).")
     ] = None,
 ) -> None:
-    """Answer questions from the documents, with verified citations."""
+    """Answer questions from the documents, with verified citations.
+
+    A question that fails is reported on its own line (with --json, as {"id", "error"}) and
+    the others are answered. Exit code 0: all answered; 3: some failed; 1: all failed.
+    """
     from assistant import querysets
+    from assistant.batch import answer_each, exit_code
     from assistant.pipeline import Asker, Pipeline
 
     rt = _runtime()
+    failed = total = 0
     try:
         lines = _query_lines(question, questions, "question")
         rt.start(_say)
         pipeline = Pipeline(rt)
         asker = Asker(user_id=user, groups=tuple(group or ("everyone",)))
-        for line in lines:
-            answer = pipeline.ask(line.question, asker=asker, conversation_id="cli")
-            if as_json:
-                typer.echo(querysets.dumps(querysets.answer_result(line.id, answer)))
+        for outcome in answer_each(
+            pipeline, ((line.id, line.question) for line in lines), asker=asker
+        ):
+            total += 1
+            if outcome.answer is None:
+                failed += 1
+                if as_json:
+                    typer.echo(querysets.dumps({"id": outcome.id, "error": outcome.error}))
+                typer.secho(
+                    f"error: question {outcome.id}: {outcome.error}", err=True, fg=typer.colors.RED
+                )
+            elif as_json:
+                typer.echo(querysets.dumps(querysets.answer_result(outcome.id, outcome.answer)))
             else:
-                for text in querysets.format_answer_for_people(answer):
+                for text in querysets.format_answer_for_people(outcome.answer):
                     typer.echo(text)
     except AssistantError as err:
         raise _fail(err) from err
     finally:
         rt.close()
+    raise typer.Exit(exit_code(failed, total, EXIT_PARTIAL))
 
 
 # -- accounts -------------------------------------------------------------------------

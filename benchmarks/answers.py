@@ -28,7 +28,7 @@ from assistant.pipeline import Asker, Pipeline
 from assistant.retrieve import SearchRequest
 from assistant.runtime.stack import Runtime
 from benchmarks.python_docs import build_corpus, fetch_sources
-from benchmarks.report import write_report
+from benchmarks.report import answer_all, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -173,9 +173,17 @@ def main() -> None:
                 update={"generation": config.generation.model_copy(update={"max_retries": 0})}
             )
             pipe = Pipeline(rt, config=cfg, use_cache=False)
-            answered = [pipe.ask(q.question, asker=asker) for q in sample]
-            off = [pipe.ask(q, asker=asker) for q in OFF_TOPIC]
-            rows.append(summarise(name, answered, [q.gold for q in sample], off))
+            answered, failed = answer_all(pipe, [q.question for q in sample], asker)
+            off, off_failed = answer_all(pipe, OFF_TOPIC, asker)
+            rows.append(
+                summarise(
+                    name,
+                    [a for _, a in answered],
+                    [sample[i].gold for i, _ in answered],
+                    [a for _, a in off],
+                )
+                | {"failed": failed + off_failed}  # not counted above: listed here
+            )
             print(rows[-1], file=sys.stderr)
     finally:
         local.stop()

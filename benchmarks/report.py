@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import os
 import platform
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
+
+from assistant.answer import Answer
+from assistant.batch import answer_each
+from assistant.pipeline import Asker, Pipeline
 
 
 def write_report(result: dict, out: Path) -> dict:
@@ -22,3 +27,17 @@ def write_report(result: dict, out: Path) -> dict:
     out.write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
     return report
+
+
+def answer_all(
+    pipeline: Pipeline, questions: Sequence[str], asker: Asker
+) -> tuple[list[tuple[int, Answer]], list[dict]]:
+    """(index, answer) for every question answered, and {index, question, error} for every
+    one that failed: a failure is reported in the result, never ends the run."""
+    answered, errors = [], []
+    for o in answer_each(pipeline, enumerate(questions), asker=asker, conversation_id="bench"):
+        if o.answer is None:
+            errors.append({"index": o.id, "question": o.question, "error": o.error})
+        else:
+            answered.append((int(o.id), o.answer))
+    return answered, errors

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from assistant import db
@@ -125,3 +126,15 @@ def test_migrations_match_the_models_on_postgresql(postgres_url: str) -> None:
     engine = db.make_engine(postgres_url)
     db.migrate(engine)
     assert _schema_drift(engine) == []
+
+
+def test_a_database_error_never_echoes_the_values_it_was_given(tmp_path: Path) -> None:
+    """Errors reach logs and the CLI: the rows' text (questions, answers) must not."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'kb.db'}")
+    db.migrate(engine)
+    with db.session_scope(engine) as session:
+        session.add(_interaction(id="same", user_id="u", question="secret question one"))
+    with pytest.raises(IntegrityError) as raised, db.session_scope(engine) as session:
+        session.add(_interaction(id="same", user_id="u", question="secret question two"))
+    assert "UNIQUE" in str(raised.value) and "secret" not in str(raised.value)
+    engine.dispose()
