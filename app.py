@@ -1,5 +1,6 @@
 """Knowledge Assistant: the Ask page (home) and the app's navigation."""
 
+import logging
 import uuid
 
 import streamlit as st
@@ -18,6 +19,8 @@ from review.widgets import (
 )
 
 st.set_page_config(page_title="Knowledge Assistant", page_icon=":material/menu_book:")
+
+log = logging.getLogger("assistant.app")
 
 TURNS = "ask.turns"  # [(question, Answer)]
 CONVERSATION = "ask.conversation_id"
@@ -76,8 +79,23 @@ def ask_page() -> None:
                 else:
                     yield event
 
-        with live.container(), st.spinner("Working on the answer…"):
-            st.write_stream(deltas())
+        try:
+            with live.container(), st.spinner("Working on the answer…"):
+                st.write_stream(deltas())
+        except AssistantError as err:
+            quick.empty()
+            live.empty()
+            st.error(f"The assistant could not answer: {err}")
+            return
+        except Exception:  # a bug: the reader gets a plain message, the log the traceback
+            log.exception("Answering failed (conversation %s).", st.session_state[CONVERSATION])
+            quick.empty()
+            live.empty()
+            st.error(
+                "Something went wrong while answering this question. Please try again; if it "
+                "keeps happening, tell the team that runs the assistant."
+            )
+            return
         quick.empty()
         live.empty()  # both replaced by the verified answer
         answer = final[0]

@@ -8,6 +8,7 @@ removed after generation, so pages render the final ``Answer`` when it arrives.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -19,14 +20,7 @@ from assistant import extractive
 from assistant.answer import Answer, Citation, Latency, Preview, RefusalReason, Source
 from assistant.answer_config import AnswerConfig, load_answer_config
 from assistant.chunks import ScoredChunk
-from assistant.citations import (
-    Passage,
-    content_words,
-    marker_numbers,
-    numbers,
-    split_units,
-    verify,
-)
+from assistant.citations import Passage, marker_numbers, split_units, verify
 from assistant.compress import compress
 from assistant.generate import Generator, GeneratorUnavailable, answer_messages, says_not_found
 from assistant.guardrails import PiiRedactor, default_redactor, neutralise, out_of_role
@@ -35,8 +29,12 @@ from assistant.interactions import cache_key, cached_answer, log_interaction, st
 from assistant.retrieve import SearchRequest, distinct
 from assistant.runtime.model_server import count_prompt_tokens
 from assistant.runtime.stack import Runtime
+from assistant.wording import content_words, numbers, plain_text
+
+log = logging.getLogger(__name__)
 
 NOT_IN_DOCUMENTS = "I couldn't find this in the documents."
+UNCHECKED = "the answer could not be checked against the passages, so they are quoted instead"
 OUT_OF_SCOPE = (
     "I can only answer questions about the company's documents, so I can't help with that. "
     "Try asking about a policy, a process or a tool."
@@ -123,7 +121,7 @@ class Pipeline:
         and the final, verified ``Answer`` last."""
         clock = _Clock()
         total_start = clock.t0
-        question = question.strip()
+        question = plain_text(question).strip()
         redaction = self.redactor.redact(question)
         stored_q = question if self.settings.store_raw_text else redaction.text
         redact_out = self.settings.redact_for_generator == "always" or (
@@ -259,11 +257,16 @@ class Pipeline:
             return
 
         verified = None
+        unchecked: Exception | None = None
         if failure is None:
             c = self.config.citations
-            verified = verify(
-                text, passages, self.rt.embedder, c.min_lexical_support, c.min_semantic_support
-            )
+            try:
+                verified = verify(
+                    text, passages, self.rt.embedder, c.min_lexical_support, c.min_semantic_support
+                )
+            except Exception as err:  # a fault here costs the reader the wording, not the answer
+                unchecked, failure = err, UNCHECKED
+        if verified is not None:
             if verified.supported_sentences == 0:
                 failure = "the model's answer could not be verified against the passages"
             elif any(numbers(sentence) for sentence in verified.dropped):
@@ -293,7 +296,14 @@ class Pipeline:
         answer.latency = clock.latency
         if cacheable and verified is not None:  # not when the model was down: that passes
             store_answer(self.rt.engine, key, answer)
-        yield finish(answer)
+        answer = finish(answer)
+        if unchecked is not None:
+            log.error(
+                "Verification failed for interaction %s; the quoted answer was shown instead.",
+                answer.interaction_id,
+                exc_info=unchecked,
+            )
+        yield answer
 
     # -- steps --------------------------------------------------------------
     def _standalone(self, generator: Generator, question: str, history: Sequence[Turn]) -> str:

@@ -8,6 +8,7 @@ local model server answers the rest.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from assistant.answer_config import load_answer_config
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.guardrails import NEUTRALISED
 from assistant.interactions import Interaction, get_interaction
-from assistant.pipeline import Asker, Pipeline, Turn
+from assistant.pipeline import UNCHECKED, Asker, Pipeline, Turn
 from assistant.runtime.stack import Runtime
 
 pytestmark = pytest.mark.integration
@@ -71,6 +72,44 @@ def test_a_provider_outage_gives_a_labelled_extractive_answer(stack: Stack) -> N
     assert "28 days" in answer.text and answer.citations
     assert all(f"[{c.n}]" in answer.text for c in answer.citations)
     assert answer.interaction_id is not None
+
+
+def test_an_error_event_mid_stream_gives_the_quoted_answer(stack: Stack) -> None:
+    """Hosted providers end a stream with an error event when overloaded mid-answer."""
+    stack.fake.replies.append(Reply(text=GOOD_REPLY, error_after=2))
+    answer = stack.pipeline(max_retries=0).ask(LEAVE, asker=USER)
+    assert answer.mode == "extractive" and "28 days" in answer.text
+    assert "unavailable" in (answer.fallback_reason or "")
+    assert "fake overloaded" in (answer.fallback_reason or "")
+
+
+def test_a_fault_while_verifying_gives_the_quoted_answer_and_is_logged(
+    runtime: Runtime, corpus: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The answer's sentences cannot be embedded (the hosted embeddings provider refuses
+    them): the reader gets the quoted answer, and the fault is logged with the interaction."""
+    hosted = Stack(runtime.settings, corpus, hosted_embeddings=True)
+    try:
+        hosted.fake.refuse_words = {"zebra"}
+        hosted.fake.replies.append(Reply(text=f"{GOOD_REPLY} Zebra crossings are free [1]."))
+        cfg = answer_config()  # hashed bag-of-words vectors are less similar than MiniLM's
+        cfg = cfg.model_copy(
+            update={
+                "refusal": cfg.refusal.model_copy(update={"min_similarity": 0.0}),
+                "extractive": cfg.extractive.model_copy(update={"min_sentence_score": 0.0}),
+            }
+        )
+        with caplog.at_level(logging.ERROR, logger="assistant.pipeline"):
+            answer = Pipeline(hosted.rt, config=cfg).ask(LEAVE, asker=USER)
+    finally:
+        hosted.close()
+    assert answer.mode == "extractive" and answer.citations and "zebra" not in answer.text.lower()
+    assert answer.fallback_reason == UNCHECKED
+    assert answer.interaction_id is not None
+    [record] = [r for r in caplog.records if r.name == "assistant.pipeline"]
+    assert answer.interaction_id in record.getMessage()
+    assert record.exc_info and "content filter" in str(record.exc_info[1])
+    assert LEAVE not in record.getMessage()  # the question's text is not logged
 
 
 def test_a_slow_first_token_falls_back_in_time(stack: Stack) -> None:
