@@ -105,10 +105,10 @@ def test_ask_questions_reports_the_failed_one_on_its_own_line(
 
 @pytest.mark.postgres
 def test_control_characters_in_questions_are_answered_and_not_stored_on_postgresql(
-    runtime: Runtime, corpus: Path, postgres_url: str
+    runtime: Runtime, corpus: Path, own_postgres_url: str
 ) -> None:
     """PostgreSQL refuses NUL in text: such a question used to fail when it was logged."""
-    stack = Stack(runtime.settings, corpus, database_url=postgres_url)
+    stack = Stack(runtime.settings, corpus, database_url=own_postgres_url)
     try:
         stack.fake.default = Reply(text=REPLY)
         questions = [

@@ -83,6 +83,25 @@ def test_an_error_event_mid_stream_gives_the_quoted_answer(stack: Stack) -> None
     assert "fake overloaded" in (answer.fallback_reason or "")
 
 
+def test_a_number_inside_a_longer_token_verifies(runtime: Runtime, tmp_path: Path) -> None:
+    """The reported crash, end to end: the passage has 1.3 only inside "v1.3"."""
+    docs = tmp_path / "releases"
+    docs.mkdir()
+    (docs / "debian.md").write_text(
+        "# Debian releases\n\nDebian v1.3 (bo) was released in 1997. Debian 2.0 (hamm) "
+        "followed in 1998 and added glibc 2.0 on i386 and m68k.\n"
+    )
+    s = Stack(runtime.settings, docs)
+    try:
+        s.fake.replies.append(Reply(text="Debian 1.3 was called bo [1]."))
+        answer = s.pipeline().ask("What was Debian 1.3 called?", asker=USER)
+    finally:
+        s.close()
+    assert answer.mode == "generated", answer.fallback_reason
+    assert answer.text == "Debian 1.3 was called bo [1]."
+    assert answer.citations[0].document == "releases/debian.md"
+
+
 def test_a_fault_while_verifying_gives_the_quoted_answer_and_is_logged(
     runtime: Runtime, corpus: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
