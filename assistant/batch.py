@@ -3,7 +3,7 @@
 The command line, the benchmarks and the evaluation harness answer questions in loops.
 One question that raises (a bug, a dependency that hiccups) must not cost the answers to
 the others: each outcome is either an answer or the error that question met, named with
-the question's id, and the caller decides the exit code from the count.
+the question's id, and the caller decides what the count means (the CLI's exit code).
 """
 
 from __future__ import annotations
@@ -54,10 +54,3 @@ def answer_each(
             yield Outcome(qid, question, error=describe(err))
             continue
         yield Outcome(qid, question, answer=answer)
-
-
-def exit_code(failed: int, total: int, partial: int) -> int:
-    """0 when nothing failed, ``partial`` when some did, 1 when every one did."""
-    if not failed:
-        return 0
-    return 1 if failed == total else partial

@@ -39,9 +39,18 @@ def _say(msg: str) -> None:
     typer.echo(msg, err=True)
 
 
-def _fail(err: AssistantError) -> typer.Exit:
+def fail(err: AssistantError) -> typer.Exit:
+    """Say what failed on stderr; the exit every command ends with on a domain error."""
     typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
     return typer.Exit(1)
+
+
+EXIT_PARTIAL = 3  # some inputs failed (documents, questions, lines), the rest were done
+
+
+def exit_for(failed: int, total: int) -> typer.Exit:
+    """0 when nothing failed, ``EXIT_PARTIAL`` when some inputs did, 1 when every one did."""
+    return typer.Exit(0 if not failed else 1 if failed == total else EXIT_PARTIAL)
 
 
 @app.callback()
@@ -70,7 +79,7 @@ def setup(
     try:
         rt.install(_say)
     except AssistantError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
     _say("setup complete")
 
 
@@ -124,7 +133,7 @@ def serve(
         rt.engine  # noqa: B018 - migrates the database before the first page asks
         _index_documents(rt)
     except AssistantError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
     rt.close()
     _say(f"Serving on http://{address}:{port}")
     from streamlit.web import cli as streamlit_cli
@@ -183,9 +192,6 @@ def _summary_line(s) -> str:
     )
 
 
-EXIT_PARTIAL = 3  # some inputs failed (documents, questions), the rest were done
-
-
 def _query_lines(text: str | None, file: Path | None, what: str) -> list:
     """One free-text query, or the lines of a JSONL file: exactly one must be given."""
     from assistant import querysets
@@ -215,7 +221,7 @@ def ingest(
         rt.start(_say, parts=["weaviate"])
         summary = rt.ingest(paths, source=source, progress=None if as_json else _progress_bar())
     except AssistantError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
     finally:
         rt.close()
     if as_json:
@@ -269,7 +275,7 @@ def search(
                 for text in querysets.format_hits_for_people(line.question, hits):
                     typer.echo(text)
     except AssistantError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
     finally:
         rt.close()
 
@@ -292,7 +298,7 @@ def ask(
     the others are answered. Exit code 0: all answered; 3: some failed; 1: all failed.
     """
     from assistant import querysets
-    from assistant.batch import answer_each, exit_code
+    from assistant.batch import answer_each
     from assistant.pipeline import Asker, Pipeline
 
     rt = _runtime()
@@ -319,10 +325,10 @@ def ask(
                 for text in querysets.format_answer_for_people(outcome.answer):
                     typer.echo(text)
     except AssistantError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
     finally:
         rt.close()
-    raise typer.Exit(exit_code(failed, total, EXIT_PARTIAL))
+    raise exit_for(failed, total)
 
 
 # -- accounts -------------------------------------------------------------------------
@@ -349,7 +355,7 @@ def _accounts_call(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     try:
         return fn(Runtime().engine, *args, **kwargs)
     except AssistantError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
 
 
 @users_app.command("add")

@@ -12,14 +12,8 @@ from typing import Annotated
 
 import typer
 
+from assistant.cli import EXIT_PARTIAL, fail
 from assistant.errors import AssistantError
-
-EXIT_PARTIAL = 3
-
-
-def _fail(err: AssistantError) -> typer.Exit:
-    typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
-    return typer.Exit(1)
 
 
 def _actor(as_user: str | None, permission: str) -> str:
@@ -94,7 +88,7 @@ def export(
         snap = exports.snapshot(rt.engine, fmt, flt, actor=actor)
         exports.write_snapshot(snap, out)
     except AssistantError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
     finally:
         rt.close()
     typer.echo(snap.manifest.model_dump_json(indent=2))
@@ -122,7 +116,7 @@ def import_golden(
         actor = _actor(as_user, "export")
         summary = golden.import_records(Runtime().engine, lines, actor, default_redactor())
     except AssistantError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
     if as_json:
         typer.echo(summary.model_dump_json(indent=2))
     else:
