@@ -58,6 +58,14 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
     rt.stop()
 
 
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample documents in a folder named handbook; read-only (copy it to change it)."""
+    root = tmp_path_factory.mktemp("corpus") / "handbook"
+    shutil.copytree(Path(__file__).parents[1] / "data", root)
+    return root
+
+
 @pytest.fixture()
 def fresh_settings(tmp_path: Path) -> Settings:
     """Settings on a data dir of the test's own (no servers started)."""

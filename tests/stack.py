@@ -49,6 +49,22 @@ class Stack:
         self.corpus = corpus
         self.rt.ingest([corpus])
 
+    def environment(self) -> dict[str, str]:
+        """The variables that point another process (the CLI, the app) at this stack."""
+        env = {
+            "OPENAI_BASE_URL": self.fake.base_url,
+            "OPENAI_API_KEY": "sk-test-not-a-real-key",
+            "ASSISTANT_GENERATOR_MODEL": "fake-model",
+            "ASSISTANT_COLLECTION_PREFIX": self.prefix,
+        }
+        if self.settings.embeddings == "openai":
+            env |= {
+                "ASSISTANT_EMBEDDINGS": "openai",
+                "ASSISTANT_EMBEDDINGS_BASE_URL": self.fake.base_url,
+                "ASSISTANT_EMBEDDINGS_MODEL": self.settings.embeddings_model,
+            }
+        return env
+
     def pipeline(self, **generation: object) -> Pipeline:
         return Pipeline(self.rt, config=answer_config(**generation))
 

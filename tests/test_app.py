@@ -7,7 +7,6 @@ Weaviate and SQL are the session's real servers.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,21 +25,10 @@ LEAVE = "How many days of paid annual leave do full-time employees get?"
 
 
 @pytest.fixture()
-def hosted(runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
-    corpus = tmp_path / "handbook"
-    shutil.copytree(PROJECT_ROOT / "data", corpus)
+def hosted(runtime: Runtime, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     stack = Stack(runtime.settings, corpus, hosted_embeddings=True)
     stack.fake.default = Reply(text="NOT_FOUND")
-    for name, value in {
-        "ASSISTANT_AUTH": "demo",
-        "ASSISTANT_EMBEDDINGS": "openai",
-        "ASSISTANT_EMBEDDINGS_BASE_URL": stack.fake.base_url,
-        "ASSISTANT_EMBEDDINGS_MODEL": "fake-embeddings",
-        "OPENAI_BASE_URL": stack.fake.base_url,
-        "OPENAI_API_KEY": "sk-test-not-a-real-key",
-        "ASSISTANT_GENERATOR_MODEL": "fake-model",
-        "ASSISTANT_COLLECTION_PREFIX": stack.prefix,
-    }.items():
+    for name, value in {"ASSISTANT_AUTH": "demo", **stack.environment()}.items():
         monkeypatch.setenv(name, value)
     st.cache_resource.clear()  # the page's Runtime and Pipeline are built from these settings
     yield stack

@@ -9,7 +9,6 @@ the pipeline are the real ones.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from helpers import assistant_cli
 from stack import Stack
 
 from assistant.batch import answer_each, describe
-from assistant.config import PROJECT_ROOT
 from assistant.interactions import get_interaction
 from assistant.pipeline import Asker
 from assistant.runtime.stack import Runtime
@@ -35,13 +33,6 @@ QUESTIONS = [
     (5, "How much notice must employees give before they leave?"),
 ]
 REPLY = "Full-time employees receive 28 days of paid annual leave per calendar year [1]."
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("corpus") / "handbook"
-    shutil.copytree(PROJECT_ROOT / "data", root)
-    return root
 
 
 @pytest.fixture()
@@ -73,15 +64,7 @@ def test_ask_questions_reports_the_failed_one_on_its_own_line(
 ) -> None:
     questions = tmp_path / "questions.jsonl"
     questions.write_text("".join(json.dumps({"id": i, "question": q}) + "\n" for i, q in QUESTIONS))
-    env = {
-        "ASSISTANT_EMBEDDINGS": "openai",
-        "ASSISTANT_EMBEDDINGS_BASE_URL": hosted.fake.base_url,
-        "ASSISTANT_EMBEDDINGS_MODEL": "fake-embeddings",
-        "OPENAI_BASE_URL": hosted.fake.base_url,
-        "OPENAI_API_KEY": "sk-test-not-a-real-key",
-        "ASSISTANT_GENERATOR_MODEL": "fake-model",
-        "ASSISTANT_COLLECTION_PREFIX": hosted.prefix,
-    }
+    env = hosted.environment()
     done = assistant_cli("ask", "--questions", str(questions), "--json", env=env)
     assert done.returncode == 3, done.stderr  # some failed, the rest answered
     lines = [json.loads(line) for line in done.stdout.splitlines()]

@@ -21,7 +21,7 @@ from stack import Stack, answer_config
 from assistant import db
 from assistant.answer import Answer, Preview
 from assistant.answer_config import load_answer_config
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.config import Settings
 from assistant.guardrails import NEUTRALISED
 from assistant.interactions import Interaction, get_interaction
 from assistant.pipeline import UNCHECKED, Asker, Pipeline, Turn
@@ -32,13 +32,6 @@ pytestmark = pytest.mark.integration
 USER = Asker(user_id="tester")
 LEAVE = "How many days of paid annual leave do full-time employees get?"
 GOOD_REPLY = "Full-time employees receive 28 days of paid annual leave per calendar year [1]."
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("corpus") / "handbook"
-    shutil.copytree(PROJECT_ROOT / "data", root)
-    return root
 
 
 @pytest.fixture()

@@ -24,7 +24,6 @@ from sqlmodel import col, select
 from stack import Stack
 
 from assistant import audit, db
-from assistant.config import PROJECT_ROOT
 from assistant.db import utcnow
 from assistant.guardrails import default_redactor
 from assistant.pipeline import Asker
@@ -42,13 +41,6 @@ GOOD_REPLY = "Full-time employees receive 28 days of paid annual leave per calen
 OFF_TOPIC = "What is the boiling point of tungsten?"
 REDACTOR = default_redactor()
 GOOD = GradeInput(correctness=5, groundedness=5, completeness=4, helpfulness=5)
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("review-corpus") / "handbook"
-    shutil.copytree(PROJECT_ROOT / "data", root)
-    return root
 
 
 def _stack(runtime, corpus: Path, database_url: str) -> Stack:  # type: ignore[no-untyped-def]
