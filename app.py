@@ -5,9 +5,9 @@ import uuid
 
 import streamlit as st
 
-from assistant.answer import Answer, Preview
+from assistant.answering.answer import Answer, Preview
+from assistant.answering.pipeline import Asker, Turn
 from assistant.errors import AssistantError
-from assistant.pipeline import Asker, Turn
 from assistant.resources import pipeline, runtime
 from review.widgets import (
     feedback_control,

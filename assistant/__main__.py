@@ -1,3 +1,5 @@
-from assistant.cli import main
+"""`python -m assistant` runs the command line."""
+
+from assistant.cli.app import main
 
 main()

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant import audit
-from assistant.pipeline import Pipeline
+from assistant.answering.pipeline import Pipeline
 from assistant.runtime.stack import Runtime
+from assistant.storage import audit
 
 
 @st.cache_resource(show_spinner="Starting the assistant (Weaviate, model server, database)…")

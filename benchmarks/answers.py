@@ -22,10 +22,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from assistant.answer_config import AnswerConfig, load_answer_config
+from assistant.answering.config import AnswerConfig, load_answer_config
+from assistant.answering.pipeline import Asker, Pipeline
 from assistant.config import Settings
-from assistant.pipeline import Asker, Pipeline
-from assistant.retrieve import SearchRequest
+from assistant.index.retrieve import SearchRequest
 from assistant.runtime.stack import Runtime
 from benchmarks.python_docs import build_corpus, fetch_sources
 from benchmarks.report import answer_all, write_report

@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.ingest.rst import rst_sections
+from assistant.index.rst import rst_sections
 
 PACKAGE = "python3.11-doc"
 SOURCES = Path("usr/share/doc/python3.11/html/_sources")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import psutil
 
-from assistant.answer import Answer
-from assistant.batch import answer_each
-from assistant.pipeline import Asker, Pipeline
+from assistant.answering.answer import Answer
+from assistant.answering.batch import answer_each
+from assistant.answering.pipeline import Asker, Pipeline
 
 
 def write_report(result: dict, out: Path) -> dict:

@@ -33,8 +33,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.ingest.chunking import embedding_text
-from assistant.retrieve import RetrievalConfig, SearchRequest
+from assistant.index.chunking import embedding_text
+from assistant.index.retrieve import RetrievalConfig, SearchRequest
 from assistant.runtime.stack import Runtime
 from benchmarks.python_docs import Question, build_corpus, fetch_sources
 from benchmarks.report import write_report

@@ -18,9 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from assistant.answer_config import load_answer_config
+from assistant.answering.config import load_answer_config
+from assistant.answering.pipeline import Asker, Pipeline
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.pipeline import Asker, Pipeline
 from assistant.runtime.stack import Runtime
 from benchmarks.answers import pct
 from benchmarks.report import answer_all, write_report

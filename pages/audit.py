@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from assistant import audit
 from assistant.resources import runtime
+from assistant.storage import audit
 from review.widgets import require
 
 require("audit")

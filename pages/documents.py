@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from assistant import library
 from assistant.errors import AssistantError
 from assistant.resources import runtime
+from assistant.runtime import library
 from review import golden
 from review.widgets import require
 

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+from assistant.answering.guardrails import default_redactor
 from assistant.errors import AssistantError
-from assistant.guardrails import default_redactor
 from assistant.resources import runtime
 from review import export, golden
 from review.grading import agreement_report, approve, detail, propose, reject
@@ -131,7 +131,7 @@ with export_tab:
             create = st.form_submit_button("Create export", type="primary")
         if create:
             flt = golden.CaseFilter(
-                statuses=("active", "stale") if include_stale else ("active",),
+                statuses=golden.exportable_statuses(include_stale),
                 document=document or None,
             )
             snap = export.snapshot(rt.engine, fmt, flt, actor=me.user_id)

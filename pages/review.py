@@ -5,8 +5,8 @@ from datetime import UTC, datetime, time
 import pandas as pd
 import streamlit as st
 
+from assistant.answering.guardrails import default_redactor
 from assistant.errors import AssistantError
-from assistant.guardrails import default_redactor
 from assistant.resources import runtime
 from review.grading import detail, search_passages, submit_grade
 from review.queue import QueueFilter, QueuePolicy, claim, list_queue, release, sync_queue

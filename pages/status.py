@@ -3,8 +3,8 @@
 import streamlit as st
 
 from assistant.errors import AssistantError
-from assistant.health import check_all
 from assistant.resources import runtime
+from assistant.runtime.health import check_all
 from review.widgets import require
 
 require("status")

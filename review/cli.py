@@ -12,21 +12,18 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli import EXIT_PARTIAL, fail
-from assistant.errors import AssistantError
+from assistant.cli.common import EXIT_PARTIAL, cli_actor, running
 
 
 def _actor(as_user: str | None, permission: str) -> str:
     """The account an action is recorded under; checked when one is named."""
-    from assistant.cli import cli_actor
-
     if as_user is None:
         return cli_actor()
-    from assistant import accounts
-    from assistant.runtime.stack import Runtime
+    from assistant.identity import accounts
 
     name = accounts.normalise_username(as_user)
-    known = {a.username: a for a in accounts.list_accounts(Runtime().engine)}
+    with running(parts=()) as rt:
+        known = {a.username: a for a in accounts.list_accounts(rt.engine)}
     if name not in known or known[name].disabled:
         raise accounts.AuthError(f"No active account {name}.", fix="See `users list`.")
     if permission not in accounts.permissions(known[name].role):
@@ -66,20 +63,17 @@ def export(
     """Export the golden set as a new dataset version; prints its manifest."""
     from datetime import UTC
 
-    from assistant.runtime.stack import Runtime
     from review import export as exports
     from review import golden
 
-    rt = Runtime()
-    try:
-        actor = _actor(as_user, "export")
+    actor = _actor(as_user, "export")
+    with running(["weaviate"] if check_stale else ()) as rt:
         if check_stale:
-            rt.start(lambda m: typer.echo(m, err=True), parts=["weaviate"])
             flagged = golden.refresh_staleness(rt.engine, rt.store())
             if flagged:
                 typer.echo(f"{len(flagged)} case(s) newly flagged stale", err=True)
         flt = golden.CaseFilter(
-            statuses=("active", "stale") if include_stale else ("active",),
+            statuses=golden.exportable_statuses(include_stale),
             since=since.replace(tzinfo=since.tzinfo or UTC) if since else None,
             until=until.replace(tzinfo=until.tzinfo or UTC) if until else None,
             document=document,
@@ -87,10 +81,6 @@ def export(
         )
         snap = exports.snapshot(rt.engine, fmt, flt, actor=actor)
         exports.write_snapshot(snap, out)
-    except AssistantError as err:
-        raise fail(err) from err
-    finally:
-        rt.close()
     typer.echo(snap.manifest.model_dump_json(indent=2))
 
 
@@ -103,8 +93,7 @@ def import_golden(
 ) -> None:
     """Load golden cases back. Exit 0: all loaded or unchanged; 3: some lines were invalid or
     conflict with existing cases (listed; nothing is overwritten); 1: fatal."""
-    from assistant.guardrails import default_redactor
-    from assistant.runtime.stack import Runtime
+    from assistant.answering.guardrails import default_redactor
     from review import golden
 
     try:
@@ -112,11 +101,9 @@ def import_golden(
     except (OSError, UnicodeDecodeError) as err:
         typer.secho(f"error: cannot read {path}: {err}", err=True, fg="red")
         raise typer.Exit(1) from err
-    try:
-        actor = _actor(as_user, "export")
-        summary = golden.import_records(Runtime().engine, lines, actor, default_redactor())
-    except AssistantError as err:
-        raise fail(err) from err
+    actor = _actor(as_user, "export")
+    with running(parts=()) as rt:
+        summary = golden.import_records(rt.engine, lines, actor, default_redactor())
     if as_json:
         typer.echo(summary.model_dump_json(indent=2))
     else:

@@ -25,16 +25,16 @@ import yaml
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
-from assistant import db
-from assistant.audit import audit
+from assistant.answering.answer import NOT_IN_DOCUMENTS
 from assistant.errors import AssistantError
+from assistant.storage import db
+from assistant.storage.audit import audit
 from review.golden import CaseFilter, GoldenRecord, list_cases
 from review.models import RUBRIC_FIELDS, GoldenExport
 
 ExportFormat = Literal["jsonl", "csv", "promptfoo", "openai-evals"]
 FORMATS: tuple[str, ...] = ExportFormat.__args__  # type: ignore[attr-defined]
 SUFFIX = {"jsonl": ".jsonl", "csv": ".csv", "promptfoo": ".yaml", "openai-evals": ".jsonl"}
-REFUSAL_REFERENCE = "I couldn't find this in the documents."
 EVAL_SYSTEM_PROMPT = (
     "Answer the employee's question from the company's documents, citing passages as [n]. "
     "If the documents do not answer it, say so."
@@ -121,7 +121,7 @@ def _jsonl(records: list[GoldenRecord]) -> bytes:
 
 
 def _reference(r: GoldenRecord) -> str:
-    return REFUSAL_REFERENCE if r.should_refuse and not r.reference else r.reference
+    return NOT_IN_DOCUMENTS if r.should_refuse and not r.reference else r.reference
 
 
 def _promptfoo(records: list[GoldenRecord], version: str) -> bytes:

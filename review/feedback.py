@@ -8,12 +8,12 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from assistant import db
-from assistant.db import as_utc
+from assistant.answering.guardrails import PiiRedactor
+from assistant.answering.interactions import Interaction
 from assistant.errors import AssistantError
-from assistant.guardrails import PiiRedactor
-from assistant.interactions import Interaction
-from review.models import FEEDBACK_REASONS, Feedback, FeedbackBase, FeedbackCreate, _now
+from assistant.storage import db
+from assistant.storage.db import as_utc, utcnow
+from review.models import FEEDBACK_REASONS, Feedback, FeedbackBase, FeedbackCreate
 from review.queue import QueuePolicy, on_negative_feedback
 
 
@@ -64,7 +64,7 @@ def record_feedback(
         else:
             for name, value in fields.items():
                 setattr(row, name, value)
-            row.updated_at = _now()
+            row.updated_at = utcnow()
         session.add(row)
         if row.rating == -1:
             on_negative_feedback(session, data.interaction_id, policy or QueuePolicy())

@@ -17,12 +17,12 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from assistant import db
-from assistant.audit import SYSTEM, audit
-from assistant.db import utcnow
-from assistant.guardrails import PiiRedactor
-from assistant.interactions import Interaction
-from assistant.store import Store
+from assistant.answering.guardrails import PiiRedactor
+from assistant.answering.interactions import Interaction
+from assistant.index.store import Store
+from assistant.storage import db
+from assistant.storage.audit import SYSTEM, audit
+from assistant.storage.db import utcnow
 from review.models import GoldenCase, ReviewItem
 from review.queue import ConflictError, NotFound
 
@@ -197,8 +197,15 @@ def refresh_staleness(engine: Engine, store: Store) -> list[str]:
     return flagged
 
 
+EXPORTABLE = ("active",)  # stale cases are exported only when asked for
+
+
+def exportable_statuses(include_stale: bool) -> tuple[str, ...]:
+    return (*EXPORTABLE, "stale") if include_stale else EXPORTABLE
+
+
 class CaseFilter(BaseModel):
-    statuses: tuple[str, ...] = ("active",)
+    statuses: tuple[str, ...] = EXPORTABLE
     since: datetime | None = None
     until: datetime | None = None
     document: str | None = None

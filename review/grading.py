@@ -18,15 +18,15 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from assistant import db
-from assistant.audit import audit
-from assistant.db import as_utc, utcnow
+from assistant.answering.guardrails import PiiRedactor
+from assistant.answering.interactions import Interaction
 from assistant.errors import AssistantError
-from assistant.guardrails import PiiRedactor
-from assistant.interactions import Interaction
-from assistant.retrieve import SearchRequest
+from assistant.index.retrieve import SearchRequest
+from assistant.index.store import Store
 from assistant.runtime.stack import Runtime
-from assistant.store import Store
+from assistant.storage import db
+from assistant.storage.audit import audit
+from assistant.storage.db import as_utc, utcnow
 from review import agreement, golden
 from review.agreement import AgreementReport, item_agreement
 from review.models import (

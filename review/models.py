@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -10,16 +10,12 @@ from pydantic import Field as PydField
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from assistant.db import utc_column
+from assistant.storage.db import utc_column, utcnow
 
 FeedbackReason = Literal[
     "wrong", "incomplete", "wrong_citation", "missing_citation", "outdated", "unsafe", "other"
 ]
 FEEDBACK_REASONS: tuple[str, ...] = FeedbackReason.__args__  # type: ignore[attr-defined]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class FeedbackBase(SQLModel):
@@ -37,8 +33,8 @@ class Feedback(FeedbackBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     interaction_id: str = Field(foreign_key="interaction.id", index=True, max_length=32)
     user_id: str = Field(index=True, max_length=200)
-    created_at: datetime = Field(default_factory=_now)
-    updated_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class FeedbackCreate(FeedbackBase):
@@ -80,7 +76,7 @@ class ReviewItem(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=200)
     claim_expires_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     version: int = 1
-    updated_at: datetime = Field(default_factory=_now, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
 
 Verdict = Literal["supports", "partial", "does_not_support"]
@@ -123,8 +119,8 @@ class Grade(SQLModel, table=True):
     reference_answer: str = ""  # redacted
     expected_chunk_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     notes: str = ""  # redacted
-    created_at: datetime = Field(default_factory=_now, sa_column=utc_column())
-    updated_at: datetime = Field(default_factory=_now, sa_column=utc_column())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
     def rubric(self) -> dict[str, int | bool]:
         return {f: getattr(self, f) for f in RUBRIC_FIELDS}
@@ -163,7 +159,7 @@ class GoldenCase(SQLModel, table=True):
     reviewer_count: int = 1
     agreement: float | None = None
     approved_by: str = Field(max_length=200)
-    approved_at: datetime = Field(default_factory=_now, sa_column=utc_column(index=True))
+    approved_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
     origin: str = Field(default="review", max_length=16)  # review | import
 
 
@@ -177,4 +173,4 @@ class GoldenExport(SQLModel, table=True):
     filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     case_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     created_by: str = Field(max_length=200)
-    created_at: datetime = Field(default_factory=_now, sa_column=utc_column())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

@@ -21,11 +21,11 @@ from sqlalchemy import and_, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from assistant import db
-from assistant.audit import audit
-from assistant.db import as_utc, utcnow
+from assistant.answering.interactions import Interaction
 from assistant.errors import AssistantError
-from assistant.interactions import Interaction
+from assistant.storage import db
+from assistant.storage.audit import audit
+from assistant.storage.db import as_utc, utcnow
 from review.models import OPEN_STATUSES, PRIORITY, Feedback, Grade, ReviewItem
 
 

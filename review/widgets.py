@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.accounts import (
+from assistant.answering.answer import Answer, Citation
+from assistant.answering.guardrails import default_redactor
+from assistant.errors import AssistantError
+from assistant.identity.accounts import (
     AuthError,
     Permission,
     Principal,
@@ -12,9 +15,6 @@ from assistant.accounts import (
     demo_principal,
     oidc_principal,
 )
-from assistant.answer import Answer, Citation
-from assistant.errors import AssistantError
-from assistant.guardrails import default_redactor
 from assistant.render import highlight, safe_markdown, with_superscript_markers
 from assistant.runtime.stack import Runtime
 from review.feedback import MyAnswer, feedback_for, record_feedback

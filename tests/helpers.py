@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.chunks import Chunk, ScoredChunk
-from assistant.citations import Passage
+from assistant.answering.citations import Passage
 from assistant.config import PROJECT_ROOT
+from assistant.index.chunks import Chunk, ScoredChunk
 from assistant.runtime.ports import free_port
 
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from fake_openai import FakeOpenAI
 
-from assistant.answer_config import AnswerConfig, load_answer_config
+from assistant.answering.config import AnswerConfig, load_answer_config
+from assistant.answering.pipeline import Pipeline
 from assistant.config import Settings
-from assistant.pipeline import Pipeline
 from assistant.runtime.stack import Runtime
 
 

@@ -20,14 +20,14 @@ import weaviate
 from filelock import FileLock
 from sqlalchemy.engine import Engine
 
-from assistant import db
 from assistant.config import Settings
-from assistant.embeddings import Embedder, make_embedder
-from assistant.ingest.pipeline import Ingestor, IngestSummary, Progress
-from assistant.retrieve import RetrievalConfig, Retriever
+from assistant.index.embeddings import Embedder, make_embedder
+from assistant.index.ingest import Ingestor, IngestSummary, Progress
+from assistant.index.retrieve import RetrievalConfig, Retriever
+from assistant.index.store import Store
 from assistant.runtime import model_server, models, weaviate_server
 from assistant.runtime.process import ManagedServer
-from assistant.store import Store
+from assistant.storage import db
 
 Say = Callable[[str], None]
 

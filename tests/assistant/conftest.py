@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.embeddings import OnnxMiniLM
+from assistant.index.embeddings import OnnxMiniLM
+from assistant.index.store import Store
 from assistant.runtime.stack import Runtime
-from assistant.store import Store
 
 
 @pytest.fixture()

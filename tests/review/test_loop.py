@@ -23,10 +23,10 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from stack import Stack
 
-from assistant import audit, db
-from assistant.db import utcnow
-from assistant.guardrails import default_redactor
-from assistant.pipeline import Asker
+from assistant.answering.guardrails import default_redactor
+from assistant.answering.pipeline import Asker
+from assistant.storage import audit, db
+from assistant.storage.db import utcnow
 from review import export, golden, grading
 from review.feedback import FeedbackError, recent_answers, record_feedback
 from review.golden import CaseFilter

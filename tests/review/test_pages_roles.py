@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant.accounts import ROLES, Principal, permissions
 from assistant.config import PROJECT_ROOT
+from assistant.identity.accounts import ROLES, Principal, permissions
 from review.widgets import PRINCIPAL
 
 PAGES = {  # page script -> the permission it requires

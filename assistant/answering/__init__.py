@@ -1,0 +1,1 @@
+"""Answering a question: guardrails, retrieval, generation, citation checks, fallbacks."""

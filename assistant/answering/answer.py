@@ -1,0 +1,92 @@
+"""The Answer contract: what the pipeline returns, the page renders and the log stores."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+AnswerMode = Literal["generated", "extractive", "refused"]
+RefusalReason = Literal[
+    "no_relevant_documents",  # retrieval found nothing close enough
+    "model_not_found",  # the model said the passages do not answer
+    "unverifiable",  # nothing the model wrote could be verified against the passages
+    "out_of_scope",  # not a question about the documents (or an attempt to misuse it)
+    "empty_question",
+]
+
+
+NOT_IN_DOCUMENTS = "I couldn't find this in the documents."  # when the documents do not say
+
+
+class Citation(BaseModel):
+    n: int
+    chunk_id: str
+    document_id: str
+    document: str  # path, e.g. "data/employee-handbook.md"
+    title: str
+    section: str
+    page: int | None = None
+    snippet: str  # the passage sentence(s) that support the citing sentence
+    text: str  # the whole passage, for "show in context"
+    score: float  # retrieval score
+    content_hash: str
+
+
+class Source(BaseModel):
+    """A retrieved passage (cited or not): the closest sources offered with a refusal."""
+
+    chunk_id: str
+    document: str
+    title: str
+    section: str
+    page: int | None = None
+    score: float
+    similarity: float
+    content_hash: str
+    text: str
+
+
+class Latency(BaseModel):
+    rewrite_ms: float = 0.0
+    retrieve_ms: float = 0.0
+    preview_ms: float | None = None  # from the question to the quoted preview, when shown
+    first_token_ms: float | None = None  # from the request to the model's first token
+    # from the question to the model's first token on screen (retrieval, preview and
+    # compression included): what the reader waits for the model's words
+    answer_first_token_ms: float | None = None
+    generate_ms: float = 0.0
+    verify_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+class Answer(BaseModel):
+    question: str  # as stored (redacted unless configured otherwise)
+    standalone_query: str
+    text: str  # Markdown with [n] markers that point into ``citations``
+    mode: AnswerMode
+    citations: list[Citation] = []
+    sources: list[Source] = []
+    refused: bool = False
+    refusal_reason: RefusalReason | None = None
+    removed_markers: int = 0  # citations the model made that did not verify
+    moved_markers: int = 0  # sentences cited to another passage than the model's
+    dropped_sentences: int = 0  # the model's sentences no passage supports, left out
+    fallback_reason: str | None = None  # why an extractive answer replaced the model's
+    model: str
+    config_version: str
+    prompt_version: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    latency: Latency = Field(default_factory=Latency)
+    pii_entities: list[str] = []
+    injection_flags: list[str] = []  # documents whose instruction-like text was neutralised
+    cached: bool = False
+    interaction_id: str | None = None
+
+
+class Preview(BaseModel):
+    """A quoted (extractive) answer to show while the model writes its own: the best
+    supporting sentences of the passages, cited. The final ``Answer`` replaces it."""
+
+    answer: Answer

@@ -1,0 +1,136 @@
+"""The generator: prompts in, streamed text out, through the ``openai`` client.
+
+Works the same against the local llama.cpp server and any OpenAI-compatible
+endpoint. The client retries 408/409/429/5xx and connection errors with
+exponential backoff (``max_retries``); on top of that a first-token deadline and
+an overall deadline turn a slow model into ``GeneratorUnavailable``, which the
+pipeline answers with the extractive fallback instead of an error page.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+import openai
+
+from assistant.answering.citations import Passage
+from assistant.answering.config import GenerationSection
+from assistant.errors import DependencyUnavailable
+
+NOT_FOUND = "NOT_FOUND"
+
+
+class GeneratorUnavailable(DependencyUnavailable):
+    """The model could not be reached, failed, or was too slow."""
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    first_token_ms: float | None = None
+
+
+def passage_block(passages: Sequence[Passage]) -> str:
+    blocks = []
+    for p in passages:
+        c = p.hit.chunk
+        where = " > ".join(x for x in (c.title, c.section) if x)
+        page = f" (page {c.page})" if c.page else ""
+        blocks.append(f'<passage n="{p.n}" source="{where}{page}">\n{p.text}\n</passage>')
+    return "\n".join(blocks)
+
+
+def answer_messages(
+    system: str, template: str, question: str, passages: Sequence[Passage]
+) -> list[dict]:
+    """System prompt first and unchanged between questions, so llama.cpp reuses its
+    evaluated prefix; ``template`` (``prompts.answer``) frames passages and question."""
+    user = template.format(passages=passage_block(passages), question=question)
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+@dataclass
+class Generator:
+    client: openai.OpenAI
+    model: str
+    config: GenerationSection
+    usage: Usage = field(default_factory=Usage)
+
+    @staticmethod
+    def client_for(base_url: str, api_key: str, config: GenerationSection) -> openai.OpenAI:
+        """One client per process and endpoint: building one costs ~1 s (TLS setup), and
+        the client is safe to share between threads."""
+        timeout = httpx.Timeout(config.timeout_s, connect=5.0, read=config.first_token_timeout_s)
+        return openai.OpenAI(
+            base_url=base_url, api_key=api_key, timeout=timeout, max_retries=config.max_retries
+        )
+
+    def _configured(self) -> openai.OpenAI:
+        """The shared client with this config's deadlines and retries (no new connection pool)."""
+        c = self.config
+        return self.client.with_options(
+            timeout=httpx.Timeout(c.timeout_s, connect=5.0, read=c.first_token_timeout_s),
+            max_retries=c.max_retries,
+        )
+
+    def stream(self, messages: list[dict]) -> Iterator[str]:
+        """Text deltas as they arrive; raises GeneratorUnavailable (possibly mid-stream)."""
+        self.usage = Usage()
+        t0 = time.perf_counter()
+        deadline = t0 + self.config.timeout_s
+        try:
+            stream = self._configured().chat.completions.create(
+                model=self.model,
+                messages=messages,
+                temperature=self.config.temperature,
+                max_tokens=self.config.max_tokens,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+            for chunk in stream:
+                if chunk.usage is not None:
+                    self.usage.prompt_tokens = chunk.usage.prompt_tokens
+                    self.usage.completion_tokens = chunk.usage.completion_tokens
+                if not chunk.choices:
+                    continue
+                delta = chunk.choices[0].delta.content or ""
+                if delta:
+                    if self.usage.first_token_ms is None:
+                        self.usage.first_token_ms = (time.perf_counter() - t0) * 1000
+                    yield delta
+                if time.perf_counter() > deadline:
+                    stream.close()
+                    raise GeneratorUnavailable(
+                        f"The model {self.model} took longer than {self.config.timeout_s:.0f}s.",
+                        fix="Raise generation.timeout_s or use a faster model.",
+                    )
+        except openai.APITimeoutError as err:
+            raise GeneratorUnavailable(
+                f"The model {self.model} did not answer within "
+                f"{self.config.first_token_timeout_s:.0f}s.",
+                fix="The extractive answer is shown instead.",
+            ) from err
+        except openai.APIError as err:  # connection, HTTP status, or an error event mid-stream
+            raise GeneratorUnavailable(
+                f"The model {self.model} is unavailable: {err}",
+                fix="Check the model server (`python -m assistant doctor`).",
+            ) from err
+
+    def complete(self, messages: list[dict], max_tokens: int = 80) -> str:
+        """A short, non-streamed completion (question rewriting)."""
+        try:
+            resp = self._configured().chat.completions.create(
+                model=self.model, messages=messages, temperature=0.0, max_tokens=max_tokens
+            )
+        except openai.APIError as err:
+            raise GeneratorUnavailable(f"The model {self.model} is unavailable: {err}") from err
+        return (resp.choices[0].message.content or "").strip() if resp.choices else ""
+
+
+def says_not_found(text: str) -> bool:
+    head = text.strip().strip("*_`\"' ").upper()
+    return head.startswith(NOT_FOUND) or head.startswith("NOT FOUND")

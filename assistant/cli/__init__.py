@@ -1,0 +1,1 @@
+"""`python -m assistant`: the command line."""

@@ -1,0 +1,1 @@
+"""Who is asking: accounts, roles and the access groups they hold."""

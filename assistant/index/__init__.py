@@ -1,0 +1,1 @@
+"""The searchable index: documents read, chunked, embedded, stored in Weaviate and searched."""

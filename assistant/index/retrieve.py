@@ -1,0 +1,162 @@
+"""Retrieval: Weaviate hybrid search (BM25 + vectors) under the caller's access groups.
+
+Three signals, each measured on benchmarks/retrieval.py before it was kept:
+
+- BM25 over the stemmed chunk text plus its stemmed section path, boosted,
+  because people ask with the words of headings ("annual leave", "VPN") and
+  seldom in the grammatical form the answer uses.
+- The chunk's own vector (the query embedded by the same model).
+- What the chunk's whole section is about: the cosine between the query and
+  the mean vector of the section's chunks. A section's first chunk often holds
+  its topic and the next ones its details; scoring each chunk alone loses that.
+
+BM25 and the chunk vector are fused in Weaviate by relative score (min-max
+normalised, blended by ``alpha``): unlike rank fusion it keeps how much better
+the top hit is than the next. The section cosine is then added, with weight
+``section_weight``, to the best ``pool`` fused candidates, which are re-sorted.
+Every query is filtered by access groups inside Weaviate, so a chunk outside
+the caller's groups is never returned, scored or counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+from weaviate.classes.query import Filter, HybridFusion, MetadataQuery
+
+from assistant.identity.groups import EVERYONE
+from assistant.index.analysis import analyze
+from assistant.index.chunks import ScoredChunk
+from assistant.index.embeddings import Embedder
+from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR, Store, chunk_from
+
+Mode = Literal["hybrid", "bm25", "vector", "rrf"]
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    mode: Mode = "hybrid"
+    # 1 = vectors only, 0 = BM25 only. With stemmed BM25 and the section signal, 0.4-0.5
+    # and weights 2-3 form a plateau (README, retrieval experiments); 5-fold
+    # cross-validation picked (0.4, 3) in every fold.
+    alpha: float = 0.4
+    # The title is already in every chunk's vector (its heading context); in BM25 it would
+    # lift all chunks of a document alike, so only the chunk's own section path is boosted.
+    query_properties: tuple[str, ...] = ("text_stemmed", "section_stemmed^2")
+    top_k: int = 8
+    # Weight of cos(query, section mean vector) added to the fused score; 0 turns it off.
+    # Made for scores on a 0..1 scale (hybrid with relative-score fusion, vector); BM25 and
+    # rank-fusion scores are on other scales, so those modes want 0.
+    section_weight: float = 3.0
+    pool: int = 50  # fused candidates re-scored with the section signal
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str
+    groups: Sequence[str] = (EVERYONE,)
+    k: int | None = None
+    documents: Sequence[str] = field(default_factory=tuple)  # restrict to these paths
+    vector: np.ndarray | None = None  # the query's embedding, if the caller has it
+    with_vectors: bool = False  # return each chunk's stored embedding
+
+
+def access_filter(groups: Sequence[str]) -> Filter:
+    allowed = sorted({g.strip().lower() for g in groups if g.strip()} | {EVERYONE})
+    return Filter.by_property("access_groups").contains_any(allowed)
+
+
+class Retriever:
+    def __init__(self, store: Store, embedder: Embedder, config: RetrievalConfig | None = None):
+        self.store = store
+        self.embedder = embedder
+        self.config = config or RetrievalConfig()
+
+    def search(self, request: SearchRequest) -> list[ScoredChunk]:
+        cfg = self.config
+        k = request.k or cfg.top_k
+        flt = access_filter(request.groups)
+        if request.documents:
+            flt = flt & Filter.by_property("path").contains_any(list(request.documents))
+        rescore = cfg.section_weight > 0
+        limit = max(k, cfg.pool) if rescore else k
+        vectors = [CHUNK_VECTOR] if request.with_vectors else []
+        if rescore:
+            vectors.append(SECTION_VECTOR)
+        fetch = {"filters": flt, "limit": limit, "include_vector": vectors or False}
+        chunks = self.store.chunks
+        qvec = None
+        if cfg.mode != "bm25" or rescore:
+            qvec = request.vector
+            if qvec is None:
+                qvec = self.embedder.embed_query(request.query)
+        if cfg.mode == "bm25":
+            res = chunks.query.bm25(
+                query=analyze(request.query),
+                query_properties=list(cfg.query_properties),
+                return_metadata=MetadataQuery(score=True),
+                **fetch,
+            )
+            scores = [o.metadata.score or 0.0 for o in res.objects]
+        elif cfg.mode == "vector":
+            res = chunks.query.near_vector(
+                near_vector=qvec.tolist(),
+                target_vector=CHUNK_VECTOR,
+                return_metadata=MetadataQuery(distance=True),
+                **fetch,
+            )
+            scores = [1.0 - (o.metadata.distance or 0) for o in res.objects]
+        else:
+            res = chunks.query.hybrid(
+                query=analyze(request.query),
+                vector=qvec.tolist(),
+                target_vector=CHUNK_VECTOR,
+                alpha=cfg.alpha,
+                fusion_type=HybridFusion.RANKED
+                if cfg.mode == "rrf"
+                else HybridFusion.RELATIVE_SCORE,
+                query_properties=list(cfg.query_properties),
+                return_metadata=MetadataQuery(score=True),
+                **fetch,
+            )
+            scores = [o.metadata.score or 0.0 for o in res.objects]
+        hits = [
+            ScoredChunk(
+                chunk_from(o.properties, o.uuid),
+                score,
+                _vector(o, CHUNK_VECTOR) if request.with_vectors else None,
+            )
+            for o, score in zip(res.objects, scores, strict=True)
+        ]
+        if rescore and hits:
+            sections = np.stack([_vector(o, SECTION_VECTOR) for o in res.objects])
+            cosines = sections @ np.asarray(qvec, dtype=np.float32)
+            w = cfg.section_weight
+            # Kept on the fused score's scale (about 0..1) for people reading it.
+            hits = [
+                replace(h, score=(h.score + w * float(c)) / (1 + w))
+                for h, c in zip(hits, cosines, strict=True)
+            ]
+            hits.sort(key=lambda h: h.score, reverse=True)
+        return hits[:k]
+
+
+def distinct(hits: Sequence[ScoredChunk]) -> list[ScoredChunk]:
+    """``hits`` with passages of identical text collapsed to the best-ranked one. The same
+    file copied into two folders (common on shared drives) would otherwise fill the answer's
+    context and sources with one passage twice."""
+    seen: set[str] = set()
+    kept = []
+    for hit in hits:
+        if hit.chunk.content_hash not in seen:
+            seen.add(hit.chunk.content_hash)
+            kept.append(hit)
+    return kept
+
+
+def _vector(obj, name: str) -> np.ndarray:
+    vec = obj.vector.get(name) if isinstance(obj.vector, dict) else obj.vector
+    return np.asarray(vec, dtype=np.float32)

@@ -1,0 +1,382 @@
+"""The Weaviate side of the index: our own collection schema and every read and write.
+
+Two collections per index (a prefix keeps indexes apart). ``<P>Chunk`` holds
+chunk text and heading context, BM25 over their analysed (stemmed) forms, and
+two vectors per chunk: its own (``default``, HNSW, cosine) and the mean of its
+section's chunks (``section``, a flat index: read back, never searched), which
+lets retrieval weigh what a whole section is about. ``<P>Document`` is the
+registry of what was ingested from which file at which content hash. A
+document's registry entry is written only after its chunks are, which is what
+makes an interrupted ingestion re-runnable. A collection made by an older
+schema is rebuilt (and so re-ingested) rather than half-used.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+import weaviate
+from weaviate.classes.config import (
+    Configure,
+    DataType,
+    Property,
+    StopwordsPreset,
+    Tokenization,
+    VectorDistances,
+)
+from weaviate.classes.query import Filter
+from weaviate.collections import Collection
+
+from assistant.errors import DependencyUnavailable
+from assistant.index.analysis import analyze
+from assistant.index.chunks import Chunk, DocumentRecord
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PREFIX = "Kb"
+BATCH_SIZE = 256
+CHUNK_VECTOR = "default"
+SECTION_VECTOR = "section"
+
+
+# What each text property is for: (tokenization, searched by BM25, filterable).
+_TEXT_ROLES = {
+    "key": (Tokenization.FIELD, False, True),  # shown, and filtered by exact value
+    "shown": (None, False, False),  # only shown: it costs no index
+    "analysed": (Tokenization.WHITESPACE, True, False),  # assistant.index.analysis output, for BM25
+}
+
+
+def _text(name: str, role: str = "key") -> Property:
+    tokenization, searchable, filterable = _TEXT_ROLES[role]
+    return Property(
+        name=name,
+        data_type=DataType.TEXT,
+        tokenization=tokenization,
+        index_searchable=searchable,
+        index_filterable=filterable,
+    )
+
+
+def _keys(name: str) -> Property:
+    return Property(
+        name=name,
+        data_type=DataType.TEXT_ARRAY,
+        tokenization=Tokenization.FIELD,
+        index_searchable=False,
+        index_filterable=True,
+    )
+
+
+def _plain(name: str, data_type: DataType, *, filterable: bool = False) -> Property:
+    return Property(name=name, data_type=data_type, index_filterable=filterable)
+
+
+CHUNK_PROPERTIES = [
+    _text("text", "shown"),
+    _text("section", "shown"),
+    _text("title", "shown"),
+    _text("text_stemmed", "analysed"),
+    _text("section_stemmed", "analysed"),
+    _text("document_id"),
+    _text("source"),
+    _text("path"),
+    _keys("section_path"),
+    _keys("access_groups"),
+    _text("content_hash"),
+    _text("run_id"),
+    _plain("page", DataType.INT),
+    _plain("position", DataType.INT),
+    _plain("token_count", DataType.INT),
+    _plain("ingested_at", DataType.DATE, filterable=True),
+]
+
+DOCUMENT_PROPERTIES = [
+    _text("source"),
+    _text("path"),
+    _text("title"),
+    _text("content_hash"),
+    _text("pipeline_version"),
+    _keys("access_groups"),
+    _plain("chunk_count", DataType.INT),
+    _plain("size_bytes", DataType.INT),
+    _plain("ingested_at", DataType.DATE, filterable=True),
+]
+
+
+def chunk_from(props: dict, uid: object) -> Chunk:
+    return Chunk(
+        id=str(uid),
+        document_id=props["document_id"],
+        source=props["source"],
+        path=props["path"],
+        title=props.get("title") or "",
+        section_path=tuple(props.get("section_path") or ()),
+        page=props.get("page"),
+        position=int(props.get("position") or 0),
+        text=props["text"],
+        content_hash=props["content_hash"],
+        access_groups=tuple(props.get("access_groups") or ()),
+        ingested_at=props["ingested_at"],
+        token_count=int(props.get("token_count") or 0),
+    )
+
+
+def _document_from(props: dict, uid: object) -> DocumentRecord:
+    return DocumentRecord(
+        id=str(uid),
+        source=props["source"],
+        path=props["path"],
+        title=props.get("title") or "",
+        content_hash=props["content_hash"],
+        pipeline_version=props.get("pipeline_version") or "",
+        chunk_count=int(props.get("chunk_count") or 0),
+        size_bytes=int(props.get("size_bytes") or 0),
+        access_groups=tuple(props.get("access_groups") or ()),
+        ingested_at=props["ingested_at"],
+    )
+
+
+class Store:
+    def __init__(self, client: weaviate.WeaviateClient, prefix: str = DEFAULT_PREFIX) -> None:
+        self.client = client
+        self.chunk_collection = f"{prefix}Chunk"
+        self.document_collection = f"{prefix}Document"
+
+    # -- schema -----------------------------------------------------------
+    def ensure_schema(self) -> None:
+        if self._outdated():
+            # Made by an older version: drop it with its registry, so every document is
+            # indexed afresh (chunk ids are deterministic: golden cases still resolve).
+            log.warning(
+                "The index %s was made by an older schema; rebuilding it. The documents "
+                "folder and uploads are re-indexed now; re-run `assistant ingest` for any "
+                "other folder you had indexed.",
+                self.chunk_collection,
+            )
+            self.client.collections.delete([self.chunk_collection, self.document_collection])
+        if not self.client.collections.exists(self.chunk_collection):
+            self.client.collections.create(
+                self.chunk_collection,
+                description="Passages of ingested documents, with vectors and BM25.",
+                properties=CHUNK_PROPERTIES,
+                vector_config=[
+                    Configure.Vectors.self_provided(
+                        name=CHUNK_VECTOR,
+                        vector_index_config=Configure.VectorIndex.hnsw(
+                            distance_metric=VectorDistances.COSINE
+                        ),
+                    ),
+                    Configure.Vectors.self_provided(
+                        name=SECTION_VECTOR,
+                        vector_index_config=Configure.VectorIndex.flat(
+                            distance_metric=VectorDistances.COSINE
+                        ),
+                    ),
+                ],
+                inverted_index_config=Configure.inverted_index(
+                    bm25_b=0.75,
+                    bm25_k1=1.2,
+                    # assistant.index.analysis drops stopwords before stemming
+                    stopwords_preset=StopwordsPreset.NONE,
+                ),
+            )
+        if not self.client.collections.exists(self.document_collection):
+            self.client.collections.create(
+                self.document_collection,
+                description="Registry of ingested documents and their content hashes.",
+                properties=DOCUMENT_PROPERTIES,
+                vector_config=Configure.Vectors.self_provided(),
+            )
+
+    def _outdated(self) -> bool:
+        if not self.client.collections.exists(self.chunk_collection):
+            return False
+        config = self.chunks.config.get()
+        props = {p.name for p in config.properties}
+        wanted = {p.name for p in CHUNK_PROPERTIES}
+        return not wanted <= props or SECTION_VECTOR not in (config.vector_config or {})
+
+    @property
+    def chunks(self) -> Collection:
+        return self.client.collections.use(self.chunk_collection)
+
+    @property
+    def documents(self) -> Collection:
+        return self.client.collections.use(self.document_collection)
+
+    # -- reads ------------------------------------------------------------
+    def list_documents(self, source: str | None = None) -> list[DocumentRecord]:
+        flt = Filter.by_property("source").equal(source) if source else None
+        out = []
+        if flt is None:
+            for obj in self.documents.iterator():
+                out.append(_document_from(obj.properties, obj.uuid))
+        else:
+            offset = 0
+            while True:
+                page = self.documents.query.fetch_objects(filters=flt, limit=1000, offset=offset)
+                out.extend(_document_from(o.properties, o.uuid) for o in page.objects)
+                if len(page.objects) < 1000:
+                    break
+                offset += 1000
+        return sorted(out, key=lambda d: d.path)
+
+    def get_document(self, doc_id: str) -> DocumentRecord | None:
+        obj = self.documents.query.fetch_object_by_id(doc_id)
+        return _document_from(obj.properties, obj.uuid) if obj else None
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        res = self.chunks.query.fetch_objects(
+            filters=Filter.by_property("document_id").equal(doc_id), limit=10_000
+        )
+        return sorted(
+            (chunk_from(o.properties, o.uuid) for o in res.objects), key=lambda c: c.position
+        )
+
+    def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
+        if not ids:
+            return []
+        res = self.chunks.query.fetch_objects(
+            filters=Filter.by_id().contains_any(list(ids)), limit=len(ids)
+        )
+        by_id = {str(o.uuid): chunk_from(o.properties, o.uuid) for o in res.objects}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def count_chunks(self, source: str | None = None) -> int:
+        if not self.client.collections.exists(self.chunk_collection):
+            return 0  # nothing ingested yet
+        flt = Filter.by_property("source").equal(source) if source else None
+        return int(self.chunks.aggregate.over_all(filters=flt, total_count=True).total_count or 0)
+
+    def fingerprint(self) -> str:
+        """Changes whenever documents are added, changed or removed (keys the answer cache)."""
+        from weaviate.classes.aggregate import Metrics
+
+        if not self.client.collections.exists(self.document_collection):
+            return "empty"
+        res = self.documents.aggregate.over_all(
+            total_count=True, return_metrics=Metrics("ingested_at").date_(maximum=True)
+        )
+        newest = res.properties["ingested_at"].maximum
+        return f"{res.total_count}:{newest or '-'}"
+
+    def chunk_document_ids(self, source: str) -> set[str]:
+        """Distinct document ids that have chunks in ``source`` (registered or not)."""
+        from weaviate.classes.aggregate import GroupByAggregate
+
+        res = self.chunks.aggregate.over_all(
+            filters=Filter.by_property("source").equal(source),
+            group_by=GroupByAggregate(prop="document_id", limit=1_000_000),
+            total_count=True,
+        )
+        return {str(g.grouped_by.value) for g in res.groups}
+
+    # -- writes -----------------------------------------------------------
+    def write_chunks(
+        self, chunks: Sequence[Chunk], vectors: np.ndarray, run_id: str
+    ) -> dict[str, str]:
+        """Upsert chunks (ids are deterministic). Returns {document_id: error} for failures.
+
+        ``chunks`` must hold whole documents: each section's vector is the mean of its
+        chunks' vectors, computed here.
+        """
+        failures: dict[str, str] = {}
+        owner = {c.id: c.document_id for c in chunks}
+        sections = section_vectors(chunks, vectors)
+        with self.chunks.batch.fixed_size(batch_size=BATCH_SIZE, concurrent_requests=2) as batch:
+            for chunk, vector, section in zip(chunks, vectors, sections, strict=True):
+                batch.add_object(
+                    uuid=chunk.id,
+                    vector={CHUNK_VECTOR: vector.tolist(), SECTION_VECTOR: section.tolist()},
+                    properties={
+                        "text": chunk.text,
+                        "section": chunk.section,
+                        "title": chunk.title,
+                        "text_stemmed": analyze(chunk.text),
+                        "section_stemmed": analyze(chunk.section),
+                        "document_id": chunk.document_id,
+                        "source": chunk.source,
+                        "path": chunk.path,
+                        "section_path": list(chunk.section_path),
+                        "access_groups": list(chunk.access_groups),
+                        "content_hash": chunk.content_hash,
+                        "run_id": run_id,
+                        "page": chunk.page,
+                        "position": chunk.position,
+                        "token_count": chunk.token_count,
+                        "ingested_at": chunk.ingested_at,
+                    },
+                )
+        for failed in self.chunks.batch.failed_objects:
+            doc = owner.get(str(failed.object_.uuid), "?")
+            failures.setdefault(doc, f"Weaviate rejected a chunk: {failed.message}")
+        return failures
+
+    def delete_stale_chunks(self, doc_ids: Iterable[str], run_id: str) -> int:
+        """Chunks of these documents not rewritten by ``run_id``: old positions, old content."""
+        ids = list(doc_ids)
+        if not ids:
+            return 0
+        res = self.chunks.data.delete_many(
+            where=Filter.by_property("document_id").contains_any(ids)
+            & Filter.by_property("run_id").not_equal(run_id)
+        )
+        return int(res.successful)
+
+    def write_documents(self, records: Sequence[DocumentRecord]) -> None:
+        with self.documents.batch.fixed_size(batch_size=BATCH_SIZE) as batch:
+            for rec in records:
+                batch.add_object(
+                    uuid=rec.id,
+                    properties={
+                        "source": rec.source,
+                        "path": rec.path,
+                        "title": rec.title,
+                        "content_hash": rec.content_hash,
+                        "pipeline_version": rec.pipeline_version,
+                        "access_groups": list(rec.access_groups),
+                        "chunk_count": rec.chunk_count,
+                        "size_bytes": rec.size_bytes,
+                        "ingested_at": rec.ingested_at,
+                    },
+                )
+        failed = self.documents.batch.failed_objects
+        if failed:
+            raise DependencyUnavailable(
+                f"Weaviate rejected {len(failed)} document record(s): {failed[0].message}",
+                fix="Check the Weaviate log; re-run the ingestion (it is idempotent).",
+            )
+
+    def delete_documents(self, doc_ids: Iterable[str]) -> int:
+        """Remove documents: chunks first, then the registry entry (re-runnable if cut short)."""
+        ids = list(doc_ids)
+        if not ids:
+            return 0
+        removed = 0
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            res = self.chunks.data.delete_many(
+                where=Filter.by_property("document_id").contains_any(part)
+            )
+            removed += int(res.successful)
+            self.documents.data.delete_many(where=Filter.by_id().contains_any(part))
+        return removed
+
+
+def section_vectors(chunks: Sequence[Chunk], vectors: np.ndarray) -> np.ndarray:
+    """Per chunk, the unit-length mean of the vectors of its document's same section."""
+    keys = [(c.document_id, c.section_path) for c in chunks]
+    index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    rows = np.array([index[k] for k in keys])
+    sums = np.zeros((len(index), vectors.shape[1]), dtype=np.float32)
+    np.add.at(sums, rows, vectors)
+    sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    return sums[rows]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

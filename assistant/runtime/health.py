@@ -1,0 +1,117 @@
+"""Health of every part: what `doctor` prints and the status page shows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from pydantic import BaseModel
+
+from assistant.errors import AssistantError
+from assistant.runtime.stack import Runtime
+from assistant.storage import db
+
+
+class PartHealth(BaseModel):
+    ok: bool
+    required: bool = True
+    version: str | None = None
+    where: str | None = None
+    detail: str | None = None
+    latency_ms: float | None = None
+
+
+class HealthReport(BaseModel):
+    parts: dict[str, PartHealth]
+
+    @property
+    def ok(self) -> bool:
+        return all(p.ok for p in self.parts.values() if p.required)
+
+
+def _timed(check: Callable[[], PartHealth]) -> PartHealth:
+    t0 = time.perf_counter()
+    try:
+        part = check()
+    except AssistantError as err:
+        part = PartHealth(ok=False, detail=str(err))
+    except Exception as err:  # a health check reports every failure, whatever its type
+        part = PartHealth(ok=False, detail=f"{type(err).__name__}: {err}")
+    part.latency_ms = round((time.perf_counter() - t0) * 1000, 1)
+    return part
+
+
+def check_weaviate(rt: Runtime) -> PartHealth:
+    client = rt.weaviate()
+    meta = client.get_meta()
+    where = rt.settings.weaviate_url or "embedded"
+    if rt.settings.uses_embedded_weaviate:
+        state = rt.managed(parts=["weaviate"])[0].read_state()
+        if state:
+            where = f"embedded, pid {state.pid}, {state.health_url.rsplit('/v1', 1)[0]}"
+    nodes = client.cluster.nodes()
+    return PartHealth(
+        ok=client.is_ready(),
+        version=str(meta.get("version")),
+        where=where,
+        detail=f"{len(nodes)} node(s); data dir {rt.settings.weaviate_data_dir}"
+        if rt.settings.uses_embedded_weaviate
+        else f"{len(nodes)} node(s)",
+    )
+
+
+def check_database(rt: Runtime) -> PartHealth:
+    engine = rt.engine
+    current, head = db.current_revision(engine), db.head_revision()
+    return PartHealth(
+        ok=current == head,
+        version=db.server_version(engine),
+        where=engine.url.render_as_string(hide_password=True),
+        detail=f"schema revision {current} (newest {head})",
+    )
+
+
+def check_embedder(rt: Runtime) -> PartHealth:
+    emb = rt.embedder
+    vec = emb.embed_query("health check")
+    return PartHealth(
+        ok=vec.shape == (emb.dim,) and abs(float((vec**2).sum()) - 1.0) < 1e-3,
+        version=f"{emb.name} ({getattr(emb, 'version', '')})",
+        where="in process" if rt.settings.embeddings == "onnx" else rt.settings.embeddings_base_url,
+        detail=f"dim {emb.dim}",
+    )
+
+
+def check_generator(rt: Runtime) -> PartHealth:
+    g = rt.generator
+    client = rt.openai_client(timeout_s=10, max_retries=0)
+    ids = [m.id for m in client.models.list().data]
+    where = g.base_url
+    if g.local:
+        state = rt.managed(parts=["generator"])[0].read_state()
+        where = f"local llama.cpp server, pid {state.pid if state else '?'}, {g.base_url}"
+    version = g.model
+    try:  # llama.cpp's server does not report its own version; ask the package
+        import llama_cpp
+
+        version += f" (llama-cpp-python {llama_cpp.__version__})" if g.local else ""
+    except ImportError:
+        pass
+    return PartHealth(
+        ok=not g.local or g.model in ids,
+        version=version,
+        where=where,
+        detail=f"models served: {', '.join(ids) or 'none'}",
+    )
+
+
+CHECKS: dict[str, Callable[[Runtime], PartHealth]] = {
+    "weaviate": check_weaviate,
+    "database": check_database,
+    "embedder": check_embedder,
+    "generator": check_generator,
+}
+
+
+def check_all(rt: Runtime) -> HealthReport:
+    return HealthReport(parts={name: _timed(lambda c=c: c(rt)) for name, c in CHECKS.items()})

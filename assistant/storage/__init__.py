@@ -1,0 +1,1 @@
+"""The SQL store: engine, schema migrations and the audit log."""

@@ -1,0 +1,133 @@
+"""Retrieval against a real Weaviate: stemmed BM25, the section signal, schema upgrades."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from weaviate.classes.config import Configure, DataType, Property
+from weaviate.classes.query import Filter
+
+from assistant.index.analysis import analyze
+from assistant.index.chunks import Chunk
+from assistant.index.ingest import Ingestor
+from assistant.index.retrieve import RetrievalConfig, Retriever, SearchRequest
+from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR, Store, now, section_vectors
+from assistant.runtime.stack import Runtime
+
+
+def test_analysis_drops_stopwords_and_conflates_word_forms() -> None:
+    assert analyze("How do I configure the proxies?") == analyze("configuring a proxy")
+    assert analyze("How do I get there?") == ""
+    assert analyze("os.path_join") == "os path join"
+
+
+def _chunk(doc: str, section: tuple[str, ...], position: int) -> Chunk:
+    return Chunk(
+        id=str(uuid.uuid4()),
+        document_id=doc,
+        source="s",
+        path=f"s/{doc}",
+        title=doc,
+        section_path=section,
+        page=None,
+        position=position,
+        text="x",
+        content_hash="h",
+        access_groups=("everyone",),
+        ingested_at=now(),
+    )
+
+
+def test_section_vectors_are_unit_means_of_the_same_documents_same_section() -> None:
+    chunks = [
+        _chunk("a", ("Intro",), 0),
+        _chunk("a", ("Intro",), 1),
+        _chunk("a", ("Usage",), 2),
+        _chunk("b", ("Intro",), 0),  # same heading, other document: its own section
+    ]
+    vectors = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]], dtype=np.float32)
+    sections = section_vectors(chunks, vectors)
+    half = np.float32(1 / np.sqrt(2))
+    np.testing.assert_allclose(sections[0], [half, half, 0], rtol=1e-6)
+    np.testing.assert_allclose(sections[1], sections[0])
+    np.testing.assert_allclose(sections[2], [0, 0, 1])
+    np.testing.assert_allclose(sections[3], [half, half, 0], rtol=1e-6)
+
+
+@pytest.fixture()
+def kb(tmp_path: Path) -> Path:
+    root = tmp_path / "kb"
+    root.mkdir()
+    (root / "network.md").write_text(
+        "# Network\n\n## Proxies\n\nConfiguring proxies: set HTTPS_PROXY before starting "
+        "the client.\n\n## Printers\n\nThe printer on floor 2 takes badge release.\n"
+    )
+    (root / "travel.md").write_text(
+        "# Travel\n\nBook trains through the travel desk at least a week ahead.\n"
+    )
+    return root
+
+
+@pytest.mark.integration
+def test_bm25_finds_other_forms_of_the_question_words(
+    store: Store, runtime: Runtime, kb: Path
+) -> None:
+    Ingestor(store, runtime.embedder).sync([kb])
+    bm25 = Retriever(store, runtime.embedder, RetrievalConfig(mode="bm25", section_weight=0))
+    hits = bm25.search(SearchRequest("How do I configure a proxy?", k=3))
+    assert hits and hits[0].chunk.section_path[-1] == "Proxies"
+    assert bm25.search(SearchRequest("booking train", k=3))[0].chunk.path == "kb/travel.md"
+
+
+@pytest.mark.integration
+def test_stored_section_vectors_and_rescoring(store: Store, runtime: Runtime, kb: Path) -> None:
+    Ingestor(store, runtime.embedder).sync([kb])
+    res = store.chunks.query.fetch_objects(
+        filters=Filter.by_property("path").equal("kb/network.md"),
+        include_vector=True,
+        limit=10,
+    )
+    assert len(res.objects) == 2  # one chunk per section
+    for obj in res.objects:  # one-chunk sections: the section vector is the chunk's own
+        np.testing.assert_allclose(
+            obj.vector[SECTION_VECTOR], obj.vector[CHUNK_VECTOR], rtol=1e-4, atol=1e-5
+        )
+
+    ours = Retriever(store, runtime.embedder)
+    question = "How do I set up a proxy for the client?"
+    hits = ours.search(SearchRequest(question, k=3, with_vectors=True))
+    assert hits[0].chunk.section_path[-1] == "Proxies"
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert all(h.vector is not None and h.vector.shape == (runtime.embedder.dim,) for h in hits)
+    # The section signal is what changes the scores: without it they differ.
+    plain = Retriever(store, runtime.embedder, replace(ours.config, section_weight=0))
+    assert [h.score for h in plain.search(SearchRequest(question, k=3))] != [h.score for h in hits]
+    # A question of stopwords only still searches (by its vector).
+    assert ours.search(SearchRequest("how do I?", k=2))
+
+
+@pytest.mark.integration
+def test_an_index_made_by_an_older_schema_is_rebuilt(runtime: Runtime, kb: Path) -> None:
+    client = runtime.weaviate()
+    store = Store(client, prefix=f"O{uuid.uuid4().hex[:10]}")
+    try:
+        # the previous layout: one vector, no stemmed properties
+        client.collections.create(
+            store.chunk_collection,
+            properties=[Property(name="text", data_type=DataType.TEXT)],
+            vector_config=Configure.Vectors.self_provided(),
+        )
+        client.collections.create(
+            store.document_collection, vector_config=Configure.Vectors.self_provided()
+        )
+        store.documents.data.insert({"path": "kb/network.md"})
+        summary = Ingestor(store, runtime.embedder).sync([kb])
+        assert summary.documents_indexed == 2 and not summary.failed
+        assert SECTION_VECTOR in store.chunks.config.get().vector_config
+        assert {d.path for d in store.list_documents()} == {"kb/network.md", "kb/travel.md"}
+    finally:
+        client.collections.delete([store.chunk_collection, store.document_collection])

@@ -1,0 +1,137 @@
+"""The SQL store on SQLite and PostgreSQL: migrations, upgrade in place, sessions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from assistant.answering.interactions import Interaction
+from assistant.storage import db
+
+
+def _interaction(**fields: object) -> Interaction:
+    base = {
+        "conversation_id": "c", "question": "q", "standalone_query": "q", "answer": "a",
+        "model": "m", "config_version": "v",
+    }  # fmt: skip
+    return Interaction(**{**base, **fields})
+
+
+def _roundtrip(url: str) -> None:
+    engine = db.make_engine(url)
+    assert db.migrate(engine) == db.head_revision()
+    with db.session_scope(engine) as session:
+        session.add(_interaction(user_id="u1", citations=[{"n": 1}]))
+    # Running the migrations again (every start does) keeps the rows.
+    assert db.migrate(engine) == db.head_revision()
+    with db.session_scope(engine) as session:
+        rows = session.exec(select(Interaction)).all()
+        assert [(r.user_id, r.citations) for r in rows] == [("u1", [{"n": 1}])]
+    engine.dispose()
+
+
+def test_sqlite_migrates_and_keeps_rows(tmp_path: Path) -> None:
+    _roundtrip(f"sqlite:///{tmp_path / 'kb.db'}")
+
+
+@pytest.mark.postgres
+def test_postgresql_migrates_and_keeps_rows(postgres_url: str) -> None:
+    _roundtrip(postgres_url)
+    engine = db.make_engine(postgres_url)
+    assert db.server_version(engine).startswith("PostgreSQL")
+    with engine.begin() as conn:  # leave the shared database empty for other tests
+        conn.execute(text("drop schema public cascade"))
+        conn.execute(text("create schema public"))
+    engine.dispose()
+
+
+def test_a_database_at_an_older_revision_upgrades_in_place(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'v1.db'}")
+    assert db.migrate(engine, revision="0001") == "0001"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "insert into interaction (id, created_at, user_id, conversation_id, question, "
+                "standalone_query, answer, refused, model, config_version) values ('i1', "
+                "'2026-01-01 00:00:00', 'u', 'c', 'q', 'q', 'a', 0, 'm', 'v')"
+            )
+        )
+    assert db.migrate(engine) == db.head_revision() != "0001"
+    with db.session_scope(engine) as session:
+        row = session.get(Interaction, "i1")
+        assert (row.question, row.mode, row.cached) == ("q", "generated", False)
+
+
+def test_a_database_without_migrations_upgrades_in_place(tmp_path: Path) -> None:
+    """A database that predates migrations (no version table) keeps its tables."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as conn:  # what a pre-migrations install left behind: no schema at all
+        conn.execute(text("create table legacy_note (id integer primary key, body text)"))
+        conn.execute(text("insert into legacy_note (body) values ('kept')"))
+    assert db.current_revision(engine) is None
+    db.migrate(engine)
+    assert db.current_revision(engine) == db.head_revision()
+    names = set(inspect(engine).get_table_names())
+    assert {"interaction", "legacy_note", "alembic_version"} <= names
+    with engine.connect() as conn:
+        assert conn.execute(text("select body from legacy_note")).scalar_one() == "kept"
+
+
+def test_session_scope_rolls_back_on_error(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'kb.db'}")
+    db.migrate(engine)
+    with pytest.raises(RuntimeError), db.session_scope(engine) as session:
+        session.add(_interaction(user_id="u"))
+        session.flush()
+        raise RuntimeError("boom")
+    with db.session_scope(engine) as session:
+        assert session.exec(select(Interaction)).all() == []
+
+
+STRUCTURAL = {"add_table", "remove_table", "add_column", "remove_column", "add_index",
+              "remove_index", "modify_nullable", "add_constraint", "remove_constraint"}  # fmt: skip
+
+
+def _schema_drift(engine) -> list:  # type: ignore[no-untyped-def]
+    """What Alembic autogenerate would change to make the migrated schema match the models
+    (types such as TEXT vs AutoString and FK ON DELETE rules are left to the migrations)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    # Register every table with SQLModel's metadata.
+    import review.models  # noqa: F401
+
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    flat = [d for diff in diffs for d in (diff if isinstance(diff, list) else [diff])]
+    return [d for d in flat if d[0] in STRUCTURAL]
+
+
+def test_migrations_create_every_table_column_and_index_the_models_use(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'drift.db'}")
+    db.migrate(engine)
+    assert _schema_drift(engine) == []
+
+
+@pytest.mark.postgres
+def test_migrations_match_the_models_on_postgresql(postgres_url: str) -> None:
+    engine = db.make_engine(postgres_url)
+    db.migrate(engine)
+    assert _schema_drift(engine) == []
+
+
+def test_a_database_error_never_echoes_the_values_it_was_given(tmp_path: Path) -> None:
+    """Errors reach logs and the CLI: the rows' text (questions, answers) must not."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'kb.db'}")
+    db.migrate(engine)
+    with db.session_scope(engine) as session:
+        session.add(_interaction(id="same", user_id="u", question="secret question one"))
+    with pytest.raises(IntegrityError) as raised, db.session_scope(engine) as session:
+        session.add(_interaction(id="same", user_id="u", question="secret question two"))
+    assert "UNIQUE" in str(raised.value) and "secret" not in str(raised.value)
+    engine.dispose()
