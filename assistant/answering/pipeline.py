@@ -1,4 +1,5 @@
-"""answer(question, history, asker): guard -> rewrite -> retrieve -> generate -> verify -> log.
+"""Answering one question, as named steps over a ``Draft``: guard -> rewrite (and the
+cache) -> retrieve -> preview -> generate -> judge -> finish (cache, log).
 
 ``Pipeline.stream`` yields text deltas as the model writes them and, last, the
 final ``Answer`` (verified citations, or an extractive answer, or a refusal).
@@ -10,25 +11,14 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-
-import numpy as np
 
 from assistant.answering import extractive
-from assistant.answering.answer import (
-    NOT_IN_DOCUMENTS,
-    Answer,
-    Citation,
-    Latency,
-    Preview,
-    RefusalReason,
-    Source,
-)
+from assistant.answering.answer import NOT_IN_DOCUMENTS, Answer, Preview
 from assistant.answering.citations import Passage, marker_numbers, split_units, verify
 from assistant.answering.compress import compress
 from assistant.answering.config import AnswerConfig, load_answer_config
+from assistant.answering.draft import Asker, Clock, Draft, Turn, citation_of, source_of
 from assistant.answering.generate import (
     Generator,
     GeneratorUnavailable,
@@ -38,7 +28,6 @@ from assistant.answering.generate import (
 from assistant.answering.guardrails import PiiRedactor, default_redactor, neutralise, out_of_role
 from assistant.answering.interactions import cache_key, cached_answer, log_interaction, store_answer
 from assistant.answering.wording import content_words, numbers, plain_text
-from assistant.identity.groups import EVERYONE
 from assistant.index.chunks import ScoredChunk
 from assistant.index.retrieve import SearchRequest, distinct
 from assistant.runtime.model_server import count_prompt_tokens
@@ -51,34 +40,11 @@ OUT_OF_SCOPE = (
     "I can only answer questions about the company's documents, so I can't help with that. "
     "Try asking about a policy, a process or a tool."
 )
-SOURCES_OFFERED = 3
 _FOLLOW_UP = re.compile(
     r"\b(it|its|that|this|those|these|they|them|their|there|he|she|his|her|same|also|else|more)\b",
     re.I,
 )
-
-
-@dataclass(frozen=True)
-class Asker:
-    user_id: str
-    groups: tuple[str, ...] = (EVERYONE,)
-
-
-@dataclass(frozen=True)
-class Turn:
-    question: str
-    answer: str
-
-
-@dataclass
-class _Clock:
-    t0: float = field(default_factory=time.perf_counter)
-    latency: Latency = field(default_factory=Latency)
-
-    def lap(self) -> float:
-        now = time.perf_counter()
-        ms, self.t0 = (now - self.t0) * 1000, now
-        return round(ms, 1)
+Settled = tuple[Answer, bool]  # an outcome, and whether the cache may keep it
 
 
 class Pipeline:
@@ -130,194 +96,201 @@ class Pipeline:
         conversation_id: str = "ui",
     ) -> Iterator[str | Preview | Answer]:
         """Text deltas of the model's answer as it writes, perhaps a ``Preview`` before them,
-        and the final, verified ``Answer`` last."""
-        clock = _Clock()
-        total_start = clock.t0
+        and the final, verified ``Answer`` last.
+
+        The steps, in order; each of the first four may settle the answer (a refusal, or
+        one from the cache), and every answer leaves through ``_finish``."""
+        d = self._draft(question, asker, history, conversation_id)
+        generator = Generator(self._client, self.generator_model, self.config.generation)
+        settled = self._guard(d) or self._rewrite(d, generator) or self._retrieve(d)
+        if settled is not None:
+            yield self._finish(d, *settled)
+            return
+        if preview := self._preview(d):
+            yield preview
+        yield from self._generate(d, generator)
+        yield self._finish(d, *self._judge(d))
+
+    # -- steps --------------------------------------------------------------
+    def _draft(
+        self, question: str, asker: Asker, history: Sequence[Turn], conversation_id: str
+    ) -> Draft:
+        clock = Clock()
         question = plain_text(question).strip()
         redaction = self.redactor.redact(question)
-        stored_q = question if self.settings.store_raw_text else redaction.text
         redact_out = self.settings.redact_for_generator == "always" or (
             self.settings.redact_for_generator == "external" and self._external
         )
-        model_q = redaction.text if redact_out else question
-        base = {
-            "question": stored_q,
-            "model": self.generator_model,
-            "config_version": self.config.version,
-            "prompt_version": self.config.prompt_version,
-            "pii_entities": list(redaction.entities),
-        }
-
-        def finish(answer: Answer) -> Answer:
-            answer.latency.total_ms = round((time.perf_counter() - total_start) * 1000, 1)
-            stored_text = answer.text
-            if not self.settings.store_raw_text:
-                stored_text = self.redactor.redact(answer.text).text
-            answer.interaction_id = log_interaction(
-                self.rt.engine,
-                answer,
-                user_id=asker.user_id,
-                conversation_id=conversation_id,
-                stored_answer_text=stored_text,
-            )
-            return answer
-
-        if not question:
-            yield finish(self._refusal(base, "", "empty_question", "Please type a question.", []))
-            return
-        if out_of_role(question):
-            yield finish(self._refusal(base, stored_q, "out_of_scope", OUT_OF_SCOPE, []))
-            return
-
-        generator = Generator(self._client, self.generator_model, self.config.generation)
-        standalone = self._standalone(generator, model_q, history)
-        clock.latency.rewrite_ms = clock.lap()
-        stored_standalone = (
-            standalone if self.settings.store_raw_text else self.redactor.redact(standalone).text
+        return Draft(
+            asker=asker,
+            history=history,
+            conversation_id=conversation_id,
+            redaction=redaction,
+            stored_question=question if self.settings.store_raw_text else redaction.text,
+            model_question=redaction.text if redact_out else question,
+            model=self.generator_model,
+            config_version=self.config.version,
+            prompt_version=self.config.prompt_version,
+            clock=clock,
         )
-        base["standalone_query"] = stored_standalone
 
-        store = self.rt.store()
-        key = cache_key(
+    def _guard(self, d: Draft) -> Settled | None:
+        """Nothing to answer, or not a question about the documents."""
+        if not d.stored_question:
+            d.stored_standalone = ""
+            return d.refusal("empty_question", "Please type a question."), False
+        if out_of_role(d.model_question):
+            d.stored_standalone = d.stored_question
+            return d.refusal("out_of_scope", OUT_OF_SCOPE), False
+        return None
+
+    def _rewrite(self, d: Draft, generator: Generator) -> Settled | None:
+        """The question made to stand alone; an answer from the cache if it has one."""
+        d.standalone = self._standalone(generator, d.model_question, d.history)
+        d.clock.latency.rewrite_ms = d.clock.lap()
+        d.stored_standalone = (
+            d.standalone
+            if self.settings.store_raw_text
+            else self.redactor.redact(d.standalone).text
+        )
+        d.cache_key = cache_key(
             self.config.version,
             self.generator_model,
             self.generator_url,
-            store.fingerprint(),
-            ",".join(sorted(asker.groups)),
-            " ".join(standalone.lower().split()),
+            self.rt.store().fingerprint(),
+            ",".join(sorted(d.asker.groups)),
+            " ".join(d.standalone.lower().split()),
         )
         # never keep answers that might echo personal data
-        cacheable = self.use_cache and not redaction.found
-        if cacheable and (hit := cached_answer(self.rt.engine, key)) is not None:
+        d.cacheable = self.use_cache and not d.redaction.found
+        if d.cacheable and (hit := cached_answer(self.rt.engine, d.cache_key)) is not None:
             hit.cached = True
-            hit.question, hit.standalone_query = stored_q, stored_standalone
-            hit.pii_entities = list(redaction.entities)
-            hit.latency = Latency(rewrite_ms=clock.latency.rewrite_ms)
-            yield finish(hit)
-            return
+            hit.question, hit.standalone_query = d.stored_question, d.stored_standalone
+            hit.pii_entities = list(d.redaction.entities)
+            return hit, False
+        return None
 
-        qvec = self.rt.embedder.embed_query(standalone)
+    def _retrieve(self, d: Draft) -> Settled | None:
+        """Passages under the asker's groups; a refusal when none is close enough."""
+        d.query_vector = qvec = self.rt.embedder.embed_query(d.standalone)
         hits = distinct(
             self.rt.retriever(self.config.retrieval_config()).search(
-                SearchRequest(standalone, groups=asker.groups, vector=qvec, with_vectors=True)
+                SearchRequest(d.standalone, groups=d.asker.groups, vector=qvec, with_vectors=True)
             )
         )
-        clock.latency.retrieve_ms = clock.lap()
+        d.clock.latency.retrieve_ms = d.clock.lap()
         sims = [float(h.vector @ qvec) if h.vector is not None else 0.0 for h in hits]
-        sources = [_source(h, s) for h, s in zip(hits, sims, strict=True)]
-        base["sources"] = sources[:SOURCES_OFFERED]
+        d.sources = [source_of(h, s) for h, s in zip(hits, sims, strict=True)]
         if not hits or max(sims) < self.config.refusal.min_similarity:
-            answer = self._refusal(
-                base, stored_standalone, "no_relevant_documents", NOT_IN_DOCUMENTS, sources
-            )
-            answer.latency = clock.latency
-            if cacheable:
-                store_answer(self.rt.engine, key, answer)
-            yield finish(answer)
-            return
+            return d.refusal("no_relevant_documents", NOT_IN_DOCUMENTS), True
+        d.passages, d.injection_flags = self._context(hits)
+        return None
 
-        passages, flags = self._context(hits)
-        base["injection_flags"] = flags
-        base["sources"] = sources
-        quoted = self._extractive(base, standalone, qvec, passages, "", {})
-        if self.config.extractive.preview and quoted.mode == "extractive":
-            clock.latency.preview_ms = round((time.perf_counter() - total_start) * 1000, 1)
-            yield Preview(answer=quoted)
-        prompts = self.config.prompts
-        prompt_passages = passages
+    def _preview(self, d: Draft) -> Preview | None:
+        """The quoted answer, shown while the model writes (and kept as the fallback)."""
+        d.quoted = self._extractive(d)
+        if self.config.extractive.preview and d.quoted.mode == "extractive":
+            d.clock.latency.preview_ms = d.clock.since_start()
+            return Preview(answer=d.quoted)
+        return None
+
+    def _generate(self, d: Draft, generator: Generator) -> Iterator[str]:
+        """The model's answer as it writes; a NOT_FOUND reply is never shown."""
+        passages = d.passages
         if budget := self.config.retrieval.context_compressed_tokens:
-            prompt_passages = compress(standalone, qvec, passages, self.rt.embedder, budget)
-        messages = answer_messages(prompts.system, prompts.answer, standalone, prompt_passages)
-        clock.lap()  # the preview's time is not the model's
-        raw: list[str] = []  # everything the model wrote, shown or held back
+            assert d.query_vector is not None
+            passages = compress(d.standalone, d.query_vector, passages, self.rt.embedder, budget)
+        prompts = self.config.prompts
+        messages = answer_messages(prompts.system, prompts.answer, d.standalone, passages)
+        d.clock.lap()  # the preview's time is not the model's
+        raw: list[str] = []
 
         def tap(deltas: Iterator[str]) -> Iterator[str]:
             for delta in deltas:
                 raw.append(delta)
                 yield delta
 
-        failure = None
         try:
             for delta in self._hold_back_not_found(tap(generator.stream(messages))):
-                if clock.latency.answer_first_token_ms is None:
-                    elapsed = time.perf_counter() - total_start
-                    clock.latency.answer_first_token_ms = round(elapsed * 1000, 1)
+                if d.clock.latency.answer_first_token_ms is None:
+                    d.clock.latency.answer_first_token_ms = d.clock.since_start()
                 yield delta
         except GeneratorUnavailable as err:
-            failure = str(err)
-        text = "".join(raw)
-        clock.latency.first_token_ms = (
-            round(generator.usage.first_token_ms, 1) if generator.usage.first_token_ms else None
+            d.failure = str(err)
+        d.model_text = "".join(raw)
+        usage = generator.usage
+        d.clock.latency.first_token_ms = (
+            round(usage.first_token_ms, 1) if usage.first_token_ms else None
         )
-        clock.latency.generate_ms = clock.lap()
-        prompt_tokens = generator.usage.prompt_tokens
+        d.clock.latency.generate_ms = d.clock.lap()
+        prompt_tokens = usage.prompt_tokens
         if prompt_tokens is None and not self._external:
             prompt_tokens = count_prompt_tokens(self.generator_url, messages)
-        usage = {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": generator.usage.completion_tokens,
-        }
+        d.usage = {"prompt_tokens": prompt_tokens, "completion_tokens": usage.completion_tokens}
 
-        if failure is None and says_not_found(text):
-            answer = self._refusal(
-                base, stored_standalone, "model_not_found", NOT_IN_DOCUMENTS, sources, **usage
-            )
-            answer.latency = clock.latency
-            if cacheable:
-                store_answer(self.rt.engine, key, answer)
-            yield finish(answer)
-            return
-
+    def _judge(self, d: Draft) -> Settled:
+        """The model's answer if it verifies; its refusal; else the quoted answer."""
+        if d.failure is None and says_not_found(d.model_text):
+            return d.refusal("model_not_found", NOT_IN_DOCUMENTS), True
         verified = None
-        unchecked: Exception | None = None
-        if failure is None:
+        if d.failure is None:
             c = self.config.citations
             try:
                 verified = verify(
-                    text, passages, self.rt.embedder, c.min_lexical_support, c.min_semantic_support
+                    d.model_text,
+                    d.passages,
+                    self.rt.embedder,
+                    c.min_lexical_support,
+                    c.min_semantic_support,
                 )
             except Exception as err:  # a fault here costs the reader the wording, not the answer
-                unchecked, failure = err, UNCHECKED
+                d.unchecked, d.failure = err, UNCHECKED
         if verified is not None:
             if verified.supported_sentences == 0:
-                failure = "the model's answer could not be verified against the passages"
+                d.failure = "the model's answer could not be verified against the passages"
             elif any(numbers(sentence) for sentence in verified.dropped):
                 # A wrong figure (a limit, a deadline, an amount) is the costly mistake: the
                 # passages' own sentences are safer than the rest of such an answer.
-                failure = "the model stated a figure the passages do not support"
-        if verified is not None and failure is None:
-            answer = Answer(
-                **base,
+                d.failure = "the model stated a figure the passages do not support"
+        d.clock.latency.verify_ms = d.clock.lap()
+        if verified is not None and d.failure is None:
+            answer = d.answer(
                 text=verified.text,
                 mode="generated",
-                citations=[_citation(n, p, snippet) for n, p, snippet in verified.cited],
+                citations=[citation_of(n, p, snippet) for n, p, snippet in verified.cited],
                 removed_markers=verified.removed,
                 moved_markers=verified.moved,
                 dropped_sentences=len(verified.dropped),
-                **usage,
             )
-            clock.latency.verify_ms = clock.lap()
-            answer.latency = clock.latency
-            if cacheable:
-                store_answer(self.rt.engine, key, answer)
-            yield finish(answer)
-            return
+            return answer, True
+        assert d.quoted is not None
+        answer = d.quoted.model_copy(update={"fallback_reason": d.failure or "", **d.usage})
+        return answer, verified is not None  # not when the model was down: that passes
 
-        answer = quoted.model_copy(update={"fallback_reason": failure or "", **usage})
-        clock.latency.verify_ms = clock.lap()
-        answer.latency = clock.latency
-        if cacheable and verified is not None:  # not when the model was down: that passes
-            store_answer(self.rt.engine, key, answer)
-        answer = finish(answer)
-        if unchecked is not None:
+    def _finish(self, d: Draft, answer: Answer, keep: bool) -> Answer:
+        """The one way out: latency, the cache (``keep``), the interaction log."""
+        answer.latency = d.clock.latency
+        if keep and d.cacheable:
+            store_answer(self.rt.engine, d.cache_key, answer)
+        answer.latency.total_ms = d.clock.since_start()
+        stored_text = answer.text
+        if not self.settings.store_raw_text:
+            stored_text = self.redactor.redact(answer.text).text
+        answer.interaction_id = log_interaction(
+            self.rt.engine,
+            answer,
+            user_id=d.asker.user_id,
+            conversation_id=d.conversation_id,
+            stored_answer_text=stored_text,
+        )
+        if d.unchecked is not None:
             log.error(
                 "Verification failed for interaction %s; the quoted answer was shown instead.",
                 answer.interaction_id,
-                exc_info=unchecked,
+                exc_info=d.unchecked,
             )
-        yield answer
+        return answer
 
-    # -- steps --------------------------------------------------------------
     def _standalone(self, generator: Generator, question: str, history: Sequence[Turn]) -> str:
         """The follow-up rewritten to stand alone (model first, a plain rule if it fails)."""
         if not history:
@@ -379,57 +352,27 @@ class Pipeline:
         if head and not says_not_found(head):
             yield head
 
-    def _extractive(
-        self,
-        base: dict,
-        standalone: str,
-        qvec: np.ndarray,
-        passages: list[Passage],
-        reason: str,
-        usage: dict,
-    ) -> Answer:
+    def _extractive(self, d: Draft) -> Answer:
+        """The passages' best sentences, cited; a refusal when none fits."""
+        assert d.query_vector is not None
         e = self.config.extractive
         text, used = extractive.compose(
-            standalone, qvec, passages, self.rt.embedder, e.max_sentences, e.min_sentence_score
+            d.standalone,
+            d.query_vector,
+            d.passages,
+            self.rt.embedder,
+            e.max_sentences,
+            e.min_sentence_score,
         )
         if not text:
-            return self._refusal(
-                base, base["standalone_query"], "unverifiable", NOT_IN_DOCUMENTS, base["sources"]
-            )
-        by_n = {p.n: p for p in passages}
+            return d.refusal("unverifiable", NOT_IN_DOCUMENTS)
+        by_n = {p.n: p for p in d.passages}
         renumber = {n: i + 1 for i, n in enumerate(used)}
         text = re.sub(r"\[(\d+)\]", lambda m: f"[{renumber.get(int(m.group(1)), '?')}]", text)
         citations = [
-            _citation(renumber[n], by_n[n], _first_sentence_in(text, renumber[n])) for n in used
+            citation_of(renumber[n], by_n[n], _first_sentence_in(text, renumber[n])) for n in used
         ]
-        return Answer(
-            **base,
-            text=text,
-            mode="extractive",
-            citations=citations,
-            fallback_reason=reason,
-            **usage,
-        )
-
-    def _refusal(
-        self,
-        base: dict,
-        standalone: str,
-        reason: RefusalReason,
-        message: str,
-        sources: list[Source],
-        **usage: int | None,
-    ) -> Answer:
-        fields = {**base, "sources": sources[:SOURCES_OFFERED]}
-        fields.setdefault("standalone_query", standalone)
-        return Answer(
-            **fields,
-            text=message,
-            mode="refused",
-            refused=True,
-            refusal_reason=reason,
-            **usage,
-        )
+        return d.answer(text=text, mode="extractive", citations=citations, fallback_reason="")
 
 
 def _first_sentence_in(text: str, n: int) -> str:
@@ -437,38 +380,6 @@ def _first_sentence_in(text: str, n: int) -> str:
         if n in marker_numbers(unit):
             return re.sub(r"\s*\[\d+\]", "", unit).strip()
     return ""
-
-
-def _source(hit: ScoredChunk, similarity: float) -> Source:
-    c = hit.chunk
-    return Source(
-        chunk_id=c.id,
-        document=c.path,
-        title=c.title,
-        section=c.section,
-        page=c.page,
-        score=round(hit.score, 4),
-        similarity=round(similarity, 4),
-        content_hash=c.content_hash,
-        text=c.text,
-    )
-
-
-def _citation(n: int, passage: Passage, snippet: str) -> Citation:
-    c = passage.hit.chunk
-    return Citation(
-        n=n,
-        chunk_id=c.id,
-        document_id=c.document_id,
-        document=c.path,
-        title=c.title,
-        section=c.section,
-        page=c.page,
-        snippet=snippet,
-        text=c.text,
-        score=round(passage.hit.score, 4),
-        content_hash=c.content_hash,
-    )
 
 
 __all__ = ["Asker", "Pipeline", "Turn"]

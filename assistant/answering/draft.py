@@ -1,0 +1,138 @@
+"""One answer in the making: who asks, what each step of the pipeline found, and the
+``Answer`` it becomes (every outcome carries the same shared fields, set in one place)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from assistant.answering.answer import Answer, Citation, Latency, RefusalReason, Source
+from assistant.answering.citations import Passage
+from assistant.answering.guardrails import Redaction
+from assistant.identity.groups import EVERYONE
+from assistant.index.chunks import ScoredChunk
+
+SOURCES_OFFERED = 3  # closest passages offered with a refusal
+
+
+@dataclass(frozen=True)
+class Asker:
+    user_id: str
+    groups: tuple[str, ...] = (EVERYONE,)
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    answer: str
+
+
+@dataclass
+class Clock:
+    """Laps of the steps, and the time since the question arrived."""
+
+    start: float = field(default_factory=time.perf_counter)
+    latency: Latency = field(default_factory=Latency)
+
+    def __post_init__(self) -> None:
+        self._lap_start = self.start
+
+    def lap(self) -> float:
+        now = time.perf_counter()
+        ms, self._lap_start = (now - self._lap_start) * 1000, now
+        return round(ms, 1)
+
+    def since_start(self) -> float:
+        return round((time.perf_counter() - self.start) * 1000, 1)
+
+
+@dataclass
+class Draft:
+    """What the steps have gathered so far. The text fields are as stored (redacted unless
+    the settings keep raw text); ``model_question`` and ``standalone`` are what is searched
+    and sent to the model."""
+
+    asker: Asker
+    history: Sequence[Turn]
+    conversation_id: str
+    redaction: Redaction
+    stored_question: str
+    model_question: str
+    model: str
+    config_version: str
+    prompt_version: str
+    clock: Clock = field(default_factory=Clock)
+    standalone: str = ""
+    stored_standalone: str | None = None
+    cache_key: str = ""
+    cacheable: bool = False  # may an answer to this question be kept and served again
+    query_vector: np.ndarray | None = None
+    sources: list[Source] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    injection_flags: list[str] = field(default_factory=list)
+    quoted: Answer | None = None  # the extractive answer: preview, and fallback
+    model_text: str = ""  # everything the model wrote, shown or held back
+    failure: str | None = None  # why the model's answer cannot be shown
+    unchecked: Exception | None = None  # a fault while verifying, logged with the answer
+    usage: dict[str, int | None] = field(default_factory=dict)
+
+    def shared(self) -> dict[str, Any]:
+        """The fields every outcome carries."""
+        return {
+            "question": self.stored_question,
+            "standalone_query": self.stored_standalone or "",
+            "model": self.model,
+            "config_version": self.config_version,
+            "prompt_version": self.prompt_version,
+            "pii_entities": list(self.redaction.entities),
+            "sources": self.sources,
+            "injection_flags": self.injection_flags,
+        }
+
+    def answer(self, **fields: Any) -> Answer:
+        return Answer(**{**self.shared(), **self.usage, **fields})
+
+    def refusal(self, reason: RefusalReason, message: str) -> Answer:
+        return self.answer(
+            text=message,
+            mode="refused",
+            refused=True,
+            refusal_reason=reason,
+            sources=self.sources[:SOURCES_OFFERED],
+        )
+
+
+def source_of(hit: ScoredChunk, similarity: float) -> Source:
+    c = hit.chunk
+    return Source(
+        chunk_id=c.id,
+        document=c.path,
+        title=c.title,
+        section=c.section,
+        page=c.page,
+        score=round(hit.score, 4),
+        similarity=round(similarity, 4),
+        content_hash=c.content_hash,
+        text=c.text,
+    )
+
+
+def citation_of(n: int, passage: Passage, snippet: str) -> Citation:
+    c = passage.hit.chunk
+    return Citation(
+        n=n,
+        chunk_id=c.id,
+        document_id=c.document_id,
+        document=c.path,
+        title=c.title,
+        section=c.section,
+        page=c.page,
+        snippet=snippet,
+        text=c.text,
+        score=round(passage.hit.score, 4),
+        content_hash=c.content_hash,
+    )
