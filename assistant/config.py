@@ -210,7 +210,7 @@ class Settings(BaseSettings):
     def sqlalchemy_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{self.data_dir / 'assistant.storage.db'}"
+        return f"sqlite:///{self.data_dir / 'assistant.db'}"
 
     @property
     def uses_local_generator(self) -> bool:

@@ -14,7 +14,7 @@ def test_data_dir_moves_all_runtime_state(tmp_path: Path) -> None:
     s = Settings(data_dir=tmp_path)
     for path in (s.run_dir, s.log_dir, s.weaviate_data_dir):
         assert path.is_relative_to(tmp_path)
-    assert s.sqlalchemy_url == f"sqlite:///{tmp_path / 'assistant.storage.db'}"
+    assert s.sqlalchemy_url == f"sqlite:///{tmp_path / 'assistant.db'}"
 
 
 def test_standard_variable_names_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
