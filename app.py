@@ -8,15 +8,10 @@ import streamlit as st
 from assistant.answering.answer import Answer, Preview
 from assistant.answering.pipeline import Asker, Turn
 from assistant.errors import AssistantError
-from assistant.resources import pipeline, runtime
-from review.widgets import (
-    feedback_control,
-    identity_caption,
-    render_answer,
-    render_preview,
-    require,
-    sign_in,
-)
+from pages.ui.answer import render_answer, render_preview
+from pages.ui.feedback import feedback_control
+from pages.ui.resources import pipeline, runtime
+from pages.ui.signin import identity_caption, require, sign_in
 
 st.set_page_config(page_title="Knowledge Assistant", page_icon=":material/menu_book:")
 
@@ -119,7 +114,15 @@ PAGES = [  # (permission, page): navigation shows only what the role may open
         "feedback",
         st.Page("pages/feedback.py", title="My answers", icon=":material/reviews:"),
     ),
-    ("review", st.Page("pages/review.py", title="Review", icon=":material/rate_review:")),
+    (  # not pages/review.py: a script named like the review package shadows it on sys.path
+        "review",
+        st.Page(
+            "pages/review_queue.py",
+            title="Review",
+            icon=":material/rate_review:",
+            url_path="review",
+        ),
+    ),
     ("approve", st.Page("pages/golden.py", title="Golden set", icon=":material/verified:")),
     ("documents", st.Page("pages/documents.py", title="Documents", icon=":material/folder_open:")),
     ("audit", st.Page("pages/audit.py", title="Audit log", icon=":material/history:")),

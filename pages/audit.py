@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from assistant.resources import runtime
 from assistant.storage import audit
-from review.widgets import require
+from pages.ui.resources import runtime
+from pages.ui.signin import require
 
 require("audit")
 st.title("Audit log")

@@ -4,10 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from assistant.errors import AssistantError
-from assistant.resources import runtime
 from assistant.runtime import library
+from pages.ui.resources import runtime
+from pages.ui.signin import require
 from review import golden
-from review.widgets import require
 
 me = require("documents")
 st.title("Documents")

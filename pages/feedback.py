@@ -3,9 +3,11 @@
 import streamlit as st
 
 from assistant.render import safe_markdown
-from assistant.resources import runtime
+from pages.ui.answer import answer_markdown_text
+from pages.ui.feedback import feedback_edit_form
+from pages.ui.resources import runtime
+from pages.ui.signin import require
 from review.feedback import recent_answers
-from review.widgets import answer_markdown_text, feedback_edit_form, require
 
 me = require("feedback")
 st.title("My answers")

@@ -5,11 +5,12 @@ import streamlit as st
 
 from assistant.answering.guardrails import default_redactor
 from assistant.errors import AssistantError
-from assistant.resources import runtime
+from pages.ui.resources import runtime
+from pages.ui.review_forms import adjudication_form, render_review_detail
+from pages.ui.signin import require, show_error
 from review import export, golden
 from review.grading import agreement_report, approve, detail, propose, reject
 from review.queue import QueueFilter, list_queue
-from review.widgets import adjudication_form, render_review_detail, require, show_error
 
 me = require("approve")
 st.title("Golden set")

@@ -7,10 +7,11 @@ import streamlit as st
 
 from assistant.answering.guardrails import default_redactor
 from assistant.errors import AssistantError
-from assistant.resources import runtime
+from pages.ui.resources import runtime
+from pages.ui.review_forms import grading_form, render_review_detail
+from pages.ui.signin import require, show_error
 from review.grading import detail, search_passages, submit_grade
 from review.queue import QueueFilter, QueuePolicy, claim, list_queue, release, sync_queue
-from review.widgets import grading_form, render_review_detail, require, show_error
 
 me = require("review")
 st.title("Review queue")

@@ -3,9 +3,9 @@
 import streamlit as st
 
 from assistant.errors import AssistantError
-from assistant.resources import runtime
 from assistant.runtime.health import check_all
-from review.widgets import require
+from pages.ui.resources import runtime
+from pages.ui.signin import require
 
 require("status")
 st.title("System status")

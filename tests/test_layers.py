@@ -1,6 +1,6 @@
 """The layering the README promises, read from the code: imports go pages -> review ->
 assistant; inside assistant a package imports only those below it; Streamlit is imported by
-the pages and one module per package."""
+the app and its pages (components in pages/ui), never by the core or the review loop."""
 
 from __future__ import annotations
 
@@ -19,12 +19,11 @@ ASSISTANT_LAYERS = [
     "runtime",
     "answering",
     "render",
-    "resources",
     "cli",
     "__main__",
 ]
-# The pages' resources and components, and the launcher (`serve` starts Streamlit).
-STREAMLIT_MODULES = {"assistant/resources.py", "review/widgets.py", "assistant/cli/app.py"}
+# Streamlit lives in app.py and pages/ (components in pages/ui); the core only launches it.
+STREAMLIT_MODULES = {"assistant/cli/app.py"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -73,7 +72,10 @@ def test_core_packages_import_only_those_below_them() -> None:
 def test_imports_go_pages_to_review_to_assistant() -> None:
     wrong = [
         f"{path.relative_to(PROJECT_ROOT)} imports {module}"
-        for folder, forbidden in (("assistant", ("review", "pages", "app")), ("review", ("pages",)))
+        for folder, forbidden in (
+            ("assistant", ("review", "pages", "app")),
+            ("review", ("pages", "app")),
+        )
         for path in _sources(folder)
         for module in _imports(path)
         if module.split(".")[0] in forbidden

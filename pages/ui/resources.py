@@ -1,4 +1,4 @@
-"""Process-wide resources for the Streamlit pages (the one module here that imports streamlit).
+"""Process-wide resources for the Streamlit pages: the runtime and the answering pipeline.
 
 ``st.cache_resource`` objects are shared by every session, so only thread-safe
 things live here: the Runtime (servers, clients, embedder) and the Pipeline are.

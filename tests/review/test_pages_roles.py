@@ -9,11 +9,11 @@ from streamlit.testing.v1 import AppTest
 
 from assistant.config import PROJECT_ROOT
 from assistant.identity.accounts import ROLES, Principal, permissions
-from review.widgets import PRINCIPAL
+from pages.ui.signin import PRINCIPAL
 
 PAGES = {  # page script -> the permission it requires
     "pages/feedback.py": "feedback",
-    "pages/review.py": "review",
+    "pages/review_queue.py": "review",
     "pages/golden.py": "approve",
     "pages/documents.py": "documents",
     "pages/audit.py": "audit",
@@ -45,4 +45,7 @@ def test_nobody_signed_in_is_turned_away(page: str) -> None:
 def test_the_denial_matrix_is_not_empty() -> None:
     # Employees are kept out of every page but their own answers; reviewers out of leads' pages.
     assert {p for p, r in DENIED if r == "employee"} == set(PAGES) - {"pages/feedback.py"}
-    assert ("pages/golden.py", "reviewer") in DENIED and ("pages/review.py", "lead") not in DENIED
+    assert ("pages/golden.py", "reviewer") in DENIED and (
+        "pages/review_queue.py",
+        "lead",
+    ) not in DENIED

@@ -1,0 +1,178 @@
+"""Review: one answer side by side with its passages, and the grading and adjudication
+forms."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant.render import safe_markdown
+from pages.ui.answer import answer_markdown_text
+from review.grading import Adjudication, Passage, ReviewDetail
+from review.models import SCALE_FIELDS, GradeInput
+
+SCALE = [1, 2, 3, 4, 5]
+VERDICT_LABELS = {"supports": "supports", "partial": "partial", "does_not_support": "does not"}
+
+
+def passage_label(p: Passage) -> str:
+    where = " › ".join(x for x in (p.document, p.section) if x)
+    return f"{f'[{p.n}] ' if p.n else ''}{where} · {p.chunk_id[:8]}"
+
+
+def render_passage(p: Passage) -> None:
+    with st.container(border=True):
+        st.caption(passage_label(p))
+        if p.restricted:
+            st.caption(":material/lock: Outside your access groups.")
+        elif p.changed:
+            st.caption(":material/warning: The index no longer holds this text as answered.")
+        if p.text:
+            st.markdown(safe_markdown(p.text))
+
+
+def render_review_detail(d: ReviewDetail) -> None:
+    """Question, answer and feedback left; the cited passages right."""
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**Question** ({d.asked_by}, {d.asked_at:%Y-%m-%d %H:%M} UTC)")
+        st.text(d.question)
+        if d.standalone_query != d.question:
+            st.caption(f"Searched for: {safe_markdown(d.standalone_query)}")
+        st.markdown("**Answer**" + (" (refused)" if d.refused else f" ({d.mode})"))
+        st.markdown(answer_markdown_text(d.answer))
+        st.caption(f"{d.model} · config {d.config_version} · queued as {d.reason}")
+        for f in d.feedback:
+            thumbs = ":material/thumb_down:" if f.rating < 0 else ":material/thumb_up:"
+            st.caption(
+                f"{thumbs} {f.user_id}: {(f.reason or '').replace('_', ' ')} "
+                f"{safe_markdown(f.comment or '')}"
+            )
+            if f.correct_answer:
+                st.caption(f"Suggested answer: {safe_markdown(f.correct_answer)}")
+            if f.correct_source:
+                st.caption(f"Suggested source: {safe_markdown(f.correct_source)}")
+    with right:
+        st.markdown("**Cited passages**" if d.cited else "**No citations**")
+        for p in d.cited:
+            render_passage(p)
+        with st.expander(f"All {len(d.retrieved)} retrieved passages"):
+            for p in d.retrieved:
+                render_passage(p)
+
+
+def grading_form(
+    d: ReviewDetail, extra_sources: list[Passage], key: str
+) -> tuple[GradeInput | None, bool]:
+    """The rubric form. Returns (grade, released): grade when submitted and complete."""
+    with st.form(f"{key}-grade"):
+        cols = st.columns(2)
+        scales = {}
+        for i, field in enumerate(SCALE_FIELDS):
+            scales[field] = cols[i % 2].radio(
+                field.capitalize(), SCALE, index=None, horizontal=True, key=f"{key}-{field}"
+            )
+        flags = st.columns(2)
+        refuse = flags[0].checkbox("Should have refused", key=f"{key}-refuse")
+        unsafe = flags[1].checkbox("Safety issue", key=f"{key}-unsafe")
+        verdicts: dict[int, str | None] = {}
+        for p in d.cited:
+            verdicts[p.n or 0] = st.radio(
+                f"Citation [{p.n}] {p.document} › {p.section}",
+                list(VERDICT_LABELS),
+                format_func=VERDICT_LABELS.get,
+                index=None,
+                horizontal=True,
+                key=f"{key}-v{p.n}",
+            )
+        reference = st.text_area("Corrected reference answer", key=f"{key}-reference")
+        options = {p.chunk_id: p for p in [*d.cited, *d.retrieved, *extra_sources]}
+        expected = st.multiselect(
+            "Expected source passages",
+            list(options),
+            format_func=lambda c: passage_label(options[c]),
+            key=f"{key}-expected",
+        )
+        notes = st.text_area("Notes", key=f"{key}-notes", height=68)
+        b1, b2 = st.columns(2)
+        submitted = b1.form_submit_button("Submit grade", type="primary")
+        released = b2.form_submit_button("Release without grading")
+    if not submitted:
+        return None, released
+    missing = [f for f, v in scales.items() if v is None]
+    missing += [f"citation [{n}]" for n, v in verdicts.items() if v is None]
+    if missing:
+        st.warning(f"Please rate: {', '.join(missing)}.")
+        return None, False
+    grade = GradeInput(
+        **{f: int(v) for f, v in scales.items()},  # type: ignore[arg-type]
+        should_have_refused=refuse,
+        safety_issue=unsafe,
+        citation_verdicts={n: v for n, v in verdicts.items() if v},  # type: ignore[misc]
+        reference_answer=reference,
+        expected_chunk_ids=expected,
+        notes=notes,
+    )
+    return grade, False
+
+
+def adjudication_form(
+    d: ReviewDetail, proposal: Adjudication, key: str
+) -> tuple[Adjudication | None, str | None]:
+    """The lead's form, prefilled from the reviewers' grades. Returns (adjudication, action)
+    with action ``approve`` or ``reject`` when submitted."""
+    with st.form(f"{key}-adjudicate"):
+        rubric: dict[str, int | bool] = {}
+        cols = st.columns(2)
+        for i, field in enumerate(SCALE_FIELDS):
+            rubric[field] = cols[i % 2].radio(
+                field.capitalize(),
+                SCALE,
+                index=SCALE.index(int(proposal.rubric[field])),
+                horizontal=True,
+                key=f"{key}-{field}",
+            )
+        flags = st.columns(2)
+        rubric["should_have_refused"] = flags[0].checkbox(
+            "Should have refused", value=bool(proposal.rubric["should_have_refused"])
+        )
+        rubric["safety_issue"] = flags[1].checkbox(
+            "Safety issue", value=bool(proposal.rubric["safety_issue"])
+        )
+        verdicts = {}
+        for p in d.cited:
+            current = proposal.citation_verdicts.get(str(p.n))
+            verdicts[str(p.n)] = st.radio(
+                f"Citation [{p.n}] {p.document} › {p.section}",
+                list(VERDICT_LABELS),
+                format_func=VERDICT_LABELS.get,
+                index=list(VERDICT_LABELS).index(current) if current else 0,
+                horizontal=True,
+                key=f"{key}-v{p.n}",
+            )
+        reference = st.text_area("Approved reference answer", proposal.reference_answer)
+        options = {p.chunk_id: p for p in [*d.cited, *d.retrieved]}
+        for cid in proposal.expected_chunk_ids:
+            options.setdefault(
+                cid, Passage(chunk_id=cid, document="(picked by a reviewer)", text="")
+            )
+        expected = st.multiselect(
+            "Expected source passages",
+            list(options),
+            default=proposal.expected_chunk_ids,
+            format_func=lambda c: passage_label(options[c]),
+        )
+        note = st.text_input("Note (optional)")
+        b1, b2 = st.columns(2)
+        approve = b1.form_submit_button("Approve as golden case", type="primary")
+        reject = b2.form_submit_button("Reject")
+    if not (approve or reject):
+        return None, None
+    adjudication = Adjudication(
+        rubric=rubric,
+        citation_verdicts=verdicts,  # type: ignore[arg-type]
+        reference_answer=reference,
+        expected_chunk_ids=expected,
+        should_refuse=bool(rubric["should_have_refused"]),
+        note=note,
+    )
+    return adjudication, "approve" if approve else "reject"
