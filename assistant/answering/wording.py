@@ -15,6 +15,10 @@ leading zeros dropped ("01" is 1), and an all-zero fraction dropped ("180.00" is
 "1,500" is read as fifteen hundred, never as the German 1.5; "3.10" stays 3.10 (a version
 is not 3.1).
 
+Number words are numbers too: "five minutes" reads as 5 minutes, "twenty-one" as 21
+(zero to nineteen and the tens, alone or joined by a hyphen, never across a space). "one" is left a word: it is far more
+often a pronoun ("no one", "one of") than a count.
+
 Every pattern here matches in time linear in its input: no alternative can consume what
 another already could.
 """
@@ -33,6 +37,22 @@ _TOKEN = regex.compile(
     rf"|(?P<cjk>[{_CJK}])"
     rf"|(?P<word>[\p{{L}}\p{{M}}--[{_CJK}]]+)",
     regex.V1,
+)
+_SMALL = (
+    *("zero", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+    *("eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen"),
+    *("eighteen", "nineteen"),
+)
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_DIGIT_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_VALUE = {
+    **{w: v for w, v in zip(_SMALL, [0, *range(2, 20)], strict=True)},
+    **{w: 10 * (i + 2) for i, w in enumerate(_TENS)},
+    **{w: i + 1 for i, w in enumerate(_DIGIT_WORDS)},
+}
+_NUMBER_WORD = regex.compile(
+    rf"\b(?:(?P<tens>{'|'.join(_TENS)})(?:-(?P<unit>{'|'.join(_DIGIT_WORDS)}))?"
+    rf"|(?P<small>{'|'.join(_SMALL)}))\b"
 )
 _THOUSANDS = regex.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")  # 1,500 / 1,500.25
 _EUROPEAN = regex.compile(r"\d{1,3}(?:\.\d{3})+,\d+")  # 1.500,25
@@ -79,7 +99,7 @@ def canonical_number(raw: str) -> str:
 @lru_cache(maxsize=4096)  # a passage is read once per sentence it is checked against
 def tokens(text: str) -> tuple[Token, ...]:
     """Every word and number of ``text``, in order."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = _NUMBER_WORD.sub(_spelled, unicodedata.normalize("NFKC", text).casefold())
     out = []
     for m in _TOKEN.finditer(folded):
         if m.lastgroup == "number":
@@ -87,6 +107,13 @@ def tokens(text: str) -> tuple[Token, ...]:
         else:
             out.append(Token(m.group(), number=False))
     return tuple(out)
+
+
+def _spelled(m: regex.Match[str]) -> str:
+    """A number word's digits: "five" -> 5, "twenty-one" -> 21."""
+    if small := m.group("small"):
+        return str(_VALUE[small])
+    return str(_VALUE[m.group("tens")] + (_VALUE[m.group("unit")] if m.group("unit") else 0))
 
 
 def content_tokens(text: str) -> tuple[Token, ...]:

@@ -101,6 +101,7 @@ WORDS = st.sampled_from(
         *("leave", "days", "hotel", "limit", "London", "release", "kernel", "version", "fee"),
         *("the", "in", "of", "is", "from", "to", "per", "Zürich", "Straße", "年次"),
         *("employees", "carried", "over", "expire", "March", "package"),
+        *("five", "twenty-one", "Ninety", "one", "often", "seventeen"),
     ]
 )
 PIECE = st.one_of(WORDS, NUMBER_SHAPES)
@@ -144,6 +145,32 @@ def test_one_value_written_several_ways_reads_as_one_number(n: int) -> None:
     spellings = {f"{n}", f"{n:,}", f"{n:,}.00", f"{n}.0", f"{n:,}.00".replace(",", "_")
                  .replace(".", ",").replace("_", "."), f"0{n}"}  # fmt: skip
     assert {canonical_number(s) for s in spellings} == {str(n)}
+
+
+_SMALL = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+_SMALL += ["eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen"]
+_SMALL += ["eighteen", "nineteen"]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def spelled(n: int) -> str:
+    if n < 20:
+        return _SMALL[n]
+    tens, unit = divmod(n, 10)
+    return _TENS[tens - 2] + (f"-{_SMALL[unit]}" if unit else "")
+
+
+@given(st.integers(0, 99).filter(lambda n: n != 1), st.sampled_from([str.lower, str.title]))
+def test_a_number_word_reads_as_its_digits(n: int, case) -> None:  # type: ignore[no-untyped-def]
+    assert numbers(f"after {case(spelled(n))} minutes") == {str(n)}
+    passage_text = f"locks after {spelled(n)} minutes"
+    assert numbers_supported(f"It locks after {n} minutes [1].", passage_text)
+    assert not numbers_supported(f"It locks after {n + 1} minutes [1].", passage_text)
+
+
+def test_one_and_words_holding_a_number_word_stay_words() -> None:
+    assert numbers("no one, often, tenant, weighty, someone") == set()
+    assert numbers("one hour") == set()  # "one" is mostly a pronoun: left a word
 
 
 @given(st.lists(PIECE, max_size=20), st.lists(PIECE, max_size=20))
