@@ -20,6 +20,7 @@ from pathlib import Path
 
 from assistant.answering.config import load_answer_config
 from assistant.answering.pipeline import Asker, Pipeline
+from assistant.answering.wording import content_words
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.runtime.stack import Runtime
 from benchmarks.answers import pct
@@ -63,6 +64,12 @@ NOT_COVERED = [
 ]
 
 
+def states(fact: str, text: str) -> bool:
+    """Every word and number of ``fact`` is in ``text``, read as citations are checked
+    ("5 minutes" states "five minutes")."""
+    return set(content_words(fact)) <= set(content_words(text))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
@@ -88,7 +95,7 @@ def main() -> None:
                 {
                     "question": question,
                     "mode": a.mode,
-                    "states_fact": fact.lower() in a.text.lower() and not a.refused,
+                    "states_fact": states(fact, a.text) and not a.refused,
                     "cites_source": any(
                         c.document.endswith(f"/{d}") for c in a.citations for d in documents
                     ),

@@ -59,6 +59,7 @@ class Draft:
     asker: Asker
     history: Sequence[Turn]
     conversation_id: str
+    asked: str  # the question as typed (control characters removed); never stored
     redaction: Redaction
     stored_question: str
     model_question: str

@@ -125,6 +125,7 @@ class Pipeline:
             asker=asker,
             history=history,
             conversation_id=conversation_id,
+            asked=question,
             redaction=redaction,
             stored_question=question if self.settings.store_raw_text else redaction.text,
             model_question=redaction.text if redact_out else question,
@@ -136,10 +137,10 @@ class Pipeline:
 
     def _guard(self, d: Draft) -> Settled | None:
         """Nothing to answer, or not a question about the documents."""
-        if not d.stored_question:
+        if not d.asked:
             d.stored_standalone = ""
             return d.refusal("empty_question", "Please type a question."), False
-        if out_of_role(d.model_question):
+        if out_of_role(d.asked):
             d.stored_standalone = d.stored_question
             return d.refusal("out_of_scope", OUT_OF_SCOPE), False
         return None

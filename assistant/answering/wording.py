@@ -15,9 +15,9 @@ leading zeros dropped ("01" is 1), and an all-zero fraction dropped ("180.00" is
 "1,500" is read as fifteen hundred, never as the German 1.5; "3.10" stays 3.10 (a version
 is not 3.1).
 
-Number words are numbers too: "five minutes" reads as 5 minutes, "twenty-one" as 21
-(zero to nineteen and the tens, alone or joined by a hyphen, never across a space). "one" is left a word: it is far more
-often a pronoun ("no one", "one of") than a count.
+Number words are numbers too: "five minutes" reads as 5 minutes, "twenty-one" as 21 (zero
+to nineteen and the tens, alone or joined by a hyphen, never across a space). "one" is left
+a word: it is far more often a pronoun ("no one", "one of") than a count.
 
 Every pattern here matches in time linear in its input: no alternative can consume what
 another already could.
