@@ -7,7 +7,6 @@ from assistant.errors import AssistantError
 from assistant.runtime import library
 from pages.ui.resources import runtime
 from pages.ui.signin import require
-from review import golden
 
 me = require("documents")
 st.title("Documents")
@@ -39,11 +38,9 @@ if submitted or reindex_clicked:
 
     summary = library.reindex(rt, progress=show, actor=me.user_id)
     bar.empty()
-    stale = golden.refresh_staleness(rt.engine, rt.store())
     st.success(
         f"{summary.documents_indexed} indexed, {summary.documents_unchanged} unchanged, "
-        f"{summary.documents_removed} removed."
-        + (f" {len(stale)} golden case(s) flagged stale for re-review." if stale else "")
+        f"{summary.documents_removed} removed. " + " ".join(summary.notes)
     )
     for failure in summary.failed:
         st.warning(f"Not indexed: {failure.path} — {failure.error}")

@@ -197,6 +197,13 @@ def refresh_staleness(engine: Engine, store: Store) -> list[str]:
     return flagged
 
 
+def after_index_change(engine: Engine, store: Store) -> str | None:
+    """Registered under ``knowledge_assistant.index_changed``: every ingestion that changes
+    documents (serve, the CLI, the Documents page) flags the cases that pin them."""
+    flagged = refresh_staleness(engine, store)
+    return f"{len(flagged)} golden case(s) flagged stale for re-review." if flagged else None
+
+
 EXPORTABLE = ("active",)  # stale cases are exported only when asked for
 
 

@@ -133,6 +133,8 @@ def _index_documents(rt: Runtime) -> None:
     say(summary_line(summary))
     for failure in summary.failed:
         say(f"  not indexed: {failure.path}: {failure.error}")
+    for note in summary.notes:
+        say(f"  {note}")
 
 
 def _register_plugins() -> None:

@@ -31,6 +31,8 @@ def ingest(
         typer.echo(summary_line(summary))
         for failure in summary.failed:
             typer.echo(f"  failed: {failure.path}: {failure.error}")
+        for note in summary.notes:
+            typer.echo(f"  {note}")
     raise typer.Exit(EXIT_PARTIAL if summary.partial else 0)
 
 

@@ -47,6 +47,7 @@ class IngestSummary(BaseModel):
     chunks_removed: int = 0
     failed: list[IngestFailure] = []
     seconds: float = 0.0
+    notes: list[str] = []  # what other parts did about the change (golden cases flagged stale)
 
     @property
     def partial(self) -> bool:

@@ -8,6 +8,7 @@ All of it is safe to share between threads.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +43,11 @@ class GeneratorEndpoint:
     api_key: str
     model: str
     local: bool
+
+
+log = logging.getLogger(__name__)
+# Entry-point group of callables (engine, store) -> note | None, run after documents change.
+INDEX_CHANGED = "knowledge_assistant.index_changed"
 
 
 class Runtime:
@@ -176,10 +182,31 @@ class Runtime:
         source: str | None = None,
         progress: Callable[[Progress], None] | None = None,
     ) -> IngestSummary:
-        """Sync documents into the index; one ingestion at a time per data dir."""
+        """Sync documents into the index; one ingestion at a time per data dir. When
+        documents changed, the parts that pin them are told (``INDEX_CHANGED`` hooks)."""
         self.settings.run_dir.mkdir(parents=True, exist_ok=True)
         with FileLock(str(self.settings.run_dir / "ingest.lock")):
-            return self.ingestor(progress).sync(paths, source)
+            summary = self.ingestor(progress).sync(paths, source)
+        if summary.documents_indexed or summary.documents_removed:
+            summary.notes.extend(self._index_changed())
+        return summary
+
+    def _index_changed(self) -> list[str]:
+        """Run every hook registered under ``INDEX_CHANGED`` (the review loop flags golden
+        cases whose documents changed); each returns a note or None. A failing hook is
+        reported as a note: the documents are indexed whatever it says."""
+        from importlib.metadata import entry_points
+
+        notes = []
+        for ep in entry_points(group=INDEX_CHANGED):
+            try:
+                note = ep.load()(self.engine, self.store())
+            except Exception as err:  # the index changed; say what could not follow it
+                log.warning("Index-changed hook %s failed", ep.name, exc_info=err)
+                note = f"{ep.name}: could not check what the change affects ({err})"
+            if note:
+                notes.append(note)
+        return notes
 
     @property
     def data_dir(self) -> Path:

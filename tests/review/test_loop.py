@@ -275,8 +275,11 @@ def test_an_approved_case_pins_its_evidence_and_goes_stale_when_the_document_cha
 
         handbook = own / "employee-handbook.md"
         handbook.write_text(handbook.read_text() + "\n\n## New section\n\nParking is free.\n")
-        stack.rt.ingest([own])
-        assert golden.refresh_staleness(engine, store) == [case.id]
+        # Any ingestion that changes documents flags the cases pinning them (serve, the CLI
+        # and the Documents page all ingest through the runtime).
+        summary = stack.rt.ingest([own])
+        assert summary.notes == ["1 golden case(s) flagged stale for re-review."]
+        assert golden.refresh_staleness(engine, store) == []  # already flagged
         (stale,) = golden.list_cases(engine, CaseFilter(statuses=("stale",)))
         assert "employee-handbook.md changed" in (stale.stale_reason or "")
         # Re-review: the item is back in the queue for a new round; approval supersedes.
@@ -299,8 +302,8 @@ def test_an_approved_case_pins_its_evidence_and_goes_stale_when_the_document_cha
         assert statuses == ["active", "superseded"]
 
         handbook.unlink()
-        stack.rt.ingest([own])
-        assert len(golden.refresh_staleness(engine, store)) == 1
+        summary = stack.rt.ingest([own])
+        assert summary.notes == ["1 golden case(s) flagged stale for re-review."]
         (gone,) = golden.list_cases(engine, CaseFilter(statuses=("stale",)))
         assert "was deleted" in (gone.stale_reason or "")
     finally:
