@@ -45,7 +45,10 @@ class GradingError(AssistantError):
     """A grade or an adjudication that cannot be accepted as given."""
 
 
-class Passage(BaseModel):
+class EvidencePassage(BaseModel):
+    """A passage as a reviewer sees it: cited or retrieved by the answer, read from the
+    index now (not ``answering.citations.Passage``, the passage as numbered in a prompt)."""
+
     n: int | None = None  # the citation number, for cited passages
     chunk_id: str
     document: str
@@ -96,8 +99,8 @@ class ReviewDetail(BaseModel):
     refusal_reason: str | None
     model: str
     config_version: str
-    cited: list[Passage]
-    retrieved: list[Passage]
+    cited: list[EvidencePassage]
+    retrieved: list[EvidencePassage]
     feedback: list[FeedbackView]
     grades: list[GradeView]
     agreement: float | None
@@ -138,10 +141,10 @@ def detail(
         chunks = {c.id: c for c in store.get_chunks(list(dict.fromkeys(chunk_ids)))}
         allowed = set(viewer_groups)
 
-        def passage(ref: dict, **extra) -> Passage:  # type: ignore[no-untyped-def]
+        def passage(ref: dict, **extra) -> EvidencePassage:  # type: ignore[no-untyped-def]
             chunk = chunks.get(ref["chunk_id"])
             restricted = chunk is not None and not (set(chunk.access_groups) & allowed)
-            return Passage(
+            return EvidencePassage(
                 chunk_id=ref["chunk_id"],
                 document=ref.get("document") or (chunk.path if chunk else ""),
                 section=" › ".join(chunk.section_path) if chunk else ref.get("section") or "",
@@ -379,13 +382,13 @@ def reject(engine: Engine, item_id: int, lead: str, expected_version: int, note:
 
 def search_passages(
     runtime: Runtime, query: str, groups: tuple[str, ...], k: int = 6
-) -> list[Passage]:
+) -> list[EvidencePassage]:
     """Passages a reviewer may pick as expected sources beyond the retrieved ones."""
     if not query.strip():
         return []
     hits = runtime.retriever().search(SearchRequest(query, groups=groups, k=k))
     return [
-        Passage(
+        EvidencePassage(
             chunk_id=h.chunk.id,
             document=h.chunk.path,
             section=" › ".join(h.chunk.section_path),

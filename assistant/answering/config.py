@@ -11,12 +11,11 @@ import hashlib
 import json
 import tomllib
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import ConfigurationError
-from assistant.index.retrieve import RetrievalConfig
+from assistant.index.retrieve import Mode, RetrievalConfig
 
 DEFAULT_FILE = Path(__file__).with_name("answering.toml")
 
@@ -25,11 +24,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_SEARCH = RetrievalConfig()  # the search defaults have one home: index/retrieve.py
+
+
 class RetrievalSection(_Strict):
-    mode: Literal["hybrid", "bm25", "vector", "rrf"] = "hybrid"
-    alpha: float = Field(0.4, ge=0, le=1)
-    section_weight: float = Field(3.0, ge=0)
-    pool: int = Field(50, ge=1, le=500)
+    mode: Mode = _SEARCH.mode
+    alpha: float = Field(_SEARCH.alpha, ge=0, le=1)
+    section_weight: float = Field(_SEARCH.section_weight, ge=0)
+    pool: int = Field(_SEARCH.pool, ge=1, le=500)
     candidates: int = Field(12, ge=1, le=100)
     context_chunks: int = Field(4, ge=1, le=20)
     context_token_budget: int = Field(900, ge=100)

@@ -7,19 +7,19 @@ import streamlit as st
 
 from assistant.render import safe_markdown
 from pages.ui.answer import answer_markdown_text
-from review.grading import Adjudication, Passage, ReviewDetail
+from review.grading import Adjudication, EvidencePassage, ReviewDetail
 from review.models import SCALE_FIELDS, GradeInput
 
 SCALE = [1, 2, 3, 4, 5]
 VERDICT_LABELS = {"supports": "supports", "partial": "partial", "does_not_support": "does not"}
 
 
-def passage_label(p: Passage) -> str:
+def passage_label(p: EvidencePassage) -> str:
     where = " › ".join(x for x in (p.document, p.section) if x)
     return f"{f'[{p.n}] ' if p.n else ''}{where} · {p.chunk_id[:8]}"
 
 
-def render_passage(p: Passage) -> None:
+def render_passage(p: EvidencePassage) -> None:
     with st.container(border=True):
         st.caption(passage_label(p))
         if p.restricted:
@@ -61,7 +61,7 @@ def render_review_detail(d: ReviewDetail) -> None:
 
 
 def grading_form(
-    d: ReviewDetail, extra_sources: list[Passage], key: str
+    d: ReviewDetail, extra_sources: list[EvidencePassage], key: str
 ) -> tuple[GradeInput | None, bool]:
     """The rubric form. Returns (grade, released): grade when submitted and complete."""
     with st.form(f"{key}-grade"):
@@ -153,7 +153,7 @@ def adjudication_form(
         options = {p.chunk_id: p for p in [*d.cited, *d.retrieved]}
         for cid in proposal.expected_chunk_ids:
             options.setdefault(
-                cid, Passage(chunk_id=cid, document="(picked by a reviewer)", text="")
+                cid, EvidencePassage(chunk_id=cid, document="(picked by a reviewer)", text="")
             )
         expected = st.multiselect(
             "Expected source passages",
