@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -11,6 +12,12 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from assistant.storage.db import utc_column, utcnow
+
+
+def migrations() -> Path:
+    """The folder of this package's migrations (entry point ``knowledge_assistant.migrations``)."""
+    return Path(__file__).with_name("migrations")
+
 
 FeedbackReason = Literal[
     "wrong", "incomplete", "wrong_citation", "missing_citation", "outdated", "unsafe", "other"

@@ -123,3 +123,32 @@ def in_nav(page, name: str) -> bool:  # type: ignore[no-untyped-def]
     nav = page.get_by_test_id("stSidebarNav")
     nav.wait_for()
     return nav.get_by_role("link", name=name, exact=True).count() > 0
+
+
+# -- schema drift: migrations against models ------------------------------------------
+STRUCTURAL = {"add_table", "remove_table", "add_column", "remove_column", "add_index",
+              "remove_index", "modify_nullable", "add_constraint", "remove_constraint"}  # fmt: skip
+
+
+def schema_drift(engine, tables: set[str]) -> list:  # type: ignore[no-untyped-def]
+    """What Alembic autogenerate would change in ``tables`` to make the migrated schema match
+    the models (types such as TEXT vs AutoString and FK ON DELETE rules are left to the
+    migrations)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    flat = [d for diff in diffs for d in (diff if isinstance(diff, list) else [diff])]
+    return [d for d in flat if d[0] in STRUCTURAL and _table_of(d) in tables]
+
+
+def _table_of(diff: tuple) -> str:
+    """The table a diff is about: ("add_table", Table), ("add_column", schema, table, ...),
+    ("add_index", Index) and constraints (which know their table)."""
+    subject = diff[1]
+    if subject is None or isinstance(subject, str):  # a schema name: the table comes next
+        return str(diff[2])
+    table = getattr(subject, "table", subject)
+    return str(table.name)

@@ -7,7 +7,8 @@ SQLite (a file in the data dir) by default; PostgreSQL via psycopg when
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,24 +53,52 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
+# Entry-point group naming folders of more migrations: packages that add tables (the review
+# loop) own their migrations, as an Alembic branch that depends on the core's revisions.
+MIGRATION_LOCATIONS = "knowledge_assistant.migrations"
+
+
+def version_locations() -> list[str]:
+    """The core's migrations folder, then each registered package's."""
+    from importlib.metadata import entry_points
+
+    extra = [str(ep.load()()) for ep in entry_points(group=MIGRATION_LOCATIONS)]
+    return [str(MIGRATIONS / "versions"), *extra]
+
+
 def _alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", os.pathsep.join(version_locations()))
     return cfg
 
 
+def _revisions(heads: Iterable[str]) -> str | None:
+    """Heads as one string ("0003+r0001"): one per package that owns migrations."""
+    return "+".join(sorted(heads)) or None
+
+
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    """What ``migrate`` leaves current: every head, less those another head depends on
+    (Alembic does not keep a dependency in the version table beside its dependant)."""
+    script = ScriptDirectory.from_config(_alembic_config())
+    heads = set(script.get_heads())
+    needed = set()
+    for head in heads:
+        deps = script.get_revision(head).dependencies or ()
+        needed.update((deps,) if isinstance(deps, str) else deps)
+    return _revisions(heads - needed)
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return _revisions(MigrationContext.configure(conn).get_current_heads())
 
 
-def migrate(engine: Engine, revision: str = "head") -> str | None:
-    """Upgrade the schema to ``revision`` (the newest by default); return the revision now
-    current. Safe to call on every start."""
+def migrate(engine: Engine, revision: str = "heads") -> str | None:
+    """Upgrade the schema to ``revision`` (every package's newest by default); return the
+    revisions now current. Safe to call on every start."""
     cfg = _alembic_config()
     lock: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):

@@ -1,4 +1,4 @@
-"""answer details, answer cache, feedback
+"""answer details, answer cache (feedback: the review loop's r0001)
 
 Revision ID: 0002
 Revises: 0001
@@ -26,31 +26,9 @@ def upgrade() -> None:
         sa.Column("answer", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
     )
-    op.create_table(
-        "feedback",
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column(
-            "interaction_id",
-            sa.String(32),
-            sa.ForeignKey("interaction.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
-        sa.Column("user_id", sa.String(200), nullable=False),
-        sa.Column("rating", sa.SmallInteger(), nullable=False),
-        sa.Column("reason", sa.String(32), nullable=True),
-        sa.Column("comment", sa.Text(), nullable=True),
-        sa.Column("correct_answer", sa.Text(), nullable=True),
-        sa.Column("correct_source", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.UniqueConstraint("interaction_id", "user_id", name="uq_feedback_interaction_user"),
-    )
-    op.create_index("ix_feedback_interaction_id", "feedback", ["interaction_id"])
-    op.create_index("ix_feedback_user_id", "feedback", ["user_id"])
 
 
 def downgrade() -> None:
-    op.drop_table("feedback")
     op.drop_table("answercache")
     with op.batch_alter_table("interaction") as t:
         t.drop_column("details")

@@ -1,17 +1,22 @@
-"""accounts, audit log, review queue, grades, golden cases, exports
+"""the review loop's tables: feedback, review queue, grades, golden cases, exports
 
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-23
+Revision ID: r0001
+Revises: (its own branch, "review"; needs the core's 0003)
+Create Date: 2026-11-29
+
+Until 2026-11-29 these tables were made by the core's 0002 and 0003; a database migrated
+then already has them, so each is created only where it is missing (and its indexes with it).
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
-branch_labels = None
-depends_on = None
+revision = "r0001"
+down_revision = None
+branch_labels = ("review",)
+depends_on = "0003"
+
+TABLES = ("feedback", "reviewitem", "grade", "goldencase", "goldenexport")
 
 
 def _ts(name: str, *, nullable: bool = False) -> sa.Column:
@@ -19,29 +24,37 @@ def _ts(name: str, *, nullable: bool = False) -> sa.Column:
 
 
 def upgrade() -> None:
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
+    missing = [t for t in TABLES if t not in existing]
+    for table in missing:
+        _CREATE[table]()
+
+
+def _feedback() -> None:
     op.create_table(
-        "account",
-        sa.Column("username", sa.String(200), primary_key=True),
-        sa.Column("display_name", sa.String(200), nullable=False),
-        sa.Column("role", sa.String(16), nullable=False),
-        sa.Column("groups", sa.JSON(), nullable=True),
-        sa.Column("password_hash", sa.Text(), nullable=True),
-        sa.Column("disabled", sa.Boolean(), nullable=False),
-        _ts("created_at"),
-        _ts("updated_at"),
-    )
-    op.create_table(
-        "auditevent",
+        "feedback",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        _ts("at"),
-        sa.Column("actor", sa.String(200), nullable=False),
-        sa.Column("action", sa.String(64), nullable=False),
-        sa.Column("target", sa.String(200), nullable=False),
-        sa.Column("details", sa.JSON(), nullable=True),
+        sa.Column(
+            "interaction_id",
+            sa.String(32),
+            sa.ForeignKey("interaction.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("user_id", sa.String(200), nullable=False),
+        sa.Column("rating", sa.SmallInteger(), nullable=False),
+        sa.Column("reason", sa.String(32), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("correct_answer", sa.Text(), nullable=True),
+        sa.Column("correct_source", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.UniqueConstraint("interaction_id", "user_id", name="uq_feedback_interaction_user"),
     )
-    op.create_index("ix_auditevent_at", "auditevent", ["at"])
-    op.create_index("ix_auditevent_actor", "auditevent", ["actor"])
-    op.create_index("ix_auditevent_action", "auditevent", ["action"])
+    op.create_index("ix_feedback_interaction_id", "feedback", ["interaction_id"])
+    op.create_index("ix_feedback_user_id", "feedback", ["user_id"])
+
+
+def _reviewitem() -> None:
     op.create_table(
         "reviewitem",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -67,6 +80,9 @@ def upgrade() -> None:
     op.create_index("ix_reviewitem_status", "reviewitem", ["status"])
     op.create_index("ix_reviewitem_priority", "reviewitem", ["priority"])
     op.create_index("ix_reviewitem_asked_at", "reviewitem", ["asked_at"])
+
+
+def _grade() -> None:
     op.create_table(
         "grade",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -94,6 +110,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_grade_item_id", "grade", ["item_id"])
     op.create_index("ix_grade_reviewer", "grade", ["reviewer"])
+
+
+def _goldencase() -> None:
     op.create_table(
         "goldencase",
         sa.Column("id", sa.String(40), primary_key=True),
@@ -128,6 +147,9 @@ def upgrade() -> None:
     op.create_index("ix_goldencase_source_interaction_id", "goldencase", ["source_interaction_id"])
     op.create_index("ix_goldencase_status", "goldencase", ["status"])
     op.create_index("ix_goldencase_approved_at", "goldencase", ["approved_at"])
+
+
+def _goldenexport() -> None:
     op.create_table(
         "goldenexport",
         sa.Column("version", sa.Integer(), primary_key=True, autoincrement=True),
@@ -141,6 +163,15 @@ def upgrade() -> None:
     )
 
 
+_CREATE = {
+    "feedback": _feedback,
+    "reviewitem": _reviewitem,
+    "grade": _grade,
+    "goldencase": _goldencase,
+    "goldenexport": _goldenexport,
+}
+
+
 def downgrade() -> None:
-    for table in ("goldenexport", "goldencase", "grade", "reviewitem", "auditevent", "account"):
+    for table in reversed(TABLES):
         op.drop_table(table)
