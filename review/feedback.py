@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from assistant.answering.guardrails import PiiRedactor
+from assistant.answering.guardrails import PiiRedactor, default_redactor
 from assistant.answering.interactions import Interaction
 from assistant.errors import AssistantError
 from assistant.storage import db
@@ -38,10 +38,10 @@ def record_feedback(
             f"Unknown feedback reason {data.reason!r}.", fix=f"Use one of {FEEDBACK_REASONS}."
         )
     fields = data.model_dump(exclude={"interaction_id"})
-    if redactor is not None:
-        for name in ("comment", "correct_answer", "correct_source"):
-            if fields[name]:
-                fields[name] = redactor.redact(fields[name]).text
+    redactor = redactor or default_redactor()  # free text is never stored unredacted
+    for name in ("comment", "correct_answer", "correct_source"):
+        if fields[name]:
+            fields[name] = redactor.redact(fields[name]).text
     with db.session_scope(engine) as session:
         asked = session.get(Interaction, data.interaction_id)
         if asked is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.answering.guardrails import default_redactor
 from assistant.runtime.stack import Runtime
 from review.feedback import MyAnswer, feedback_for, record_feedback
 from review.models import FEEDBACK_REASONS, FeedbackCreate
@@ -12,13 +11,10 @@ from review.queue import QueuePolicy
 
 
 def _save(runtime: Runtime, data: FeedbackCreate, user_id: str) -> None:
-    """Every feedback form saves the same way: redacted, and queued by the configured policy."""
+    """Every feedback form saves the same way: queued by the configured policy (free text is
+    redacted by ``record_feedback`` itself)."""
     record_feedback(
-        runtime.engine,
-        data,
-        user_id=user_id,
-        redactor=default_redactor(),
-        policy=QueuePolicy.from_settings(runtime.settings),
+        runtime.engine, data, user_id=user_id, policy=QueuePolicy.from_settings(runtime.settings)
     )
 
 

@@ -90,6 +90,23 @@ def _graded_item(stack: Stack, policy: QueuePolicy, grade: GradeInput = GOOD) ->
     return grading.submit_grade(stack.rt.engine, item.id, "rita", grade, item.version, REDACTOR)
 
 
+def test_feedback_text_is_redacted_even_when_no_redactor_is_given(world: Stack) -> None:
+    iid = _ask(world)
+    row = record_feedback(
+        world.rt.engine,
+        FeedbackCreate(
+            interaction_id=iid,
+            rating=-1,
+            comment="Call me on +44 20 7946 0958 or mail jane.roe@example.org",
+            correct_answer="Ask jane.roe@example.org",
+        ),
+        user_id="alice",
+    )
+    stored = f"{row.comment} {row.correct_answer}"
+    assert "jane.roe@example.org" not in stored and "7946 0958" not in stored
+    assert "EMAIL_ADDRESS" in stored
+
+
 def test_the_queue_puts_complaints_first_then_doubtful_answers_then_a_sample(
     world: Stack,
 ) -> None:
