@@ -75,7 +75,8 @@ def _alembic_config() -> Config:
 
 
 def _revisions(heads: Iterable[str]) -> str | None:
-    """Heads as one string ("0003+r0001"): one per package that owns migrations."""
+    """Heads as one string, e.g. "r0001", or "0004+r0001" once the core moves past what
+    the review branch depends on."""
     return "+".join(sorted(heads)) or None
 
 
