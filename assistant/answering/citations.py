@@ -72,24 +72,22 @@ def numbers_supported(sentence: str, passage: str) -> bool:
     if not stated <= numbers(passage):
         return False
     said, source = content_tokens(sentence), content_tokens(passage)
-    where: dict[str, list[int]] = {}
+    # Each passage word, with the numbers that stand within NUMBER_RADIUS of any of its
+    # places: one pass, so the check is linear in the passage, however often a word recurs.
+    bound: dict[str, set[str]] = {}
     for pos, token in enumerate(source):
-        where.setdefault(token.text, []).append(pos)
-    others = [pos for pos, t in enumerate(source) if t.number and t.text not in stated]
-
-    def distance(word: str, positions: list[int]) -> float:
-        return min((abs(a - b) for a in where[word] for b in positions), default=float("inf"))
+        if not token.number:
+            around = source[max(pos - NUMBER_RADIUS, 0) : pos + NUMBER_RADIUS + 1]
+            bound.setdefault(token.text, set()).update(t.text for t in around if t.number)
+    near_unstated = {word for word, nums in bound.items() if nums - stated}
 
     for i, token in enumerate(said):
         if not token.number:
             continue  # every stated number is one of the passage's tokens (checked above)
         for near in said[max(i - NUMBER_RADIUS, 0) : i + NUMBER_RADIUS + 1]:
-            if near.number or near.text not in where:
+            if near.number or near.text not in bound:
                 continue
-            if (
-                distance(near.text, others) <= NUMBER_RADIUS
-                and distance(near.text, where[token.text]) > NUMBER_RADIUS
-            ):
+            if near.text in near_unstated and token.text not in bound[near.text]:
                 return False
     return True
 
