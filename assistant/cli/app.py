@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from assistant.cli import answers, documents, users
-from assistant.cli.common import fail, progress_bar, running, say, summary_line
+from assistant.cli.common import fail, ingest_report, progress_bar, running, say
 from assistant.config import PROJECT_ROOT
 from assistant.errors import AssistantError
 
@@ -130,11 +130,8 @@ def _index_documents(rt: Runtime) -> None:
         say(f"No documents folder at {docs}; only uploads are indexed.")
     say(f"Indexing {docs} and uploads (unchanged documents are skipped)")
     summary = library.reindex(rt, progress=progress_bar())
-    say(summary_line(summary))
-    for failure in summary.failed:
-        say(f"  not indexed: {failure.path}: {failure.error}")
-    for note in summary.notes:
-        say(f"  {note}")
+    for line in ingest_report(summary):
+        say(line)
 
 
 def _register_plugins() -> None:

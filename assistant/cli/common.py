@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from assistant.runtime.stack import Runtime
 
 EXIT_PARTIAL = 3  # some inputs failed (documents, questions, lines), the rest were done
-EVERY_PART = ("weaviate", "generator")
 
 
 def say(msg: str) -> None:
@@ -45,14 +44,17 @@ def exit_for(failed: int, total: int) -> typer.Exit:
 
 
 @contextmanager
-def running(parts: Sequence[str] = EVERY_PART) -> Iterator[Runtime]:
-    """The runtime with ``parts`` started (or attached to); its clients closed at the end.
+def running(parts: Sequence[str] | None = None) -> Iterator[Runtime]:
+    """The runtime with ``parts`` (default: every part) started or attached to; its clients
+    closed at the end.
     Domain errors go up to ``main``, which turns them into a message and exit code 1."""
     from assistant.runtime.stack import Runtime
 
     rt = Runtime()
     try:
-        if parts:
+        if parts is None:
+            rt.start(say)
+        elif parts:
             rt.start(say, parts=parts)
         yield rt
     finally:
@@ -89,6 +91,15 @@ def progress_bar() -> Callable[[Progress], None] | None:
             bar.close()
 
     return update
+
+
+def ingest_report(s: IngestSummary) -> list[str]:
+    """What an ingestion did, for people: the summary, each failed file, what followed."""
+    return [
+        summary_line(s),
+        *(f"  failed: {f.path}: {f.error}" for f in s.failed),
+        *(f"  {note}" for note in s.notes),
+    ]
 
 
 def summary_line(s: IngestSummary) -> str:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args
 
 import typer
 
-from assistant.cli.common import EXIT_PARTIAL, progress_bar, query_lines, running, summary_line
-
-MODES = ("hybrid", "bm25", "vector", "rrf")
+from assistant.cli.common import (
+    EXIT_PARTIAL,
+    ingest_report,
+    progress_bar,
+    query_lines,
+    running,
+    usage_error,
+)
 
 
 def ingest(
@@ -28,11 +33,8 @@ def ingest(
     if as_json:
         typer.echo(summary.model_dump_json(indent=2))
     else:
-        typer.echo(summary_line(summary))
-        for failure in summary.failed:
-            typer.echo(f"  failed: {failure.path}: {failure.error}")
-        for note in summary.notes:
-            typer.echo(f"  {note}")
+        for line in ingest_report(summary):
+            typer.echo(line)
     raise typer.Exit(EXIT_PARTIAL if summary.partial else 0)
 
 
@@ -46,16 +48,15 @@ def search(
     group: Annotated[
         list[str] | None, typer.Option(help="Access group of the searcher (repeatable).")
     ] = None,
-    mode: Annotated[str, typer.Option(help=" | ".join(MODES))] = "hybrid",
+    mode: Annotated[str, typer.Option(help="hybrid | bm25 | vector | rrf")] = "hybrid",
     alpha: Annotated[float | None, typer.Option(help="Hybrid weight of vectors (0..1).")] = None,
 ) -> None:
     """Search the index, for people (a query) or for batch evaluation (--queries)."""
     from assistant.cli import querysets
-    from assistant.index.retrieve import RetrievalConfig, SearchRequest
+    from assistant.index.retrieve import Mode, RetrievalConfig, SearchRequest
 
-    if mode not in MODES:
-        typer.secho(f"error: unknown --mode {mode!r}", err=True, fg="red")
-        raise typer.Exit(2)
+    if mode not in get_args(Mode):  # imported here: retrieval loads the Weaviate client
+        raise usage_error(f"unknown --mode {mode!r}")
     default = RetrievalConfig()
     config = RetrievalConfig(
         mode=mode,

@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 INDEX_CHANGED = "knowledge_assistant.index_changed"
 
 
+EVERY_PART = ("weaviate", "generator")  # the servers a data dir may run itself
+
+
 class Runtime:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
@@ -86,9 +89,7 @@ class Runtime:
             )
         return self._servers["generator"]
 
-    def managed(
-        self, say: Say = _quiet, parts: Sequence[str] = ("weaviate", "generator")
-    ) -> list[ManagedServer]:
+    def managed(self, say: Say = _quiet, parts: Sequence[str] = EVERY_PART) -> list[ManagedServer]:
         """The servers this data dir runs itself (none when everything is configured remote)."""
         with self._lock:
             servers = []
@@ -98,7 +99,7 @@ class Runtime:
                 servers.append(self._generator_server(say))
             return servers
 
-    def start(self, say: Say = _quiet, parts: Sequence[str] = ("weaviate", "generator")) -> None:
+    def start(self, say: Say = _quiet, parts: Sequence[str] = EVERY_PART) -> None:
         """Start (or attach to) the managed servers among ``parts``, in parallel."""
         servers = self.managed(say, parts)
         if not servers:
