@@ -74,25 +74,23 @@ def ask_page() -> None:
                 else:
                     yield event
 
+        failure = None
         try:
             with live.container(), st.spinner("Working on the answer…"):
                 st.write_stream(deltas())
         except AssistantError as err:
-            quick.empty()
-            live.empty()
-            st.error(f"The assistant could not answer: {err}")
-            return
+            failure = f"The assistant could not answer: {err}"
         except Exception:  # a bug: the reader gets a plain message, the log the traceback
             log.exception("Answering failed (conversation %s).", st.session_state[CONVERSATION])
-            quick.empty()
-            live.empty()
-            st.error(
+            failure = (
                 "Something went wrong while answering this question. Please try again; if it "
                 "keeps happening, tell the team that runs the assistant."
             )
-            return
         quick.empty()
-        live.empty()  # both replaced by the verified answer
+        live.empty()  # both replaced by the verified answer, or by the error
+        if failure:
+            st.error(failure)
+            return
         answer = final[0]
         render_answer(answer, rt, key=f"t{len(st.session_state[TURNS])}")
         if answer.interaction_id:
