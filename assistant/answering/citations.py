@@ -18,7 +18,7 @@ from functools import cache
 
 import numpy as np
 
-from assistant.answering.wording import content_tokens, content_words, numbers
+from assistant.answering.wording import content_tokens, content_words, numbers, split_sentences
 from assistant.index.chunks import ScoredChunk
 from assistant.index.embeddings import Embedder
 
@@ -94,8 +94,7 @@ def numbers_supported(sentence: str, passage: str) -> bool:
 
 def best_snippet(sentence: str, passage: str) -> str:
     """The passage sentence that shares the most content words with ``sentence``."""
-    parts = [" ".join(p.split()) for p in re.split(r"(?<=[.!?])\s+|\n{2,}", passage)]
-    parts = [p for p in parts if p]
+    parts = split_sentences(passage)
     if not parts:
         return passage[:300]
     want = set(content_words(sentence))

@@ -19,7 +19,8 @@ from dataclasses import replace
 import numpy as np
 
 from assistant.answering.citations import Passage
-from assistant.answering.extractive import sentence_scores, split_sentences
+from assistant.answering.extractive import sentence_scores
+from assistant.answering.wording import split_sentences
 from assistant.index.embeddings import Embedder
 
 GAP = " … "

@@ -8,16 +8,14 @@ contains; the best few are returned in document order, each citing its passage.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 
 from assistant.answering.citations import Passage
-from assistant.answering.wording import content_words
+from assistant.answering.wording import content_words, split_sentences
 from assistant.index.embeddings import Embedder
 
-_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n{2,}")
 MAX_PASSAGES = 3
 MAX_SENTENCE_CHARS = 400
 SHORTLIST = 8
@@ -28,11 +26,6 @@ def _cite(sentence: str, n: int) -> str:
     if sentence[-1:] in ".!?":
         return f"{sentence[:-1].rstrip()} [{n}]{sentence[-1]}"
     return f"{sentence} [{n}]"
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences and blank-line-separated blocks, whitespace collapsed, in order."""
-    return [p for p in (" ".join(part.split()) for part in _SENTENCES.split(text)) if p]
 
 
 def _sentences(text: str) -> list[str]:

@@ -140,6 +140,8 @@ _OUT_OF_ROLE_PATTERNS = [
     r"\bkeylogger|ransomware|malware\b",
 ]
 _OUT_OF_ROLE = re.compile("|".join(f"(?:{p})" for p in _OUT_OF_ROLE_PATTERNS), re.I)
+# Finer than wording.split_sentences on purpose: every line break and every sentence end
+# cuts, so an instruction on its own line is removed without the facts around it.
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 NEUTRALISED = "[instruction-like text removed]"
 

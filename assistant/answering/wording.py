@@ -31,6 +31,8 @@ from functools import lru_cache
 
 import regex
 
+from assistant.index.analysis import ENGLISH_STOPWORDS
+
 _CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
 _TOKEN = regex.compile(
     rf"(?P<number>\p{{Nd}}+(?:[.,:]\p{{Nd}}+)*)"
@@ -63,13 +65,22 @@ _LEADING_ZEROS = regex.compile(r"^0+(?=\d)")
 # of them means anything in a question.
 _CONTROL = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f]+")
 
-STOPWORDS = frozenset(
-    """a an and are as at be been but by can could do does did for from had has have he her
-    his how i if in into is it its may me might must my no not of on or our she should so
-    such than that the their them then there these they this those to us was we were what
-    when where which while who whom why will with would you your yes also only any all each
-    per up out about over under after before between s t d ll re ve m""".split()  # noqa: SIM905
+# Words that carry no claim: the index's English stopwords (the same list BM25 drops) and
+# the function words an answer sentence adds around its facts.
+STOPWORDS = frozenset(ENGLISH_STOPWORDS) | frozenset(
+    """been can could do does did from had has have he her his how i its may me might must my
+    our she should so than them these those us we were what when where which while who
+    whom why would you your yes also only any all each per up out about over under after
+    before between s t d ll re ve m""".split()  # noqa: SIM905
 )
+# A sentence ends at ".", "!" or "?" followed by a space and a capital, digit or quote, or
+# at a blank line (a paragraph, a list item, a heading).
+_SENTENCE_END = regex.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n{2,}")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences and blank-line-separated blocks of ``text``, whitespace collapsed, in order."""
+    return [p for p in (" ".join(part.split()) for part in _SENTENCE_END.split(text)) if p]
 
 
 def plain_text(text: str) -> str:
