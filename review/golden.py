@@ -247,28 +247,18 @@ def list_cases(engine: Engine, flt: CaseFilter | None = None) -> list[GoldenReco
     return out
 
 
+def _shared_fields() -> set[str]:
+    """The fields a stored case and an exported record have in common, under one name."""
+    return set(GoldenRecord.model_fields) & set(GoldenCase.model_fields)
+
+
 def to_record(case: GoldenCase) -> GoldenRecord:
-    return GoldenRecord(
-        id=case.id,
-        user_input=case.user_input,
-        retrieved_contexts=list(case.retrieved_contexts),
-        reference_contexts=list(case.reference_contexts),
-        response=case.response,
-        reference=case.reference,
-        cited_chunks=[PinnedChunk.model_validate(p) for p in case.cited],
-        expected_chunks=[PinnedChunk.model_validate(p) for p in case.expected],
-        document_hashes=dict(case.document_hashes),
-        should_refuse=case.should_refuse,
-        grades=dict(case.grades),
-        citation_verdicts=dict(case.citation_verdicts),
-        reviewer_count=case.reviewer_count,
-        agreement=case.agreement,
-        source_interaction_id=case.source_interaction_id,
-        config_version=case.config_version,
-        status=case.status,
-        stale_reason=case.stale_reason,
-        approved_by=case.approved_by,
-        approved_at=case.approved_at,
+    return GoldenRecord.model_validate(
+        {
+            **case.model_dump(include=_shared_fields()),
+            "cited_chunks": case.cited,
+            "expected_chunks": case.expected,
+        }
     )
 
 
@@ -359,25 +349,16 @@ def import_records(
                         {"id": rec.id, "error": "a different case with this id exists"}
                     )
                 continue
+            copied = rec.model_dump(include=_shared_fields() - set(clean) - {"status"})
             session.add(
                 GoldenCase(
-                    id=rec.id,
+                    **copied,
+                    **clean,
                     item_id=None,
-                    source_interaction_id=rec.source_interaction_id,
                     status=rec.status if rec.status in ("active", "stale") else "active",
-                    stale_reason=rec.stale_reason,
                     cited=[p.model_dump() for p in rec.cited_chunks],
                     expected=[p.model_dump() for p in rec.expected_chunks],
-                    document_hashes=rec.document_hashes,
-                    config_version=rec.config_version,
-                    grades=rec.grades,
-                    citation_verdicts=rec.citation_verdicts,
-                    reviewer_count=rec.reviewer_count,
-                    agreement=rec.agreement,
-                    approved_by=rec.approved_by,
-                    approved_at=rec.approved_at,
                     origin="import",
-                    **clean,
                 )
             )
             summary.added.append(rec.id)

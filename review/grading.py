@@ -36,6 +36,7 @@ from review.models import (
     Grade,
     GradeInput,
     ReviewItem,
+    RubricScores,
     Verdict,
 )
 from review.queue import get_item, transition
@@ -248,7 +249,8 @@ def submit_grade(
                 Grade.item_id == item_id, Grade.reviewer == reviewer, Grade.round == item.round
             )
         ).first()
-        values = grade.model_dump(exclude={"citation_verdicts", "reference_answer", "notes"})
+        values = RubricScores.model_validate(grade, from_attributes=True).model_dump()
+        values["expected_chunk_ids"] = list(grade.expected_chunk_ids)
         verdicts = {str(n): v for n, v in grade.citation_verdicts.items()}
         if existing is None:
             existing = Grade(item_id=item_id, round=item.round, reviewer=reviewer, **values)

@@ -6,7 +6,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel
 from pydantic import Field as PydField
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -93,22 +92,27 @@ FLAG_FIELDS: tuple[str, ...] = ("should_have_refused", "safety_issue")
 RUBRIC_FIELDS: tuple[str, ...] = SCALE_FIELDS + FLAG_FIELDS
 
 
-class GradeInput(BaseModel):
-    """What a reviewer submits for one answer."""
+class RubricScores(SQLModel):
+    """The rubric, as submitted and as stored: four 1-5 scales and two flags."""
 
-    correctness: int = PydField(ge=1, le=5)
-    groundedness: int = PydField(ge=1, le=5)
-    completeness: int = PydField(ge=1, le=5)
-    helpfulness: int = PydField(ge=1, le=5)
+    correctness: int = Field(ge=1, le=5)
+    groundedness: int = Field(ge=1, le=5)
+    completeness: int = Field(ge=1, le=5)
+    helpfulness: int = Field(ge=1, le=5)
     should_have_refused: bool = False
     safety_issue: bool = False
+
+
+class GradeInput(RubricScores):
+    """What a reviewer submits for one answer (free text is redacted before it is stored)."""
+
     citation_verdicts: dict[int, Verdict] = PydField(default_factory=dict)
     reference_answer: str = ""
     expected_chunk_ids: list[str] = PydField(default_factory=list)
     notes: str = ""
 
 
-class Grade(SQLModel, table=True):
+class Grade(RubricScores, table=True):
     __table_args__ = (
         UniqueConstraint("item_id", "reviewer", "round", name="uq_grade_item_reviewer_round"),
     )
@@ -116,12 +120,6 @@ class Grade(SQLModel, table=True):
     item_id: int = Field(foreign_key="reviewitem.id", index=True)
     round: int = 1
     reviewer: str = Field(index=True, max_length=200)
-    correctness: int
-    groundedness: int
-    completeness: int
-    helpfulness: int
-    should_have_refused: bool = False
-    safety_issue: bool = False
     citation_verdicts: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON))
     reference_answer: str = ""  # redacted
     expected_chunk_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
