@@ -3,18 +3,19 @@
 import pandas as pd
 import streamlit as st
 
-from assistant.answering.guardrails import default_redactor
 from assistant.errors import AssistantError
 from pages.ui.resources import runtime
 from pages.ui.review_forms import adjudication_form, render_review_detail
 from pages.ui.signin import require, show_error
 from review import export, golden
-from review.grading import agreement_report, approve, detail, propose, reject
-from review.queue import QueueFilter, list_queue
+from review.desk import ReviewDesk
+from review.grading import propose
+from review.queue import QueueFilter
 
 me = require("approve")
 st.title("Golden set")
 rt = runtime()
+desk = ReviewDesk(rt, me.reader())
 SEEN = "golden.seen"  # item id -> the version the lead's form was built from
 seen: dict[int, int] = st.session_state.setdefault(SEEN, {})
 approve_tab, cases_tab, agreement_tab, export_tab = st.tabs(
@@ -22,7 +23,7 @@ approve_tab, cases_tab, agreement_tab, export_tab = st.tabs(
 )
 
 with approve_tab:
-    graded = list_queue(rt.engine, QueueFilter(statuses=("graded",)))
+    graded = desk.queue(QueueFilter(statuses=("graded",)))
     if not graded:
         st.info("No graded answers wait for approval.", icon=":material/task_alt:")
     else:
@@ -32,7 +33,7 @@ with approve_tab:
             list(by_id),
             format_func=lambda i: f"#{i} · {by_id[i].grades} grade(s) · {by_id[i].question[:70]}",
         )
-        d = detail(rt.engine, rt.store(), item_id, me.groups)
+        d = desk.detail(item_id)
         version = seen.setdefault(item_id, d.version)
         render_review_detail(d)
         st.markdown("**Grades**")
@@ -52,13 +53,10 @@ with approve_tab:
         if adjudication is not None:
             try:
                 if action == "approve":
-                    case_id = approve(
-                        rt.engine, rt.store(), item_id, me.user_id, adjudication, version,
-                        default_redactor(),
-                    )  # fmt: skip
+                    case_id = desk.approve(item_id, adjudication, version)
                     st.toast(f"Approved as golden case {case_id}.", icon=":material/verified:")
                 else:
-                    reject(rt.engine, item_id, me.user_id, version, adjudication.note)
+                    desk.reject(item_id, version, adjudication.note)
                     st.toast("Rejected.")
                 seen.pop(item_id, None)
                 st.rerun()
@@ -68,14 +66,14 @@ with approve_tab:
 
 with cases_tab:
     try:
-        flagged = golden.refresh_staleness(rt.engine, rt.store())
+        flagged = desk.refresh_staleness()
     except AssistantError as err:
         flagged = []
         st.warning(f"Could not check cases against the index: {err}")
     if flagged:
         st.warning(f"{len(flagged)} case(s) just flagged stale: their documents changed.")
     statuses = st.multiselect("Status", ["active", "stale", "superseded"], ["active", "stale"])
-    cases = golden.list_cases(rt.engine, golden.CaseFilter(statuses=tuple(statuses)))
+    cases = desk.cases(golden.CaseFilter(statuses=tuple(statuses)))
     st.dataframe(
         pd.DataFrame(
             [
@@ -102,14 +100,14 @@ with cases_tab:
         )
         if st.button("Send back to review", icon=":material/replay:"):
             try:
-                golden.reopen(rt.engine, pick, me.user_id)
+                desk.reopen(pick)
                 st.toast("Back in the review queue.")
                 st.rerun()
             except AssistantError as err:
                 show_error(err)
 
 with agreement_tab:
-    report = agreement_report(rt.engine)
+    report = desk.agreement()
     st.caption(
         f"{report.items} item(s) graded by two or more reviewers. Cohen's κ uses the first two "
         "reviewers of each item; Krippendorff's α uses all (ordinal scales, nominal flags)."
@@ -135,7 +133,7 @@ with export_tab:
                 statuses=golden.exportable_statuses(include_stale),
                 document=document or None,
             )
-            snap = export.snapshot(rt.engine, fmt, flt, actor=me.user_id)
+            snap = desk.export(fmt, flt)
             saved = export.save_in_data_dir(snap, rt.settings.data_dir / "exports")
             st.success(f"{snap.manifest.dataset_version}: {snap.manifest.count} case(s).")
             st.download_button(

@@ -5,21 +5,28 @@ from datetime import UTC, datetime, time
 import pandas as pd
 import streamlit as st
 
-from assistant.answering.guardrails import default_redactor
 from assistant.errors import AssistantError
 from pages.ui.resources import runtime
 from pages.ui.review_forms import grading_form, render_review_detail
 from pages.ui.signin import require, show_error
-from review.grading import detail, search_passages, submit_grade
-from review.queue import QueueFilter, QueuePolicy, claim, list_queue, release, sync_queue
+from review.desk import ReviewDesk
+from review.queue import QueueFilter
 
 me = require("review")
 st.title("Review queue")
-rt = runtime()
-policy = QueuePolicy.from_settings(rt.settings)
-sync_queue(rt.engine, policy)
+desk = ReviewDesk(runtime(), me.reader())
 CLAIMS = "review.claims"  # item id -> the version this reviewer's claim produced
 claims: dict[int, int] = st.session_state.setdefault(CLAIMS, {})
+
+if me.role == "admin":
+    unreachable = desk.out_of_reach()
+    if unreachable:
+        groups = sorted({g for u in unreachable for g in u.groups}) or ["unknown"]
+        st.warning(
+            f"{len(unreachable)} answer(s) need a group no reviewer holds "
+            f"({', '.join(groups)}): give a reviewer that group with `users set`.",
+            icon=":material/lock:",
+        )
 
 with st.expander("Filters", icon=":material/filter_list:"):
     c1, c2, c3, c4 = st.columns(4)
@@ -33,7 +40,7 @@ flt = QueueFilter(
     document=document or None,
     text=text or None,
 )
-entries = list_queue(rt.engine, flt, reviewer=me.user_id)
+entries = desk.queue(flt)
 if not entries:
     st.info("Nothing to review with these filters.", icon=":material/task_alt:")
     st.stop()
@@ -62,7 +69,11 @@ item_id = st.selectbox(
     list(by_id),
     format_func=lambda i: f"#{i} · {by_id[i].reason.replace('_', ' ')} · {by_id[i].question[:70]}",
 )
-d = detail(rt.engine, rt.store(), item_id, me.groups)
+try:
+    d = desk.detail(item_id)
+except AssistantError as err:  # gone, or no longer readable, since the list was drawn
+    show_error(err)
+    st.stop()
 state = d.claim_state(me.user_id, datetime.now(UTC))
 st.subheader(f"Item #{d.item_id} · {d.status.replace('_', ' ')}")
 render_review_detail(d)
@@ -70,16 +81,16 @@ render_review_detail(d)
 if state == "mine" and item_id in claims:
     st.caption(f"Claimed by you until {d.claim_expires_at:%H:%M} UTC.")
     query = st.text_input("Search the index for another expected source", key=f"s{item_id}")
-    extra = search_passages(rt, query, me.groups) if query else []
+    extra = desk.search(query) if query else []
     grade, released = grading_form(d, extra, key=f"g{item_id}-r{d.round}")
     try:
         if grade is not None:
-            submit_grade(rt.engine, item_id, me.user_id, grade, claims[item_id], default_redactor())
+            desk.grade(item_id, grade, claims[item_id])
             claims.pop(item_id, None)
             st.toast("Grade saved.", icon=":material/check:")
             st.rerun()
         if released:
-            release(rt.engine, item_id, me.user_id, claims.pop(item_id))
+            desk.release(item_id, claims.pop(item_id))
             st.rerun()
     except AssistantError as err:
         claims.pop(item_id, None)
@@ -88,7 +99,7 @@ elif state == "other":
     st.info(f"Claimed by {d.claimed_by} until {d.claim_expires_at:%H:%M} UTC.")
 elif state != "closed" and st.button("Claim for review", type="primary", icon=":material/lock:"):
     try:  # free, or mine from an earlier session: claim (again)
-        item = claim(rt.engine, item_id, me.user_id, d.version, policy.claim_minutes)
+        item = desk.claim(item_id, d.version)
         claims[item_id] = item.version
         st.rerun()
     except AssistantError as err:

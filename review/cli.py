@@ -12,15 +12,26 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli.common import EXIT_PARTIAL, cli_actor, running
+from assistant.cli.common import EXIT_PARTIAL, cli_actor, running, usage_error
+from assistant.identity.groups import Reader, reader_groups
+
+GROUPS_HELP = (
+    "Access groups to read with (comma-separated); cases needing others are left out. "
+    "Default: only what everyone may read. Not with --as (the account's groups are used)."
+)
 
 
-def _actor(as_user: str | None, permission: str) -> str:
-    """The account an action is recorded under; checked when one is named."""
+def _reader(as_user: str | None, permission: str, groups: str | None) -> Reader:
+    """Who the command reads and acts as: a named account (checked; its groups), or the
+    shell user with the groups given (default: ``everyone`` only, so nothing restricted
+    leaves unless asked for)."""
     if as_user is None:
-        return cli_actor()
+        named = tuple(g for g in (groups or "").split(",") if g.strip())
+        return Reader(cli_actor(), tuple(sorted(reader_groups(named))))
     from assistant.identity import accounts
 
+    if groups is not None:
+        raise usage_error("--groups comes from the account with --as: give one or the other")
     name = accounts.normalise_username(as_user)
     with running(parts=()) as rt:
         known = {a.username: a for a in accounts.list_accounts(rt.engine)}
@@ -28,7 +39,7 @@ def _actor(as_user: str | None, permission: str) -> str:
         raise accounts.AuthError(f"No active account {name}.", fix="See `users list`.")
     if permission not in accounts.permissions(known[name].role):
         raise accounts.Forbidden(f"{name} ({known[name].role}) may not {permission}.")
-    return name
+    return Reader(name, tuple(sorted(reader_groups(known[name].groups))))
 
 
 def export(
@@ -59,17 +70,20 @@ def export(
     as_user: Annotated[
         str | None, typer.Option("--as", help="Account the export is recorded under (a lead).")
     ] = None,
+    groups: Annotated[str | None, typer.Option(help=GROUPS_HELP)] = None,
 ) -> None:
     """Export the golden set as a new dataset version; prints its manifest."""
     from datetime import UTC
 
     from review import export as exports
     from review import golden
+    from review.desk import ReviewDesk
 
-    actor = _actor(as_user, "export")
+    reader = _reader(as_user, "export", groups)
     with running(["weaviate"] if check_stale else ()) as rt:
+        desk = ReviewDesk(rt, reader)
         if check_stale:
-            flagged = golden.refresh_staleness(rt.engine, rt.store())
+            flagged = desk.refresh_staleness()
             if flagged:
                 typer.echo(f"{len(flagged)} case(s) newly flagged stale", err=True)
         flt = golden.CaseFilter(
@@ -79,7 +93,7 @@ def export(
             document=document,
             should_refuse=should_refuse,
         )
-        snap = exports.snapshot(rt.engine, fmt, flt, actor=actor)
+        snap = desk.export(fmt, flt)
         exports.write_snapshot(snap, out)
     typer.echo(snap.manifest.model_dump_json(indent=2))
 
@@ -90,20 +104,21 @@ def import_golden(
     as_user: Annotated[
         str | None, typer.Option("--as", help="Account the import is recorded under (a lead).")
     ] = None,
+    groups: Annotated[str | None, typer.Option(help=GROUPS_HELP)] = None,
 ) -> None:
-    """Load golden cases back. Exit 0: all loaded or unchanged; 3: some lines were invalid or
-    conflict with existing cases (listed; nothing is overwritten); 1: fatal."""
-    from assistant.answering.guardrails import default_redactor
-    from review import golden
+    """Load golden cases back; the importer is their approver of record. Exit 0: all loaded
+    or unchanged; 3: some lines were invalid, conflict with existing cases, or pin passages
+    not in the index or not readable (listed; nothing is overwritten); 1: fatal."""
+    from review.desk import ReviewDesk
 
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as err:
         typer.secho(f"error: cannot read {path}: {err}", err=True, fg="red")
         raise typer.Exit(1) from err
-    actor = _actor(as_user, "export")
-    with running(parts=()) as rt:
-        summary = golden.import_records(rt.engine, lines, actor, default_redactor())
+    reader = _reader(as_user, "export", groups)
+    with running(["weaviate"]) as rt:
+        summary = ReviewDesk(rt, reader).import_lines(lines)
     if as_json:
         typer.echo(summary.model_dump_json(indent=2))
     else:

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 
 from assistant.answering.answer import NOT_IN_DOCUMENTS
 from assistant.errors import AssistantError
+from assistant.identity.groups import Reader, reader_groups
 from assistant.storage import db
 from assistant.storage.audit import audit
 from review.golden import CaseFilter, GoldenRecord, list_cases
@@ -53,6 +54,7 @@ class Manifest(BaseModel):
     sha256: str
     case_ids: list[str]
     created_by: str
+    groups: list[str]  # the exporter's access groups: the export holds only what they may read
     created_at: datetime
     schema_version: int
 
@@ -170,11 +172,14 @@ def _openai_evals(records: list[GoldenRecord]) -> bytes:
     return ("\n".join(lines) + "\n" if lines else "").encode("utf-8")
 
 
-def snapshot(engine: Engine, fmt: str, flt: CaseFilter, actor: str) -> Snapshot:
-    """Render the filtered golden set as a new dataset version and record its manifest."""
+def snapshot(engine: Engine, fmt: str, flt: CaseFilter, exporter: Reader) -> Snapshot:
+    """Render the filtered golden set, as far as ``exporter`` may read it, as a new dataset
+    version and record its manifest (with the exporter's groups)."""
     if fmt not in FORMATS:
         raise ExportError(f"Unknown export format {fmt!r}.", fix=f"Use one of {FORMATS}.")
-    records = list_cases(engine, flt)
+    actor = exporter.user_id
+    groups = sorted(reader_groups(exporter.groups))
+    records = list_cases(engine, exporter, flt)
     with db.session_scope(engine) as session:
         row = GoldenExport(
             format=fmt,
@@ -183,6 +188,7 @@ def snapshot(engine: Engine, fmt: str, flt: CaseFilter, actor: str) -> Snapshot:
             filters=flt.describe(),
             case_ids=[r.id for r in records],
             created_by=actor,
+            groups=groups,
         )
         session.add(row)
         session.flush()  # assigns the version
@@ -197,7 +203,9 @@ def snapshot(engine: Engine, fmt: str, flt: CaseFilter, actor: str) -> Snapshot:
         }[fmt]()
         row.sha256 = hashlib.sha256(content).hexdigest()
         session.add(row)
-        audit(session, actor, "golden.export", version, format=fmt, count=len(records))
+        audit(
+            session, actor, "golden.export", version, format=fmt, count=len(records), groups=groups
+        )
         session.flush()
         manifest = Manifest(
             dataset_version=version,
@@ -207,6 +215,7 @@ def snapshot(engine: Engine, fmt: str, flt: CaseFilter, actor: str) -> Snapshot:
             sha256=row.sha256,
             case_ids=row.case_ids,
             created_by=actor,
+            groups=groups,
             created_at=row.created_at,
             schema_version=records[0].schema_version if records else 1,
         )

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from assistant.answering.guardrails import PiiRedactor
 from assistant.answering.interactions import Interaction
+from assistant.identity.groups import Reader, Requirement, may_read, requirement
 from assistant.index.store import Store
 from assistant.storage import db
 from assistant.storage.audit import SYSTEM, audit
@@ -41,8 +42,8 @@ class GoldenRecord(BaseModel):
     """One golden case as exported: ragas ``SingleTurnSample`` field names plus ours."""
 
     model_config = ConfigDict(extra="forbid")
-    id: str
-    user_input: str
+    id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$")
+    user_input: str = Field(min_length=1, pattern=r"\S")
     retrieved_contexts: list[str] = Field(default_factory=list)
     reference_contexts: list[str] = Field(default_factory=list)
     response: str
@@ -81,15 +82,21 @@ def build_case(
     should_refuse: bool,
     reviewer_count: int,
     agreement: float | None,
-    approved_by: str,
+    approver: Reader,
     redactor: PiiRedactor,
 ) -> GoldenCase:
-    """A golden case from an approved item; evidence read from the index now."""
+    """A golden case from an approved item; evidence read from the index now. The case
+    requires what its answer required plus the groups of its expected passages, which the
+    approver must be able to read."""
     cited_refs = interaction.citations or []
     retrieved_refs = interaction.retrieval or []
     wanted = [c["chunk_id"] for c in cited_refs] + [r["chunk_id"] for r in retrieved_refs]
     chunks = {c.id: c for c in store.get_chunks(list(dict.fromkeys(wanted + expected_chunk_ids)))}
-    missing = [c for c in expected_chunk_ids if c not in chunks]
+    missing = [
+        c
+        for c in expected_chunk_ids
+        if c not in chunks or not may_read(approver.groups, chunks[c].access_groups)
+    ]
     if missing:
         raise GoldenError(
             f"Expected passage(s) {', '.join(missing)} are not in the index (any more).",
@@ -152,7 +159,12 @@ def build_case(
         citation_verdicts=dict(citation_verdicts),
         reviewer_count=reviewer_count,
         agreement=agreement,
-        approved_by=approved_by,
+        approved_by=approver.user_id,
+        access=None
+        if interaction.access is None
+        else requirement(
+            [*interaction.access, *(list(chunks[i].access_groups) for i in expected_chunk_ids)]
+        ),
     )
 
 
@@ -222,7 +234,8 @@ class CaseFilter(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
-def list_cases(engine: Engine, flt: CaseFilter | None = None) -> list[GoldenRecord]:
+def list_cases(engine: Engine, reader: Reader, flt: CaseFilter | None = None) -> list[GoldenRecord]:
+    """The cases ``reader`` may read (every passage they pin or quote), oldest first."""
     flt = flt or CaseFilter()
     query = (
         select(GoldenCase)
@@ -236,7 +249,7 @@ def list_cases(engine: Engine, flt: CaseFilter | None = None) -> list[GoldenReco
     if flt.should_refuse is not None:
         query = query.where(GoldenCase.should_refuse == flt.should_refuse)
     with db.session_scope(engine) as session:
-        out = [to_record(c) for c in session.exec(query).all()]
+        out = [to_record(c) for c in session.exec(query).all() if reader.may_read(c.access)]
     if flt.document:
         needle = flt.document.lower()
         out = [
@@ -262,12 +275,15 @@ def to_record(case: GoldenCase) -> GoldenRecord:
     )
 
 
-def reopen(engine: Engine, case_id: str, lead: str) -> int:
+def reopen(engine: Engine, case_id: str, reader: Reader) -> int:
     """Send a (stale) case's item back to the review queue for a new round; returns the item."""
+    lead = reader.user_id
     with db.session_scope(engine) as session:
         case = session.get(GoldenCase, case_id)
-        if case is None:
-            raise NotFound(f"No golden case {case_id}.", fix="Reload the golden set.")
+        if case is None or not reader.may_read(case.access):
+            raise NotFound(
+                f"No golden case {case_id} that you may read.", fix="Reload the golden set."
+            )
         if case.item_id is None:
             raise GoldenError(
                 f"Golden case {case_id} was imported; it has no review item to reopen.",
@@ -314,23 +330,48 @@ _COMPARED = (
 )
 
 
+def _import_access(store: Store, rec: GoldenRecord) -> Requirement | None:
+    """What an imported case requires: the groups of the chunks it pins, read from the index
+    now. ``None`` when its access cannot be determined (a pinned chunk is not in the index,
+    or it quotes passages without pinning them)."""
+    pinned = [p.chunk_id for p in [*rec.cited_chunks, *rec.expected_chunks]]
+    if not pinned:
+        return None if rec.retrieved_contexts or rec.reference_contexts else []
+    chunks = {c.id: c for c in store.get_chunks(list(dict.fromkeys(pinned)))}
+    if any(i not in chunks for i in pinned):
+        return None
+    return requirement(list(c.access_groups) for c in chunks.values())
+
+
 def import_records(
-    engine: Engine, lines: list[str], actor: str, redactor: PiiRedactor
+    engine: Engine, store: Store, lines: list[str], importer: Reader, redactor: PiiRedactor
 ) -> ImportSummary:
     """Load exported JSONL back. A case id already present with the same content is left
-    alone; with different content it is reported, never overwritten."""
+    alone; with different content it is reported, never overwritten. The importer is the
+    approver of record (the file's approver and date are kept as provenance); a case is
+    refused when its access cannot be determined from the index or the importer may not
+    read it."""
     summary = ImportSummary()
-    records: list[GoldenRecord] = []
+    records: list[tuple[int, GoldenRecord]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            records.append(GoldenRecord.model_validate_json(line))
+            records.append((number, GoldenRecord.model_validate_json(line)))
         except ValueError as err:
             first = str(err).splitlines()[0:3]
             summary.invalid.append({"line": str(number), "error": " ".join(first)})
     with db.session_scope(engine) as session:
-        for rec in records:
+        for number, rec in records:
+            access = _import_access(store, rec)
+            if access is None or not importer.may_read(access):
+                why = (
+                    "its pinned passages are not in the index, so who may read it is unknown"
+                    if access is None
+                    else "it pins passages you may not read"
+                )
+                summary.invalid.append({"line": str(number), "error": f"{rec.id}: {why}"})
+                continue
             clean = {
                 "user_input": redactor.redact(rec.user_input).text,
                 "response": redactor.redact(rec.response).text,
@@ -342,14 +383,16 @@ def import_records(
             existing = session.get(GoldenCase, rec.id)
             if existing is not None:
                 same = all(getattr(existing, k) == clean[k] for k in _COMPARED)
-                if same:
+                if same and importer.may_read(existing.access):
                     summary.unchanged.append(rec.id)
                 else:
                     summary.conflicts.append(
                         {"id": rec.id, "error": "a different case with this id exists"}
                     )
                 continue
-            copied = rec.model_dump(include=_shared_fields() - set(clean) - {"status"})
+            copied = rec.model_dump(
+                include=_shared_fields() - set(clean) - {"status", "approved_by", "approved_at"}
+            )
             session.add(
                 GoldenCase(
                     **copied,
@@ -359,12 +402,20 @@ def import_records(
                     cited=[p.model_dump() for p in rec.cited_chunks],
                     expected=[p.model_dump() for p in rec.expected_chunks],
                     origin="import",
+                    approved_by=importer.user_id,
+                    approved_at=utcnow(),
+                    access=access,
+                    provenance={
+                        "approved_by": rec.approved_by,
+                        "approved_at": rec.approved_at.isoformat(),
+                        "dataset_version": rec.dataset_version,
+                    },
                 )
             )
             summary.added.append(rec.id)
         audit(
             session,
-            actor,
+            importer.user_id,
             "golden.import",
             f"{len(summary.added)} added",
             added=len(summary.added),

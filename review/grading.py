@@ -21,9 +21,8 @@ from sqlmodel import Session, col, select
 from assistant.answering.guardrails import PiiRedactor
 from assistant.answering.interactions import Interaction
 from assistant.errors import AssistantError
-from assistant.index.retrieve import SearchRequest
+from assistant.identity.groups import Reader, may_read
 from assistant.index.store import Store
-from assistant.runtime.stack import Runtime
 from assistant.storage import db
 from assistant.storage.audit import audit
 from assistant.storage.db import as_utc, utcnow
@@ -39,7 +38,7 @@ from review.models import (
     RubricScores,
     Verdict,
 )
-from review.queue import get_item, transition
+from review.queue import get_item, open_item, transition
 
 
 class GradingError(AssistantError):
@@ -127,24 +126,22 @@ class Adjudication(BaseModel):
     note: str = ""
 
 
-def detail(
-    engine: Engine, store: Store, item_id: int, viewer_groups: tuple[str, ...]
-) -> ReviewDetail:
-    """Everything a reviewer or lead needs to judge one answer, side by side."""
+def detail(engine: Engine, store: Store, item_id: int, reader: Reader) -> ReviewDetail:
+    """Everything a reviewer or lead needs to judge one answer, side by side. Passages are
+    read from the index now and, like the item itself, only under the reader's groups."""
     with db.session_scope(engine) as session:
-        item = get_item(session, item_id)
-        row = session.get(Interaction, item.interaction_id)
-        assert row is not None  # cascade: an item never outlives its interaction
+        item, row = open_item(session, item_id, reader)
         feedback = session.exec(select(Feedback).where(Feedback.interaction_id == row.id)).all()
         grades = _round_grades(session, item)
         chunk_ids = [c["chunk_id"] for c in row.citations or []]
         chunk_ids += [r["chunk_id"] for r in row.retrieval or []]
         chunks = {c.id: c for c in store.get_chunks(list(dict.fromkeys(chunk_ids)))}
-        allowed = set(viewer_groups)
 
         def passage(ref: dict, **extra) -> EvidencePassage:  # type: ignore[no-untyped-def]
             chunk = chunks.get(ref["chunk_id"])
-            restricted = chunk is not None and not (set(chunk.access_groups) & allowed)
+            restricted = chunk is not None and not may_read(reader.groups, chunk.access_groups)
+            if restricted:  # its groups changed since the answer: show nothing of it
+                chunk = None
             return EvidencePassage(
                 chunk_id=ref["chunk_id"],
                 document=ref.get("document") or (chunk.path if chunk else ""),
@@ -218,19 +215,19 @@ def _check_grade(grade: GradeInput, citation_numbers: set[int]) -> None:
 def submit_grade(
     engine: Engine,
     item_id: int,
-    reviewer: str,
+    reader: Reader,
     grade: GradeInput,
     expected_version: int,
     redactor: PiiRedactor,
 ) -> ReviewItem:
     """Store the reviewer's grade for the item they hold; release the claim."""
     now = utcnow()
+    reviewer = reader.user_id
     reference = redactor.redact(grade.reference_answer).text if grade.reference_answer else ""
     notes = redactor.redact(grade.notes).text if grade.notes else ""
     with db.session_scope(engine) as session:
-        item = get_item(session, item_id)
-        row = session.get(Interaction, item.interaction_id)
-        _check_grade(grade, {int(c["n"]) for c in (row.citations if row else []) or []})
+        item, row = open_item(session, item_id, reader)
+        _check_grade(grade, {int(c["n"]) for c in row.citations or []})
         transition(
             session,
             item_id,
@@ -319,10 +316,16 @@ def propose(detail: ReviewDetail) -> Adjudication:
 
 
 def _lead_transition(
-    session: Session, item_id: int, lead: str, expected_version: int, to: str
+    session: Session, item_id: int, lead: Reader, expected_version: int, to: str
 ) -> ReviewItem:
+    open_item(session, item_id, lead)
     transition(
-        session, item_id, lead, expected_version, col(ReviewItem.status) == "graded", status=to
+        session,
+        item_id,
+        lead.user_id,
+        expected_version,
+        col(ReviewItem.status) == "graded",
+        status=to,
     )
     item = get_item(session, item_id)
     session.refresh(item)
@@ -333,7 +336,7 @@ def approve(
     engine: Engine,
     store: Store,
     item_id: int,
-    lead: str,
+    lead: Reader,
     adjudication: Adjudication,
     expected_version: int,
     redactor: PiiRedactor,
@@ -358,14 +361,14 @@ def approve(
             should_refuse=adjudication.should_refuse,
             reviewer_count=len(grades),
             agreement=item_agreement([g.rubric() for g in grades]),
-            approved_by=lead,
+            approver=lead,
             redactor=redactor,
         )
-        golden.supersede(session, item.id, lead)
+        golden.supersede(session, item.id, lead.user_id)
         session.add(case)
         audit(
             session,
-            lead,
+            lead.user_id,
             "review.approve",
             str(item_id),
             golden_case=case.id,
@@ -375,31 +378,13 @@ def approve(
         return case.id
 
 
-def reject(engine: Engine, item_id: int, lead: str, expected_version: int, note: str = "") -> None:
+def reject(
+    engine: Engine, item_id: int, lead: Reader, expected_version: int, note: str = ""
+) -> None:
     """Reject a graded item: it does not become a golden case."""
     with db.session_scope(engine) as session:
         _lead_transition(session, item_id, lead, expected_version, "rejected")
-        audit(session, lead, "review.reject", str(item_id), note_given=bool(note))
-
-
-def search_passages(
-    runtime: Runtime, query: str, groups: tuple[str, ...], k: int = 6
-) -> list[EvidencePassage]:
-    """Passages a reviewer may pick as expected sources beyond the retrieved ones."""
-    if not query.strip():
-        return []
-    hits = runtime.retriever().search(SearchRequest(query, groups=groups, k=k))
-    return [
-        EvidencePassage(
-            chunk_id=h.chunk.id,
-            document=h.chunk.path,
-            section=" › ".join(h.chunk.section_path),
-            page=h.chunk.page,
-            similarity=h.score,
-            text=h.chunk.text,
-        )
-        for h in hits
-    ]
+        audit(session, lead.user_id, "review.reject", str(item_id), note_given=bool(note))
 
 
 def agreement_report(engine: Engine) -> AgreementReport:

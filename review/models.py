@@ -166,6 +166,11 @@ class GoldenCase(SQLModel, table=True):
     approved_by: str = Field(max_length=200)
     approved_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
     origin: str = Field(default="review", max_length=16)  # review | import
+    # The groups a reader must hold to see this case (identity.groups.requirement); NULL
+    # when unknown (approved before access was recorded): shown to nobody.
+    access: list[list[str]] | None = Field(default=None, sa_column=Column(JSON))
+    # Where an imported case came from: the file's approver, date and dataset version.
+    provenance: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class GoldenExport(SQLModel, table=True):
@@ -179,3 +184,4 @@ class GoldenExport(SQLModel, table=True):
     case_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     created_by: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    groups: list[str] | None = Field(default=None, sa_column=Column(JSON))  # the exporter's

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from assistant.answering.interactions import Interaction
 from assistant.errors import AssistantError
+from assistant.identity.groups import Reader, may_read_all, widest
 from assistant.storage import db
 from assistant.storage.audit import audit
 from assistant.storage.db import as_utc, utcnow
@@ -182,8 +183,9 @@ def on_negative_feedback(session: Session, interaction_id: str, policy: QueuePol
     )
 
 
-def list_queue(engine: Engine, flt: QueueFilter, reviewer: str | None = None) -> list[QueueEntry]:
-    """Open items (or those with ``flt.statuses``), most urgent first."""
+def list_queue(engine: Engine, flt: QueueFilter, reader: Reader) -> list[QueueEntry]:
+    """Open items (or those with ``flt.statuses``) that ``reader`` may read, most urgent
+    first: an item is shown only to a reader who may read every passage its answer used."""
     with db.session_scope(engine) as session:
         grade_counts = (
             select(Grade.item_id, func.count().label("n"))
@@ -205,17 +207,17 @@ def list_queue(engine: Engine, flt: QueueFilter, reviewer: str | None = None) ->
             query = query.where(col(ReviewItem.asked_at) < flt.until)
         if flt.text:
             query = query.where(col(Interaction.question).icontains(flt.text))
-        mine: set[int] = set()
-        if reviewer:
-            mine = set(
-                session.exec(
-                    select(Grade.item_id)
-                    .join(ReviewItem, col(ReviewItem.id) == Grade.item_id)
-                    .where(Grade.reviewer == reviewer, col(Grade.round) == ReviewItem.round)
-                ).all()
-            )
+        mine = set(
+            session.exec(
+                select(Grade.item_id)
+                .join(ReviewItem, col(ReviewItem.id) == Grade.item_id)
+                .where(Grade.reviewer == reader.user_id, col(Grade.round) == ReviewItem.round)
+            ).all()
+        )
         out = []
         for item, row, n in session.exec(query).all():
+            if not reader.may_read(row.access):
+                continue
             if flt.document and not any(flt.document.lower() in d.lower() for d in item.documents):
                 continue
             out.append(
@@ -239,6 +241,45 @@ def list_queue(engine: Engine, flt: QueueFilter, reviewer: str | None = None) ->
             if len(out) >= flt.limit:
                 break
         return out
+
+
+class OutOfReach(BaseModel):
+    """An open item no reviewer may read: it needs a group nobody in review holds."""
+
+    item_id: int
+    status: str
+    groups: list[str]  # the groups its passages name ([] when its access is unknown)
+    unknown: bool  # logged before access was recorded
+
+
+def out_of_reach(engine: Engine, holders: list[tuple[str, ...]]) -> list[OutOfReach]:
+    """Open or graded items that none of ``holders`` (the group sets of everyone who may
+    review or approve) may read: shown to admins so they can grant a group. No text."""
+    with db.session_scope(engine) as session:
+        rows = session.exec(
+            select(ReviewItem.id, ReviewItem.status, Interaction.access)
+            .join(Interaction, col(Interaction.id) == ReviewItem.interaction_id)
+            .where(col(ReviewItem.status).in_((*OPEN_STATUSES, "graded")))
+            .order_by(col(ReviewItem.id))
+        ).all()
+    return [
+        OutOfReach(item_id=i, status=status, groups=widest(access), unknown=access is None)
+        for i, status, access in rows
+        if not any(may_read_all(groups, access) for groups in holders)
+    ]
+
+
+def open_item(session: Session, item_id: int, reader: Reader) -> tuple[ReviewItem, Interaction]:
+    """The item and its answer, when ``reader`` may read every passage the answer used. To
+    anyone else the item does not exist: the same error as for a missing one."""
+    item = session.get(ReviewItem, item_id)
+    row = session.get(Interaction, item.interaction_id) if item is not None else None
+    if item is None or row is None or not reader.may_read(row.access):
+        raise NotFound(
+            f"No review item {item_id} that you may read.",
+            fix="Reload the queue: it lists only answers whose documents you may read.",
+        )
+    return item, row
 
 
 def get_item(session: Session, item_id: int) -> ReviewItem:
@@ -303,11 +344,13 @@ def _explain_conflict(
 
 
 def claim(
-    engine: Engine, item_id: int, reviewer: str, expected_version: int, minutes: int
+    engine: Engine, item_id: int, reader: Reader, expected_version: int, minutes: int
 ) -> ReviewItem:
     """Take (or renew) the lock on an open item; returns the item at its new version."""
     now = utcnow()
+    reviewer = reader.user_id
     with db.session_scope(engine) as session:
+        open_item(session, item_id, reader)
         transition(
             session,
             item_id,
@@ -330,9 +373,11 @@ def claim(
         return item
 
 
-def release(engine: Engine, item_id: int, reviewer: str, expected_version: int) -> None:
+def release(engine: Engine, item_id: int, reader: Reader, expected_version: int) -> None:
     """Give a claim back without grading."""
+    reviewer = reader.user_id
     with db.session_scope(engine) as session:
+        open_item(session, item_id, reader)
         graded = session.exec(
             select(func.count())
             .select_from(Grade)

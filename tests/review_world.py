@@ -11,6 +11,7 @@ from stack import Stack
 
 from assistant.answering.guardrails import default_redactor
 from assistant.answering.pipeline import Asker
+from assistant.identity.groups import Reader
 from assistant.storage import db
 from review import grading
 from review.feedback import record_feedback
@@ -18,6 +19,11 @@ from review.models import FeedbackCreate, GradeInput, ReviewItem
 from review.queue import QueuePolicy, claim
 
 ALICE = Asker(user_id="alice")
+# Reviewers and leads holding only what everyone may read (the sample documents name no
+# group); tests of restricted documents make their own.
+RITA, SAM = Reader("rita"), Reader("sam")
+LENA, LEO = Reader("lena"), Reader("leo")
+READER = RITA
 LEAVE = "How many days of paid annual leave do full-time employees get?"
 GOOD_REPLY = "Full-time employees receive 28 days of paid annual leave per calendar year [1]."
 OFF_TOPIC = "What is the boiling point of tungsten?"
@@ -62,17 +68,17 @@ def disliked(stack: Stack, question: str = LEAVE, policy: QueuePolicy | None = N
 
 def graded_item(stack: Stack, policy: QueuePolicy, grade: GradeInput = GOOD) -> ReviewItem:
     item = disliked(stack, policy=policy)
-    item = claim(stack.rt.engine, item.id, "rita", item.version, minutes=5)
-    return grading.submit_grade(stack.rt.engine, item.id, "rita", grade, item.version, REDACTOR)
+    item = claim(stack.rt.engine, item.id, RITA, item.version, minutes=5)
+    return grading.submit_grade(stack.rt.engine, item.id, RITA, grade, item.version, REDACTOR)
 
 
 def approved(stack: Stack, question: str = LEAVE) -> str:
     engine, store = stack.rt.engine, stack.rt.store()
     item = disliked(stack, question)
-    item = claim(engine, item.id, "rita", item.version, minutes=5)
+    item = claim(engine, item.id, RITA, item.version, minutes=5)
     grade = GOOD.model_copy(update={"reference_answer": '=HYPERLINK("http://x","28")'})
-    item = grading.submit_grade(engine, item.id, "rita", grade, item.version, REDACTOR)
-    detail = grading.detail(engine, store, item.id, ("everyone",))
+    item = grading.submit_grade(engine, item.id, RITA, grade, item.version, REDACTOR)
+    detail = grading.detail(engine, store, item.id, READER)
     return grading.approve(
-        engine, store, item.id, "lena", grading.propose(detail), detail.version, REDACTOR
+        engine, store, item.id, LENA, grading.propose(detail), detail.version, REDACTOR
     )

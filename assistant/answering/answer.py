@@ -45,6 +45,7 @@ class Source(BaseModel):
     similarity: float
     content_hash: str
     text: str
+    access_groups: list[str] | None = None  # None: not recorded (unknown, fails closed)
 
 
 class Latency(BaseModel):
@@ -81,6 +82,9 @@ class Answer(BaseModel):
     latency: Latency = Field(default_factory=Latency)
     pii_entities: list[str] = []
     injection_flags: list[str] = []  # documents whose instruction-like text was neutralised
+    # What a reader must hold to see this answer: the group sets of every passage retrieved
+    # or given to the model (identity.groups.requirement); None when unknown.
+    access: list[list[str]] | None = None
     cached: bool = False
     interaction_id: str | None = None
 

@@ -13,16 +13,13 @@ import numpy as np
 from assistant.answering.answer import Answer, Citation, Latency, RefusalReason, Source
 from assistant.answering.citations import Passage
 from assistant.answering.guardrails import Redaction
-from assistant.identity.groups import EVERYONE
+from assistant.identity.groups import Reader, requirement
 from assistant.index.chunks import ScoredChunk
 
 SOURCES_OFFERED = 3  # closest passages offered with a refusal
 
 
-@dataclass(frozen=True)
-class Asker:
-    user_id: str
-    groups: tuple[str, ...] = (EVERYONE,)
+Asker = Reader  # who asks: their id and the groups every search is filtered by
 
 
 @dataclass(frozen=True)
@@ -92,6 +89,10 @@ class Draft:
             "pii_entities": list(self.redaction.entities),
             "sources": self.sources,
             "injection_flags": self.injection_flags,
+            "access": requirement(
+                [s.access_groups for s in self.sources]
+                + [list(p.hit.chunk.access_groups) for p in self.passages]
+            ),
         }
 
     def answer(self, **fields: Any) -> Answer:
@@ -119,6 +120,7 @@ def source_of(hit: ScoredChunk, similarity: float) -> Source:
         similarity=round(similarity, 4),
         content_hash=c.content_hash,
         text=c.text,
+        access_groups=list(c.access_groups),
     )
 
 

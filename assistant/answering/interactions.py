@@ -38,6 +38,9 @@ class Interaction(SQLModel, table=True):
     latency_ms: dict[str, float | None] = Field(default_factory=dict, sa_column=Column(JSON))
     cached: bool = False
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    # The groups a reader must hold to see this row's text (identity.groups.requirement);
+    # NULL for rows logged before access was recorded: readable by nobody but the asker.
+    access: list[list[str]] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class AnswerCache(SQLModel, table=True):
@@ -89,6 +92,7 @@ def log_interaction(
         completion_tokens=answer.completion_tokens,
         latency_ms=answer.latency.model_dump(),
         cached=answer.cached,
+        access=answer.access,
         details={
             "removed_markers": answer.removed_markers,
             "moved_markers": answer.moved_markers,

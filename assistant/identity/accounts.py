@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, select
 
 from assistant.errors import AssistantError
-from assistant.identity.groups import EVERYONE
+from assistant.identity.groups import EVERYONE, Reader
 from assistant.storage import db
 from assistant.storage.audit import audit
 from assistant.storage.db import utc_column, utcnow
@@ -79,6 +79,10 @@ class Principal(BaseModel):
 
     def can(self, permission: Permission) -> bool:
         return permission in permissions(self.role)
+
+    def reader(self) -> Reader:
+        """Who reads, for every access decision: the user and their groups."""
+        return Reader(self.user_id, self.groups)
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):

@@ -27,7 +27,7 @@ from typing import Literal
 import numpy as np
 from weaviate.classes.query import Filter, HybridFusion, MetadataQuery
 
-from assistant.identity.groups import EVERYONE
+from assistant.identity.groups import EVERYONE, reader_groups
 from assistant.index.analysis import analyze
 from assistant.index.chunks import ScoredChunk
 from assistant.index.embeddings import Embedder
@@ -65,7 +65,7 @@ class SearchRequest:
 
 
 def access_filter(groups: Sequence[str]) -> Filter:
-    allowed = sorted({g.strip().lower() for g in groups if g.strip()} | {EVERYONE})
+    allowed = sorted(reader_groups(groups))  # the rule of identity.groups.may_read
     return Filter.by_property("access_groups").contains_any(allowed)
 
 

@@ -10,10 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from review_world import (
-    REDACTOR,
-    approved,
-)
+from review_world import LENA, REDACTOR, approved
 from stack import Stack
 
 from assistant.storage import db
@@ -29,7 +26,7 @@ def test_exports_are_versioned_snapshots_in_every_format(world: Stack, tmp_path:
     case_id = approved(world, "How many days of paid annual leave? Mail me at bob@example.com")
     versions = []
     for fmt in export.FORMATS:
-        snap = export.snapshot(engine, fmt, CaseFilter(), actor="lena")
+        snap = export.snapshot(engine, fmt, CaseFilter(), LENA)
         out = export.write_snapshot(snap, tmp_path / f"golden{export.SUFFIX[fmt]}.{fmt}")
         manifest = json.loads(export.manifest_path(out).read_text())
         assert manifest["count"] == 1 and manifest["case_ids"] == [case_id]
@@ -58,7 +55,7 @@ def test_exports_are_versioned_snapshots_in_every_format(world: Stack, tmp_path:
             assert sample["input"][-1]["role"] == "user" and sample["ideal"]
     assert len(set(versions)) == len(versions), "each export is a new dataset version"
     # Never overwritten.
-    snap = export.snapshot(engine, "jsonl", CaseFilter(), actor="lena")
+    snap = export.snapshot(engine, "jsonl", CaseFilter(), LENA)
     with pytest.raises(export.ExportError, match="never overwrite"):
         export.write_snapshot(snap, tmp_path / "golden.jsonl.jsonl")
 
@@ -77,30 +74,36 @@ def test_a_jsonl_export_imports_back_unchanged(
 ) -> None:  # type: ignore[no-untyped-def]
     approved(world)
     approved(world, "Who approves travel expenses?")
-    snap = export.snapshot(world.rt.engine, "jsonl", CaseFilter(), actor="lena")
+    snap = export.snapshot(world.rt.engine, "jsonl", CaseFilter(), LENA)
     lines = snap.content.decode().splitlines()
     other = db.make_engine(f"sqlite:///{tmp_path / 'other.db'}")
     db.migrate(other)
     bad = ["{not json", json.dumps({"id": "x"})]
-    summary = golden.import_records(other, [*lines, *bad], "lena", REDACTOR)
+    summary = golden.import_records(other, world.rt.store(), [*lines, *bad], LENA, REDACTOR)
     assert len(summary.added) == 2 and len(summary.invalid) == 2
-    again = export.snapshot(other, "jsonl", CaseFilter(), actor="lena")
+    again = export.snapshot(other, "jsonl", CaseFilter(), LENA)
 
     def strip(text: bytes) -> list[dict]:
         out = []
         for line in text.decode().splitlines():
             rec = json.loads(line)
             rec.pop("dataset_version")
+            rec.pop("approved_at")  # the import's time: the importer approves
             out.append(rec)
         return out
 
     assert strip(again.content) == strip(snap.content)
+    with db.session_scope(other) as session:
+        first = json.loads(lines[0])
+        imported = session.get(GoldenCase, first["id"])
+        assert imported.origin == "import" and imported.approved_by == "lena"
+        assert imported.provenance["approved_at"] == first["approved_at"].replace("Z", "+00:00")
     # Importing the same file again changes nothing; a different case under a known id is
     # reported, not written over.
-    assert len(golden.import_records(other, lines, "lena", REDACTOR).unchanged) == 2
+    assert len(golden.import_records(other, world.rt.store(), lines, LENA, REDACTOR).unchanged) == 2
     changed = json.loads(lines[0])
     changed["reference"] = "something else"
-    conflict = golden.import_records(other, [json.dumps(changed)], "lena", REDACTOR)
+    conflict = golden.import_records(other, world.rt.store(), [json.dumps(changed)], LENA, REDACTOR)
     assert conflict.conflicts[0]["id"] == changed["id"]
     with db.session_scope(other) as session:
         assert session.get(GoldenCase, changed["id"]).reference != "something else"

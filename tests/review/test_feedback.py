@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from review_world import (
-    REDACTOR,
-    ask,
-)
+from review_world import REDACTOR, ask
 from stack import Stack
 
 from review.feedback import FeedbackError, recent_answers, record_feedback

@@ -6,13 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from review_world import (
-    GOOD,
-    REDACTOR,
-    graded_item,
-    item_of,
-    make_stack,
-)
+from review_world import GOOD, LENA, READER, REDACTOR, RITA, graded_item, item_of, make_stack
 
 from review import golden, grading
 from review.golden import CaseFilter
@@ -30,14 +24,14 @@ def test_an_approved_case_pins_its_evidence_and_goes_stale_when_the_document_cha
     try:
         engine, store = stack.rt.engine, stack.rt.store()
         item = graded_item(stack, QueuePolicy())
-        detail = grading.detail(engine, store, item.id, ("everyone",))
+        detail = grading.detail(engine, store, item.id, READER)
         cited = detail.cited[0]
         assert cited.text and not cited.changed
         proposal = grading.propose(detail).model_copy(
             update={"expected_chunk_ids": [cited.chunk_id], "reference_answer": "28 days."}
         )
-        grading.approve(engine, store, item.id, "lena", proposal, detail.version, REDACTOR)
-        (case,) = golden.list_cases(engine)
+        grading.approve(engine, store, item.id, LENA, proposal, detail.version, REDACTOR)
+        (case,) = golden.list_cases(engine, LENA)
         assert case.cited_chunks[0].chunk_id == cited.chunk_id
         assert case.cited_chunks[0].content_hash
         assert case.expected_chunks[0].document.endswith("employee-handbook.md")
@@ -51,23 +45,23 @@ def test_an_approved_case_pins_its_evidence_and_goes_stale_when_the_document_cha
         summary = stack.rt.ingest([own])
         assert summary.notes == ["1 golden case(s) flagged stale for re-review."]
         assert golden.refresh_staleness(engine, store) == []  # already flagged
-        (stale,) = golden.list_cases(engine, CaseFilter(statuses=("stale",)))
+        (stale,) = golden.list_cases(engine, LENA, CaseFilter(statuses=("stale",)))
         assert "employee-handbook.md changed" in (stale.stale_reason or "")
         # Re-review: the item is back in the queue for a new round; approval supersedes.
-        item_id = golden.reopen(engine, case.id, "lena")
+        item_id = golden.reopen(engine, case.id, LENA)
         reopened = item_of(stack, detail.interaction_id)
         assert (reopened.id, reopened.status, reopened.round) == (item_id, "new", 2)
-        again = claim(engine, item_id, "rita", reopened.version, minutes=5)
-        again = grading.submit_grade(engine, item_id, "rita", GOOD, again.version, REDACTOR)
-        detail2 = grading.detail(engine, store, item_id, ("everyone",))
+        again = claim(engine, item_id, RITA, reopened.version, minutes=5)
+        again = grading.submit_grade(engine, item_id, RITA, GOOD, again.version, REDACTOR)
+        detail2 = grading.detail(engine, store, item_id, READER)
         assert len(detail2.grades) == 1, "only this round's grades count"
         grading.approve(
-            engine, store, item_id, "lena", grading.propose(detail2), detail2.version, REDACTOR
+            engine, store, item_id, LENA, grading.propose(detail2), detail2.version, REDACTOR
         )
         statuses = sorted(
             c.status
             for c in golden.list_cases(
-                engine, CaseFilter(statuses=("active", "stale", "superseded"))
+                engine, LENA, CaseFilter(statuses=("active", "stale", "superseded"))
             )
         )
         assert statuses == ["active", "superseded"]
@@ -75,7 +69,7 @@ def test_an_approved_case_pins_its_evidence_and_goes_stale_when_the_document_cha
         handbook.unlink()
         summary = stack.rt.ingest([own])
         assert summary.notes == ["1 golden case(s) flagged stale for re-review."]
-        (gone,) = golden.list_cases(engine, CaseFilter(statuses=("stale",)))
+        (gone,) = golden.list_cases(engine, LENA, CaseFilter(statuses=("stale",)))
         assert "was deleted" in (gone.stale_reason or "")
     finally:
         stack.close()

@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from review_world import (
-    LEAVE,
-    OFF_TOPIC,
-    REDACTOR,
-    ask,
-    item_of,
-)
+from review_world import LEAVE, OFF_TOPIC, REDACTOR, RITA, ask, item_of
 from stack import Stack
 
 from review.feedback import record_feedback
@@ -33,7 +27,7 @@ def test_the_queue_puts_complaints_first_then_doubtful_answers_then_a_sample(
         redactor=REDACTOR,
     )
     sync_queue(engine, QueuePolicy(sample_rate=0.0))
-    queue = list_queue(engine, QueueFilter())
+    queue = list_queue(engine, QueueFilter(), RITA)
     reasons = {e.question: e.reason for e in queue}
     assert [e.reason for e in queue][:2] == ["negative_feedback", "refused"]
     assert reasons["Who approves travel expenses?"] == "negative_feedback"
@@ -50,12 +44,14 @@ def test_the_queue_puts_complaints_first_then_doubtful_answers_then_a_sample(
     moved = item_of(world, liked)
     assert (moved.status, moved.reason) == ("new", "negative_feedback")
     # Filters: by document and by question text.
-    handbook = list_queue(engine, QueueFilter(document="employee-handbook"))
+    handbook = list_queue(engine, QueueFilter(document="employee-handbook"), RITA)
     assert {e.question for e in handbook} >= {LEAVE}
     assert all(any("employee-handbook" in d for d in e.documents) for e in handbook), (
         "document filter"
     )
-    assert [e.question for e in list_queue(engine, QueueFilter(text="tungsten"))] == [OFF_TOPIC]
+    assert [e.question for e in list_queue(engine, QueueFilter(text="tungsten"), RITA)] == [
+        OFF_TOPIC
+    ]
 
 
 def test_the_random_sample_is_deterministic_and_close_to_its_rate() -> None:

@@ -42,13 +42,10 @@ def test_sqlite_migrates_and_keeps_rows(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_postgresql_migrates_and_keeps_rows(postgres_url: str) -> None:
-    _roundtrip(postgres_url)
-    engine = db.make_engine(postgres_url)
+def test_postgresql_migrates_and_keeps_rows(own_postgres_url: str) -> None:
+    _roundtrip(own_postgres_url)
+    engine = db.make_engine(own_postgres_url)
     assert db.server_version(engine).startswith("PostgreSQL")
-    with engine.begin() as conn:  # leave the shared database empty for other tests
-        conn.execute(text("drop schema public cascade"))
-        conn.execute(text("create schema public"))
     engine.dispose()
 
 
