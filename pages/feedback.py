@@ -13,7 +13,7 @@ me = require("feedback")
 st.title("My answers")
 st.caption("Your recent answers and your feedback on them. Reviewers see thumbs-downs first.")
 rt = runtime()
-answers = recent_answers(rt.engine, me.user_id)
+answers = recent_answers(rt.engine, me.reader())
 if not answers:
     st.info("You have not asked anything yet.", icon=":material/chat:")
 for mine in answers:

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from assistant.answering.guardrails import PiiRedactor, default_redactor
 from assistant.answering.interactions import Interaction
 from assistant.errors import AssistantError
+from assistant.identity.groups import Reader
 from assistant.storage import db
 from assistant.storage.db import as_utc, utcnow
 from review.models import FEEDBACK_REASONS, Feedback, FeedbackBase, FeedbackCreate
@@ -97,8 +98,10 @@ class MyAnswer(BaseModel):
     feedback: FeedbackBase | None
 
 
-def recent_answers(engine: Engine, user_id: str, limit: int = 50) -> list[MyAnswer]:
-    """This user's latest answers, each with the feedback they gave (if any)."""
+def recent_answers(engine: Engine, reader: Reader, limit: int = 50) -> list[MyAnswer]:
+    """This user's latest answers that they may still read (groups change), each with the
+    feedback they gave (if any)."""
+    user_id = reader.user_id
     with db.session_scope(engine) as session:
         rows = session.exec(
             select(Interaction, Feedback)
@@ -122,4 +125,5 @@ def recent_answers(engine: Engine, user_id: str, limit: int = 50) -> list[MyAnsw
                 feedback=FeedbackBase.model_validate(fb, from_attributes=True) if fb else None,
             )
             for row, fb in rows
+            if reader.may_read(row.access)
         ]

@@ -51,8 +51,8 @@ def may_read_all(groups: Iterable[str], needed: Requirement | None) -> bool:
 
 
 def widest(needed: Requirement | None) -> list[str]:
-    """The groups a requirement names, for a message or a manifest (never for a decision)."""
-    return sorted({g for group_set in needed or [] for g in group_set})
+    """The groups beyond ``everyone`` a requirement names, for a message (never a decision)."""
+    return sorted({g for group_set in needed or [] for g in group_set} - {EVERYONE})
 
 
 @dataclass(frozen=True)

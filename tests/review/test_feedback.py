@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from review_world import REDACTOR, ask
+from review_world import ALICE, REDACTOR, ask
 from stack import Stack
 
+from assistant.identity.groups import Reader
 from review.feedback import FeedbackError, recent_answers, record_feedback
 from review.models import FeedbackCreate
 
@@ -46,8 +47,8 @@ def test_feedback_is_only_given_by_the_asker_and_listed_on_their_page(world: Sta
         user_id="alice",
         redactor=REDACTOR,
     )
-    mine = recent_answers(world.rt.engine, "alice")
+    mine = recent_answers(world.rt.engine, ALICE)
     assert mine[0].interaction_id == iid and mine[0].feedback is not None
     assert mine[0].feedback.reason == "wrong"
     assert "jane.doe@example.com" not in (mine[0].feedback.correct_answer or "")
-    assert recent_answers(world.rt.engine, "mallory") == []
+    assert recent_answers(world.rt.engine, Reader("mallory")) == []
