@@ -21,11 +21,12 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from assistant.index.access import document_meta, is_sidecar
+from assistant.index.access import AccessResolver, DocumentMeta, is_sidecar
 from assistant.index.chunking import chunk_sections, embedding_text
 from assistant.index.chunks import Chunk, DocumentRecord, chunk_id, document_id, sha256_hex
 from assistant.index.documents import ReadError
 from assistant.index.embeddings import MAX_TOKENS, Embedder
+from assistant.index.placement import Known, Placement, known_documents, place, superseded
 from assistant.index.readers import read_document
 from assistant.index.store import Store, now
 
@@ -120,31 +121,35 @@ class Ingestor:
         self.store.ensure_schema()
         summary = IngestSummary()
         run_id = uuid.uuid4().hex
+        access = AccessResolver()
         for arg in paths:
             arg = Path(arg)
-            if arg.is_dir():
-                root = arg.resolve()
-                self._sync_root(root, source or root.name, None, run_id, summary, t0)
-            elif arg.is_file() or arg.is_symlink():
-                root = arg.resolve().parent
-                self._sync_root(root, source or root.name, [arg.resolve()], run_id, summary, t0)
-            else:
+            if not (arg.is_dir() or arg.is_file() or arg.is_symlink()):
                 summary.documents_seen += 1
                 summary.failed.append(IngestFailure(path=str(arg), error="no such file or folder"))
+                continue
+            known = known_documents(self.store.list_documents())
+            placement = place(arg.resolve(), known, source)
+            self._sync_root(placement, known, access, run_id, summary, t0)
         summary.seconds = round(time.monotonic() - t0, 3)
         return summary
 
     def _sync_root(
         self,
-        root: Path,
-        source: str,
-        only: list[Path] | None,
+        placement: Placement,
+        known: Known,
+        access: AccessResolver,
         run_id: str,
         summary: IngestSummary,
         t0: float,
     ) -> None:
+        root, source = placement.root, placement.source
         registry = {d.id: d for d in self.store.list_documents(source)}
-        files = only if only is not None else list(_walk(root))
+        if placement.files is not None:
+            files = list(placement.files)
+        else:
+            under = root / placement.scope if placement.scope else root
+            files = list(_walk(under))
         seen: set[str] = set()
         window = _Window()
         for i, path in enumerate(files):
@@ -153,11 +158,23 @@ class Ingestor:
             doc_id = document_id(source, rel)
             seen.add(doc_id)
             summary.documents_seen += 1
+            existing = registry.get(doc_id)
+            meta: DocumentMeta | None = None
             try:
-                pending = self._prepare(path, root, source, rel, doc_id, registry.get(doc_id))
+                meta = access.meta(path)
+                pending = self._prepare(path, source, rel, doc_id, existing, meta)
             except ReadError as err:
-                # A document that can no longer be read keeps its last good version indexed.
-                summary.failed.append(IngestFailure(path=shown, error=str(err)))
+                error = str(err)
+                # A file that cannot be read keeps its last good version indexed, unless
+                # who may read it is unknown or has changed: then that version must not
+                # stay searchable under its old groups.
+                if existing is not None and (
+                    meta is None or existing.access_groups != meta.access_groups
+                ):
+                    summary.chunks_removed += self.store.delete_documents([doc_id])
+                    summary.documents_removed += 1
+                    error += "; withdrawn from search until this is fixed"
+                summary.failed.append(IngestFailure(path=shown, error=error))
             else:
                 if pending is None:
                     summary.documents_unchanged += 1
@@ -168,22 +185,28 @@ class Ingestor:
             elapsed = time.monotonic() - t0
             self.progress(Progress(i + 1, len(files), summary.chunks_added, elapsed, shown))
         self._flush(window, run_id, summary)
-        if only is None:
-            gone = [d for d in registry if d not in seen]
+        earlier = superseded(placement, files, known)
+        if earlier:
+            summary.chunks_removed += self.store.delete_documents(earlier)
+            summary.documents_removed += len(earlier)
+        if placement.files is None:
+            prefix = f"{source}/{placement.scope}"
+            gone = [d for d, r in registry.items() if d not in seen and r.path.startswith(prefix)]
             summary.chunks_removed += self.store.delete_documents(gone)
             summary.documents_removed += len(gone)
-            keep = set(registry) | seen
-            orphans = self.store.chunk_document_ids(source) - keep
-            summary.chunks_removed += self.store.delete_documents(orphans)
+            if not placement.scope:
+                keep = set(registry) | seen
+                orphans = self.store.chunk_document_ids(source) - keep
+                summary.chunks_removed += self.store.delete_documents(orphans)
 
     def _prepare(
         self,
         path: Path,
-        root: Path,
         source: str,
         rel: str,
         doc_id: str,
         existing: DocumentRecord | None,
+        meta: DocumentMeta,
     ) -> _Pending | None:
         try:
             size = path.stat().st_size
@@ -203,7 +226,6 @@ class Ingestor:
         except OSError as err:
             raise ReadError(f"cannot read the file ({err.strerror or err})") from None
         content_hash = sha256_hex(data)
-        meta = document_meta(path, root)
         if (
             existing is not None
             and existing.content_hash == content_hash

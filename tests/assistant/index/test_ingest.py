@@ -181,3 +181,95 @@ def test_access_groups_come_from_sidecars_and_filter_retrieval(
     assert summary.documents_indexed == 1  # salaries.md; bonus.md has its own sidecar
     managers = retriever.search(SearchRequest(query, groups=["managers"], k=10))
     assert "kb/hr/salaries.md" in {h.chunk.path for h in managers}
+
+
+def _tree(tmp_path: Path) -> Path:
+    """kb/hr/.access.json (hr only) over kb/hr/2025/performance/ratings.md, and a public
+    kb/canteen.md."""
+    root = tmp_path / "kb"
+    deep = root / "hr" / "2025" / "performance"
+    deep.mkdir(parents=True)
+    (root / "canteen.md").write_text("# Canteen\n\nThe canteen serves lunch from 11:30.\n")
+    (root / "hr" / ".access.json").write_text(json.dumps({"access_groups": ["hr"]}))
+    (deep / "ratings.md").write_text("# Ratings\n\nRatings are calibrated in the nightjar week.\n")
+    return root
+
+
+def _groups_by_id(store: Store) -> dict[str, tuple[str, ...]]:
+    return {d.id: d.access_groups for d in store.list_documents()}
+
+
+@pytest.mark.parametrize("first", ["file", "folder", "subfolder"])
+def test_access_and_identity_do_not_depend_on_what_was_ingested(
+    store: Store, embedder: CountingEmbedder, tmp_path: Path, first: str
+) -> None:
+    root = _tree(tmp_path)
+    ratings = root / "hr" / "2025" / "performance" / "ratings.md"
+    start = {"file": ratings, "folder": root, "subfolder": root / "hr" / "2025"}[first]
+    Ingestor(store, embedder).sync([start])
+    # Whatever was ingested, the folder two levels up decides who may read it.
+    assert set(_groups_by_id(store).values()) >= {("hr",)}
+    assert ("everyone",) not in {
+        d.access_groups for d in store.list_documents() if d.path.endswith("ratings.md")
+    }
+    everyone = Retriever(store, embedder).search(SearchRequest("nightjar week", k=10))
+    assert all("ratings" not in h.chunk.path for h in everyone)
+    # Ingesting the whole folder, then the file alone again, then the sub-folder: one
+    # document with one id, the id a folder ingest gives it.
+    for again in (root, ratings, root / "hr"):
+        Ingestor(store, embedder).sync([again])
+        docs = [d for d in store.list_documents() if d.path.endswith("ratings.md")]
+        assert [d.id for d in docs] == [document_id("kb", "hr/2025/performance/ratings.md")]
+        assert docs[0].access_groups == ("hr",)
+    assert {d.path for d in store.list_documents()} == {
+        "kb/canteen.md",
+        "kb/hr/2025/performance/ratings.md",
+    }
+
+
+@pytest.mark.parametrize(
+    "sidecar",
+    [
+        '{"access_group": ["hr"]}',  # misspelled key
+        '{"access_groups": ["hr"], "groups": ["x"]}',  # unknown extra key
+        '{"access_groups": "hr"}',  # not a list
+        "{broken json",
+        '["hr"]',  # not an object
+    ],
+)
+def test_a_sidecar_that_cannot_be_read_withdraws_its_document(
+    store: Store, embedder: CountingEmbedder, tmp_path: Path, sidecar: str
+) -> None:
+    root = tmp_path / "kb"
+    root.mkdir()
+    doc = root / "salaries.md"
+    doc.write_text("# Salaries\n\nThe nightjar band pays 95k.\n")
+    (root / "canteen.md").write_text("# Canteen\n\nThe canteen serves lunch from 11:30.\n")
+    Ingestor(store, embedder).sync([root])  # public at first
+    (root / "salaries.md.meta.json").write_text(sidecar)
+    summary = Ingestor(store, embedder).sync([root])
+    (failure,) = summary.failed
+    assert failure.path == "kb/salaries.md" and "withdrawn from search" in failure.error
+    if 'access_group"' in sidecar:
+        assert "did you mean 'access_groups'" in failure.error
+    assert {d.path for d in store.list_documents()} == {"kb/canteen.md"}
+    hits = Retriever(store, embedder).search(SearchRequest("nightjar band", k=10))
+    assert all("salaries" not in h.chunk.path for h in hits)
+    # Fixed: indexed again, under the groups it names.
+    (root / "salaries.md.meta.json").write_text('{"access_groups": ["hr"]}')
+    assert Ingestor(store, embedder).sync([root]).failed == []
+    assert _groups_by_id(store)[document_id("kb", "salaries.md")] == ("hr",)
+
+
+def test_a_document_whose_access_changed_but_cannot_be_read_is_withdrawn(
+    store: Store, embedder: CountingEmbedder, tmp_path: Path
+) -> None:
+    root = tmp_path / "kb"
+    root.mkdir()
+    (root / "notes.md").write_text("# Notes\n\nThe nightjar plan is public for now.\n")
+    Ingestor(store, embedder).sync([root])
+    (root / ".access.json").write_text('{"access_groups": ["board"]}')
+    (root / "notes.md").write_bytes(b"\xff\xfe\x00broken")  # now unreadable as text
+    summary = Ingestor(store, embedder).sync([root])
+    assert "withdrawn from search" in summary.failed[0].error
+    assert store.list_documents() == []
