@@ -15,8 +15,11 @@ from collections.abc import Mapping, Sequence
 import krippendorff
 import numpy as np
 from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 
-from review.models import RUBRIC_FIELDS, SCALE_FIELDS
+from assistant.storage import db
+from review.models import RUBRIC_FIELDS, SCALE_FIELDS, Grade, ReviewItem
 
 
 class FieldAgreement(BaseModel):
@@ -99,3 +102,18 @@ def report(per_item: Sequence[Sequence[Mapping[str, object]]]) -> AgreementRepor
             )
         )
     return AgreementReport(items=len(multi), fields=fields)
+
+
+def stored_report(engine: Engine) -> AgreementReport:
+    """Agreement per rubric field over every item's current round of grades."""
+    with db.session_scope(engine) as session:
+        rows = session.exec(
+            select(Grade)
+            .join(ReviewItem, col(ReviewItem.id) == Grade.item_id)
+            .where(col(Grade.round) == ReviewItem.round)
+            .order_by(col(Grade.item_id), col(Grade.created_at), col(Grade.id))
+        ).all()
+        per_item: dict[int, list[dict]] = {}
+        for g in rows:
+            per_item.setdefault(g.item_id, []).append(g.rubric())
+    return report(list(per_item.values()))

@@ -12,10 +12,11 @@ from assistant.identity import accounts
 from assistant.identity.groups import Reader, reader_groups
 from assistant.index.retrieve import SearchRequest
 from assistant.runtime.stack import Runtime
-from review import export, golden, grading, queue
+from review import agreement, export, golden, grading, importing, queue
 from review.agreement import AgreementReport
-from review.golden import CaseFilter, GoldenRecord, ImportSummary
+from review.golden import CaseFilter, GoldenRecord
 from review.grading import Adjudication, EvidencePassage, ReviewDetail
+from review.importing import ImportSummary
 from review.models import GradeInput, ReviewItem
 from review.queue import OutOfReach, QueueEntry, QueueFilter, QueuePolicy
 
@@ -97,14 +98,14 @@ class ReviewDesk:
         return golden.reopen(self.runtime.engine, case_id, self.reader)
 
     def agreement(self) -> AgreementReport:
-        return grading.agreement_report(self.runtime.engine)
+        return agreement.stored_report(self.runtime.engine)
 
     def export(self, fmt: str, flt: CaseFilter) -> export.Snapshot:
         return export.snapshot(self.runtime.engine, fmt, flt, self.reader)
 
     def import_lines(self, lines: list[str]) -> ImportSummary:
         rt = self.runtime
-        return golden.import_records(rt.engine, rt.store(), lines, self.reader, self.redactor)
+        return importing.import_records(rt.engine, rt.store(), lines, self.reader, self.redactor)
 
 
 def review_holders(runtime: Runtime) -> list[tuple[str, ...]]:

@@ -1,7 +1,7 @@
 """Golden-set exports: versioned snapshots in the formats eval tools read, with a manifest.
 
 - ``jsonl``: one ``GoldenRecord`` per line (ragas ``SingleTurnSample`` field names plus
-  ours); ``review.golden.import_records`` reads it back.
+  ours); ``review.importing.import_records`` reads it back.
 - ``csv``: one row per case, every cell safe against spreadsheet formula injection.
 - ``promptfoo``: a promptfoo test-suite YAML (``vars`` + ``assert`` per case).
 - ``openai-evals``: OpenAI evals samples (``input`` chat messages + ``ideal``).

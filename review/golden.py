@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from assistant.answering.guardrails import PiiRedactor
 from assistant.answering.interactions import Interaction
-from assistant.identity.groups import Reader, Requirement, may_read, requirement
+from assistant.identity.groups import Reader, may_read, requirement
 from assistant.index.store import Store
 from assistant.storage import db
 from assistant.storage.audit import SYSTEM, audit
@@ -260,7 +260,7 @@ def list_cases(engine: Engine, reader: Reader, flt: CaseFilter | None = None) ->
     return out
 
 
-def _shared_fields() -> set[str]:
+def shared_fields() -> set[str]:
     """The fields a stored case and an exported record have in common, under one name."""
     return set(GoldenRecord.model_fields) & set(GoldenCase.model_fields)
 
@@ -268,7 +268,7 @@ def _shared_fields() -> set[str]:
 def to_record(case: GoldenCase) -> GoldenRecord:
     return GoldenRecord.model_validate(
         {
-            **case.model_dump(include=_shared_fields()),
+            **case.model_dump(include=shared_fields()),
             "cited_chunks": case.cited,
             "expected_chunks": case.expected,
         }
@@ -311,116 +311,3 @@ def reopen(engine: Engine, case_id: str, reader: Reader) -> int:
             )
         audit(session, lead, "golden.reopen", case_id, item=case.item_id)
         return case.item_id
-
-
-class ImportSummary(BaseModel):
-    added: list[str] = Field(default_factory=list)
-    unchanged: list[str] = Field(default_factory=list)
-    conflicts: list[dict[str, str]] = Field(default_factory=list)  # {id, error}
-    invalid: list[dict[str, str]] = Field(default_factory=list)  # {line, error}
-
-
-_COMPARED = (
-    "user_input",
-    "response",
-    "reference",
-    "retrieved_contexts",
-    "reference_contexts",
-    "should_refuse",
-)
-
-
-def _import_access(store: Store, rec: GoldenRecord) -> Requirement | None:
-    """What an imported case requires: the groups of the chunks it pins, read from the index
-    now. ``None`` when its access cannot be determined (a pinned chunk is not in the index,
-    or it quotes passages without pinning them)."""
-    pinned = [p.chunk_id for p in [*rec.cited_chunks, *rec.expected_chunks]]
-    if not pinned:
-        return None if rec.retrieved_contexts or rec.reference_contexts else []
-    chunks = {c.id: c for c in store.get_chunks(list(dict.fromkeys(pinned)))}
-    if any(i not in chunks for i in pinned):
-        return None
-    return requirement(list(c.access_groups) for c in chunks.values())
-
-
-def import_records(
-    engine: Engine, store: Store, lines: list[str], importer: Reader, redactor: PiiRedactor
-) -> ImportSummary:
-    """Load exported JSONL back. A case id already present with the same content is left
-    alone; with different content it is reported, never overwritten. The importer is the
-    approver of record (the file's approver and date are kept as provenance); a case is
-    refused when its access cannot be determined from the index or the importer may not
-    read it."""
-    summary = ImportSummary()
-    records: list[tuple[int, GoldenRecord]] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append((number, GoldenRecord.model_validate_json(line)))
-        except ValueError as err:
-            first = str(err).splitlines()[0:3]
-            summary.invalid.append({"line": str(number), "error": " ".join(first)})
-    with db.session_scope(engine) as session:
-        for number, rec in records:
-            access = _import_access(store, rec)
-            if access is None or not importer.may_read(access):
-                why = (
-                    "its pinned passages are not in the index, so who may read it is unknown"
-                    if access is None
-                    else "it pins passages you may not read"
-                )
-                summary.invalid.append({"line": str(number), "error": f"{rec.id}: {why}"})
-                continue
-            clean = {
-                "user_input": redactor.redact(rec.user_input).text,
-                "response": redactor.redact(rec.response).text,
-                "reference": redactor.redact(rec.reference).text,
-                "retrieved_contexts": [redactor.redact(t).text for t in rec.retrieved_contexts],
-                "reference_contexts": [redactor.redact(t).text for t in rec.reference_contexts],
-                "should_refuse": rec.should_refuse,
-            }
-            existing = session.get(GoldenCase, rec.id)
-            if existing is not None:
-                same = all(getattr(existing, k) == clean[k] for k in _COMPARED)
-                if same and importer.may_read(existing.access):
-                    summary.unchanged.append(rec.id)
-                else:
-                    summary.conflicts.append(
-                        {"id": rec.id, "error": "a different case with this id exists"}
-                    )
-                continue
-            copied = rec.model_dump(
-                include=_shared_fields() - set(clean) - {"status", "approved_by", "approved_at"}
-            )
-            session.add(
-                GoldenCase(
-                    **copied,
-                    **clean,
-                    item_id=None,
-                    status=rec.status if rec.status in ("active", "stale") else "active",
-                    cited=[p.model_dump() for p in rec.cited_chunks],
-                    expected=[p.model_dump() for p in rec.expected_chunks],
-                    origin="import",
-                    approved_by=importer.user_id,
-                    approved_at=utcnow(),
-                    access=access,
-                    provenance={
-                        "approved_by": rec.approved_by,
-                        "approved_at": rec.approved_at.isoformat(),
-                        "dataset_version": rec.dataset_version,
-                    },
-                )
-            )
-            summary.added.append(rec.id)
-        audit(
-            session,
-            importer.user_id,
-            "golden.import",
-            f"{len(summary.added)} added",
-            added=len(summary.added),
-            unchanged=len(summary.unchanged),
-            conflicts=len(summary.conflicts),
-            invalid=len(summary.invalid),
-        )
-    return summary

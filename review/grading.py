@@ -26,8 +26,8 @@ from assistant.index.store import Store
 from assistant.storage import db
 from assistant.storage.audit import audit
 from assistant.storage.db import as_utc, utcnow
-from review import agreement, golden
-from review.agreement import AgreementReport, item_agreement
+from review import golden
+from review.agreement import item_agreement
 from review.models import (
     SCALE_FIELDS,
     VERDICTS,
@@ -385,18 +385,3 @@ def reject(
     with db.session_scope(engine) as session:
         _lead_transition(session, item_id, lead, expected_version, "rejected")
         audit(session, lead.user_id, "review.reject", str(item_id), note_given=bool(note))
-
-
-def agreement_report(engine: Engine) -> AgreementReport:
-    """Agreement per rubric field over every item's current round of grades."""
-    with db.session_scope(engine) as session:
-        rows = session.exec(
-            select(Grade)
-            .join(ReviewItem, col(ReviewItem.id) == Grade.item_id)
-            .where(col(Grade.round) == ReviewItem.round)
-            .order_by(col(Grade.item_id), col(Grade.created_at), col(Grade.id))
-        ).all()
-        per_item: dict[int, list[dict]] = {}
-        for g in rows:
-            per_item.setdefault(g.item_id, []).append(g.rubric())
-    return agreement.report(list(per_item.values()))

@@ -20,7 +20,7 @@ from assistant.answering.interactions import Interaction
 from assistant.answering.pipeline import Asker
 from assistant.identity.groups import Reader
 from assistant.storage import db
-from review import export, golden, grading
+from review import export, golden, grading, importing
 from review.feedback import recent_answers, record_feedback
 from review.golden import CaseFilter
 from review.models import FeedbackCreate, ReviewItem
@@ -156,9 +156,9 @@ def test_an_import_takes_access_from_the_index_and_the_importer_approves(
     other = db.make_engine(f"sqlite:///{tmp_path / 'other.db'}")
     db.migrate(other)
     # Someone without hr cannot bring the case in; someone with hr can, as its approver.
-    refused = golden.import_records(other, store, lines, LENA, REDACTOR)
+    refused = importing.import_records(other, store, lines, LENA, REDACTOR)
     assert refused.added == [] and "may not read" in refused.invalid[0]["error"]
-    taken = golden.import_records(other, store, lines, HARRY, REDACTOR)
+    taken = importing.import_records(other, store, lines, HARRY, REDACTOR)
     assert len(taken.added) == 1
     assert golden.list_cases(other, LENA) == []
     (case,) = golden.list_cases(other, HARRY)
@@ -168,11 +168,11 @@ def test_an_import_takes_access_from_the_index_and_the_importer_approves(
     record["id"] = "gc_elsewhere"
     for pin in [*record["cited_chunks"], *record["expected_chunks"]]:
         pin["chunk_id"] = "00000000-0000-0000-0000-000000000000"
-    unknown = golden.import_records(other, store, [json.dumps(record)], HARRY, REDACTOR)
+    unknown = importing.import_records(other, store, [json.dumps(record)], HARRY, REDACTOR)
     assert unknown.added == [] and "unknown" in unknown.invalid[0]["error"]
     # Blank ids and questions are not cases.
     for field in ("id", "user_input"):
         blank = {**json.loads(lines[0]), field: " "}
-        bad = golden.import_records(other, store, [json.dumps(blank)], HARRY, REDACTOR)
+        bad = importing.import_records(other, store, [json.dumps(blank)], HARRY, REDACTOR)
         assert bad.added == [] and bad.invalid, field
     other.dispose()

@@ -14,7 +14,7 @@ from review_world import LENA, REDACTOR, approved
 from stack import Stack
 
 from assistant.storage import db
-from review import export, golden
+from review import export, importing
 from review.golden import CaseFilter
 from review.models import GoldenCase
 
@@ -79,7 +79,7 @@ def test_a_jsonl_export_imports_back_unchanged(
     other = db.make_engine(f"sqlite:///{tmp_path / 'other.db'}")
     db.migrate(other)
     bad = ["{not json", json.dumps({"id": "x"})]
-    summary = golden.import_records(other, world.rt.store(), [*lines, *bad], LENA, REDACTOR)
+    summary = importing.import_records(other, world.rt.store(), [*lines, *bad], LENA, REDACTOR)
     assert len(summary.added) == 2 and len(summary.invalid) == 2
     again = export.snapshot(other, "jsonl", CaseFilter(), LENA)
 
@@ -100,10 +100,14 @@ def test_a_jsonl_export_imports_back_unchanged(
         assert imported.provenance["approved_at"] == first["approved_at"].replace("Z", "+00:00")
     # Importing the same file again changes nothing; a different case under a known id is
     # reported, not written over.
-    assert len(golden.import_records(other, world.rt.store(), lines, LENA, REDACTOR).unchanged) == 2
+    assert (
+        len(importing.import_records(other, world.rt.store(), lines, LENA, REDACTOR).unchanged) == 2
+    )
     changed = json.loads(lines[0])
     changed["reference"] = "something else"
-    conflict = golden.import_records(other, world.rt.store(), [json.dumps(changed)], LENA, REDACTOR)
+    conflict = importing.import_records(
+        other, world.rt.store(), [json.dumps(changed)], LENA, REDACTOR
+    )
     assert conflict.conflicts[0]["id"] == changed["id"]
     with db.session_scope(other) as session:
         assert session.get(GoldenCase, changed["id"]).reference != "something else"
