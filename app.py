@@ -8,6 +8,7 @@ import streamlit as st
 from assistant.answering.answer import Answer, Preview
 from assistant.answering.pipeline import Asker, Turn
 from assistant.errors import AssistantError
+from assistant.render import StreamingMarkdown
 from pages.ui.answer import render_answer, render_preview
 from pages.ui.feedback import feedback_control
 from pages.ui.resources import pipeline, runtime
@@ -49,7 +50,9 @@ def ask_page() -> None:
             if answer.interaction_id:
                 feedback_control(rt, answer.interaction_id, me.user_id, key=f"fb{i}")
 
-    question = st.chat_input("Ask about policies, IT, travel, onboarding…")
+    question = st.chat_input(
+        "Ask about policies, IT, travel, onboarding…", max_chars=rt.settings.max_question_chars
+    )
     if not question:
         return
     with st.chat_message("user"):
@@ -77,7 +80,9 @@ def ask_page() -> None:
         failure = None
         try:
             with live.container(), st.spinner("Working on the answer…"):
-                st.write_stream(deltas())
+                shown, written = st.empty(), StreamingMarkdown()
+                for delta in deltas():  # sanitised as it streams, not only at the end
+                    shown.markdown(written.add(delta))
         except AssistantError as err:
             failure = f"The assistant could not answer: {err}"
         except Exception:  # a bug: the reader gets a plain message, the log the traceback

@@ -158,6 +158,11 @@ class Settings(BaseSettings):
     reviews_per_item: int = Field(
         1, ge=1, le=5, description="Reviewers who grade each item before a lead approves it."
     )
+    max_question_chars: int = Field(
+        4000,
+        ge=100,
+        description="Longer questions are refused before they are stored, shown or logged.",
+    )
     review_claim_minutes: int = Field(
         30, ge=1, description="How long a reviewer's claim on an item lasts."
     )

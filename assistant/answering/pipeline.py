@@ -28,6 +28,7 @@ from assistant.answering.generate import (
 from assistant.answering.guardrails import PiiRedactor, default_redactor, neutralise, out_of_role
 from assistant.answering.interactions import cache_key, cached_answer, log_interaction, store_answer
 from assistant.answering.wording import content_words, numbers, plain_text
+from assistant.errors import AssistantError
 from assistant.index.chunks import ScoredChunk
 from assistant.index.retrieve import SearchRequest, distinct
 from assistant.runtime.model_server import count_prompt_tokens
@@ -45,6 +46,10 @@ _FOLLOW_UP = re.compile(
     re.I,
 )
 Settled = tuple[Answer, bool]  # an outcome, and whether the cache may keep it
+
+
+class QuestionTooLong(AssistantError):
+    """A question over ``max_question_chars``: refused before it is stored, shown or logged."""
 
 
 class Pipeline:
@@ -116,6 +121,12 @@ class Pipeline:
         self, question: str, asker: Asker, history: Sequence[Turn], conversation_id: str
     ) -> Draft:
         clock = Clock()
+        limit = self.settings.max_question_chars
+        if len(question) > limit:  # before anything reads, stores or logs it
+            raise QuestionTooLong(
+                f"The question is {len(question):,} characters long; the limit is {limit:,}.",
+                fix="Ask a shorter question, or raise ASSISTANT_MAX_QUESTION_CHARS.",
+            )
         question = plain_text(question).strip()
         redaction = self.redactor.redact(question)
         redact_out = self.settings.redact_for_generator == "always" or (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.answering.answer import Answer, Citation
-from assistant.render import highlight, safe_markdown, with_superscript_markers
+from assistant.render import highlight, safe_inline, safe_markdown, with_superscript_markers
 from assistant.runtime.stack import Runtime
 
 MODE_NOTES = {
@@ -43,15 +43,15 @@ def render_answer(answer: Answer, runtime: Runtime, key: str) -> None:
         st.caption("Closest passages found (they do not answer the question):")
         for source in answer.sources:
             where = " › ".join(x for x in (source.title, source.section) if x)
-            with st.expander(f"{where} — similarity {source.similarity:.2f}"):
+            with st.expander(f"{safe_inline(where)} — similarity {source.similarity:.2f}"):
                 st.markdown(safe_markdown(source.text))
-                st.caption(source.document)
+                st.caption(safe_inline(source.document))
     if answer.citations:
         st.caption("Sources")
         for citation in answer.citations:
             render_citation(citation, runtime, f"{key}-c{citation.n}")
     with st.popover("Details", icon=":material/info:"):
-        st.caption(f"Searched for: {safe_markdown(answer.standalone_query)}")
+        st.caption(f"Searched for: {safe_inline(answer.standalone_query)}")
         st.caption(
             f"Model {answer.model} · config {answer.config_version} · "
             f"{answer.latency.total_ms / 1000:.1f}s" + (" · cached" if answer.cached else "")
@@ -64,7 +64,7 @@ def render_preview(answer: Answer, slot) -> None:  # type: ignore[no-untyped-def
         st.markdown(answer_markdown(answer))
         sources = ", ".join(dict.fromkeys(c.title or c.document for c in answer.citations))
         st.caption(
-            f":material/format_quote: Quoted from {safe_markdown(sources)} while the assistant "
+            f":material/format_quote: Quoted from {safe_inline(sources)} while the assistant "
             "writes its answer…"
         )
 
@@ -72,9 +72,9 @@ def render_preview(answer: Answer, slot) -> None:  # type: ignore[no-untyped-def
 def render_citation(citation: Citation, runtime: Runtime, key: str) -> None:
     page = f", p. {citation.page}" if citation.page else ""
     where = " › ".join(x for x in (citation.title, citation.section) if x)
-    with st.expander(f"**[{citation.n}]** {where}{page}"):
+    with st.expander(f"**\\[{citation.n}\\]** {safe_inline(where)}{page}"):
         st.markdown(highlight(citation.text, citation.snippet))
-        st.caption(f"{citation.document} · retrieval score {citation.score:.2f}")
+        st.caption(f"{safe_inline(citation.document)} · retrieval score {citation.score:.2f}")
         if st.button("Open the document", key=f"{key}-open", icon=":material/description:"):
             show_document(citation, runtime)
 
@@ -82,11 +82,11 @@ def render_citation(citation: Citation, runtime: Runtime, key: str) -> None:
 @st.dialog("Document", width="large")
 def show_document(citation: Citation, runtime: Runtime) -> None:
     chunks = runtime.store().document_chunks(citation.document_id)
-    st.subheader(citation.title or citation.document)
-    st.caption(citation.document)
+    st.subheader(safe_inline(citation.title or citation.document))
+    st.caption(safe_inline(citation.document))
     for chunk in chunks:
         if chunk.section:
-            st.markdown(f"**{safe_markdown(chunk.section)}**")
+            st.markdown(f"**{safe_inline(chunk.section)}**")
         if chunk.id == citation.chunk_id:
             st.markdown(highlight(chunk.text, citation.snippet))
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.render import safe_markdown
+from assistant.render import safe_inline, safe_markdown
 from pages.ui.answer import answer_markdown_text
 from review.grading import Adjudication, EvidencePassage, ReviewDetail
 from review.models import SCALE_FIELDS, GradeInput
@@ -16,7 +16,7 @@ VERDICT_LABELS = {"supports": "supports", "partial": "partial", "does_not_suppor
 
 def passage_label(p: EvidencePassage) -> str:
     where = " › ".join(x for x in (p.document, p.section) if x)
-    return f"{f'[{p.n}] ' if p.n else ''}{where} · {p.chunk_id[:8]}"
+    return f"{f'[{p.n}] ' if p.n else ''}{safe_inline(where)} · {p.chunk_id[:8]}"
 
 
 def render_passage(p: EvidencePassage) -> None:
@@ -37,7 +37,7 @@ def render_review_detail(d: ReviewDetail) -> None:
         st.markdown(f"**Question** ({d.asked_by}, {d.asked_at:%Y-%m-%d %H:%M} UTC)")
         st.text(d.question)
         if d.standalone_query != d.question:
-            st.caption(f"Searched for: {safe_markdown(d.standalone_query)}")
+            st.caption(f"Searched for: {safe_inline(d.standalone_query)}")
         st.markdown("**Answer**" + (" (refused)" if d.refused else f" ({d.mode})"))
         st.markdown(answer_markdown_text(d.answer))
         st.caption(f"{d.model} · config {d.config_version} · queued as {d.reason}")
@@ -45,12 +45,12 @@ def render_review_detail(d: ReviewDetail) -> None:
             thumbs = ":material/thumb_down:" if f.rating < 0 else ":material/thumb_up:"
             st.caption(
                 f"{thumbs} {f.user_id}: {(f.reason or '').replace('_', ' ')} "
-                f"{safe_markdown(f.comment or '')}"
+                f"{safe_inline(f.comment or '')}"
             )
             if f.correct_answer:
-                st.caption(f"Suggested answer: {safe_markdown(f.correct_answer)}")
+                st.caption(f"Suggested answer: {safe_inline(f.correct_answer)}")
             if f.correct_source:
-                st.caption(f"Suggested source: {safe_markdown(f.correct_source)}")
+                st.caption(f"Suggested source: {safe_inline(f.correct_source)}")
     with right:
         st.markdown("**Cited passages**" if d.cited else "**No citations**")
         for p in d.cited:
@@ -77,7 +77,7 @@ def grading_form(
         verdicts: dict[int, str | None] = {}
         for p in d.cited:
             verdicts[p.n or 0] = st.radio(
-                f"Citation [{p.n}] {p.document} › {p.section}",
+                f"Citation [{p.n}] {safe_inline(p.document)} › {safe_inline(p.section)}",
                 list(VERDICT_LABELS),
                 format_func=VERDICT_LABELS.get,
                 index=None,
@@ -142,7 +142,7 @@ def adjudication_form(
         for p in d.cited:
             current = proposal.citation_verdicts.get(str(p.n))
             verdicts[str(p.n)] = st.radio(
-                f"Citation [{p.n}] {p.document} › {p.section}",
+                f"Citation [{p.n}] {safe_inline(p.document)} › {safe_inline(p.section)}",
                 list(VERDICT_LABELS),
                 format_func=VERDICT_LABELS.get,
                 index=list(VERDICT_LABELS).index(current) if current else 0,

