@@ -46,7 +46,7 @@ def ask_page() -> None:
         with st.chat_message("user"):
             st.text(question)
         with st.chat_message("assistant"):
-            render_answer(answer, rt, key=f"t{i}")
+            render_answer(answer, rt, key=f"t{i}", groups=me.groups)
             if answer.interaction_id:
                 feedback_control(rt, answer.interaction_id, me.user_id, key=f"fb{i}")
 
@@ -97,7 +97,7 @@ def ask_page() -> None:
             st.error(failure)
             return
         answer = final[0]
-        render_answer(answer, rt, key=f"t{len(st.session_state[TURNS])}")
+        render_answer(answer, rt, key=f"t{len(st.session_state[TURNS])}", groups=me.groups)
         if answer.interaction_id:
             feedback_control(
                 rt, answer.interaction_id, me.user_id, key=f"fb{len(st.session_state[TURNS])}"

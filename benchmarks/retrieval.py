@@ -103,7 +103,7 @@ def bare_embedder_rate(rt: Runtime, sample: int = 1500) -> tuple[float, int]:
     texts = [
         embedding_text(c.title, c.section_path, c.text)
         for d in picked
-        for c in store.document_chunks(d.id)
+        for c in store.document_chunks(d.id, None)
     ][:sample]
     t0 = time.perf_counter()
     rt.embedder.embed(texts)

@@ -27,11 +27,11 @@ from typing import Literal
 import numpy as np
 from weaviate.classes.query import Filter, HybridFusion, MetadataQuery
 
-from assistant.identity.groups import EVERYONE, reader_groups
+from assistant.identity.groups import EVERYONE
 from assistant.index.analysis import analyze
 from assistant.index.chunks import ScoredChunk
 from assistant.index.embeddings import Embedder
-from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR, Store, chunk_from
+from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR, Store, access_filter, chunk_from
 
 Mode = Literal["hybrid", "bm25", "vector", "rrf"]
 
@@ -62,11 +62,6 @@ class SearchRequest:
     documents: Sequence[str] = field(default_factory=tuple)  # restrict to these paths
     vector: np.ndarray | None = None  # the query's embedding, if the caller has it
     with_vectors: bool = False  # return each chunk's stored embedding
-
-
-def access_filter(groups: Sequence[str]) -> Filter:
-    allowed = sorted(reader_groups(groups))  # the rule of identity.groups.may_read
-    return Filter.by_property("access_groups").contains_any(allowed)
 
 
 class Retriever:

@@ -31,6 +31,7 @@ from weaviate.classes.query import Filter
 from weaviate.collections import Collection
 
 from assistant.errors import DependencyUnavailable
+from assistant.identity.groups import reader_groups
 from assistant.index.analysis import analyze
 from assistant.index.chunks import Chunk, DocumentRecord
 
@@ -140,6 +141,11 @@ def _document_from(props: dict, uid: object) -> DocumentRecord:
     )
 
 
+def access_filter(groups: Sequence[str]) -> Filter:
+    """Chunks a reader holding ``groups`` may read (the rule of ``identity.groups.may_read``)."""
+    return Filter.by_property("access_groups").contains_any(sorted(reader_groups(groups)))
+
+
 class Store:
     def __init__(self, client: weaviate.WeaviateClient, prefix: str = DEFAULT_PREFIX) -> None:
         self.client = client
@@ -229,10 +235,13 @@ class Store:
         obj = self.documents.query.fetch_object_by_id(doc_id)
         return _document_from(obj.properties, obj.uuid) if obj else None
 
-    def document_chunks(self, doc_id: str) -> list[Chunk]:
-        res = self.chunks.query.fetch_objects(
-            filters=Filter.by_property("document_id").equal(doc_id), limit=10_000
-        )
+    def document_chunks(self, doc_id: str, groups: Sequence[str] | None) -> list[Chunk]:
+        """A document's chunks in order: those a reader holding ``groups`` may read, or
+        (``None``: index maintenance, never a reader) all of them."""
+        flt = Filter.by_property("document_id").equal(doc_id)
+        if groups is not None:
+            flt = flt & access_filter(groups)
+        res = self.chunks.query.fetch_objects(filters=flt, limit=10_000)
         return sorted(
             (chunk_from(o.properties, o.uuid) for o in res.objects), key=lambda c: c.position
         )

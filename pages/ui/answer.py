@@ -19,8 +19,9 @@ def answer_markdown(answer: Answer) -> str:
     return answer_markdown_text(answer.text)
 
 
-def render_answer(answer: Answer, runtime: Runtime, key: str) -> None:
-    """The answer, its labels and its sources (each opens the passage in its document)."""
+def render_answer(answer: Answer, runtime: Runtime, key: str, groups: tuple[str, ...]) -> None:
+    """The answer, its labels and its sources (each opens the passage in its document, as
+    far as a reader holding ``groups`` may read it)."""
     st.markdown(answer_markdown(answer))
     if note := MODE_NOTES.get(answer.mode):
         st.caption(f":material/format_quote: {note}")
@@ -49,7 +50,7 @@ def render_answer(answer: Answer, runtime: Runtime, key: str) -> None:
     if answer.citations:
         st.caption("Sources")
         for citation in answer.citations:
-            render_citation(citation, runtime, f"{key}-c{citation.n}")
+            render_citation(citation, runtime, f"{key}-c{citation.n}", groups)
     with st.popover("Details", icon=":material/info:"):
         st.caption(f"Searched for: {safe_inline(answer.standalone_query)}")
         st.caption(
@@ -69,19 +70,21 @@ def render_preview(answer: Answer, slot) -> None:  # type: ignore[no-untyped-def
         )
 
 
-def render_citation(citation: Citation, runtime: Runtime, key: str) -> None:
+def render_citation(
+    citation: Citation, runtime: Runtime, key: str, groups: tuple[str, ...]
+) -> None:
     page = f", p. {citation.page}" if citation.page else ""
     where = " › ".join(x for x in (citation.title, citation.section) if x)
     with st.expander(f"**\\[{citation.n}\\]** {safe_inline(where)}{page}"):
         st.markdown(highlight(citation.text, citation.snippet))
         st.caption(f"{safe_inline(citation.document)} · retrieval score {citation.score:.2f}")
         if st.button("Open the document", key=f"{key}-open", icon=":material/description:"):
-            show_document(citation, runtime)
+            show_document(citation, runtime, groups)
 
 
 @st.dialog("Document", width="large")
-def show_document(citation: Citation, runtime: Runtime) -> None:
-    chunks = runtime.store().document_chunks(citation.document_id)
+def show_document(citation: Citation, runtime: Runtime, groups: tuple[str, ...]) -> None:
+    chunks = runtime.store().document_chunks(citation.document_id, groups)
     st.subheader(safe_inline(citation.title or citation.document))
     st.caption(safe_inline(citation.document))
     for chunk in chunks:

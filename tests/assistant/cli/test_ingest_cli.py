@@ -145,7 +145,7 @@ def _write_corpus(root: Path, version: int) -> None:
 
 def _snapshot(store: Store) -> tuple[dict[str, str], dict[str, str], int]:
     docs = {d.id: d.content_hash for d in store.list_documents()}
-    chunks = {c.id: c.content_hash for d in docs for c in store.document_chunks(d)}
+    chunks = {c.id: c.content_hash for d in docs for c in store.document_chunks(d, None)}
     return docs, chunks, store.count_chunks()
 
 

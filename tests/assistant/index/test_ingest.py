@@ -53,7 +53,7 @@ def docs(tmp_path: Path) -> Path:
 
 
 def _all_chunks(store: Store) -> list:
-    return [c for d in store.list_documents() for c in store.document_chunks(d.id)]
+    return [c for d in store.list_documents() for c in store.document_chunks(d.id, None)]
 
 
 def test_first_run_indexes_everything_second_run_nothing(
@@ -76,7 +76,7 @@ def test_chunks_have_stable_ids_and_content_hashes(
     Ingestor(store, embedder).sync([docs])
     doc = next(d for d in store.list_documents() if d.path == "handbook/employee-handbook.md")
     assert doc.id == document_id("handbook", "employee-handbook.md")
-    chunks = store.document_chunks(doc.id)
+    chunks = store.document_chunks(doc.id, None)
     assert [c.id for c in chunks] == [chunk_id(doc.id, i) for i in range(len(chunks))]
     assert all(c.content_hash == sha256_hex(c.text) for c in chunks)
     leave = next(c for c in chunks if c.section_path[-1:] == ("2.1 Annual leave",))
@@ -84,7 +84,7 @@ def test_chunks_have_stable_ids_and_content_hashes(
     assert leave.title == "Northwind Robotics Employee Handbook"
     assert "28 days" in leave.text
     pdf = next(d for d in store.list_documents() if d.path.endswith(".pdf"))
-    pages = {c.page for c in store.document_chunks(pdf.id)}
+    pages = {c.page for c in store.document_chunks(pdf.id, None)}
     assert pages == {1, 2}
 
 
@@ -122,11 +122,11 @@ def test_a_deleted_document_is_removed_with_its_chunks(
     ingestor = Ingestor(store, embedder)
     ingestor.sync([docs])
     gone = document_id("handbook", "it-faq.html")
-    n = len(store.document_chunks(gone))
+    n = len(store.document_chunks(gone, None))
     (docs / "it-faq.html").unlink()
     summary = ingestor.sync([docs])
     assert (summary.documents_removed, summary.chunks_removed) == (1, n)
-    assert store.get_document(gone) is None and store.document_chunks(gone) == []
+    assert store.get_document(gone) is None and store.document_chunks(gone, None) == []
     assert len(store.list_documents()) == 5
 
 
@@ -139,9 +139,9 @@ def test_orphan_chunks_without_a_registry_entry_are_swept(
     orphan = document_id("handbook", "office-guide.txt")
     store.documents.data.delete_by_id(orphan)  # chunks written, registry entry never was
     (docs / "office-guide.txt").unlink()  # ... and the file went away before the re-run
-    assert store.document_chunks(orphan)
+    assert store.document_chunks(orphan, None)
     ingestor.sync([docs])
-    assert store.document_chunks(orphan) == []
+    assert store.document_chunks(orphan, None) == []
 
 
 def test_access_groups_come_from_sidecars_and_filter_retrieval(
@@ -181,6 +181,10 @@ def test_access_groups_come_from_sidecars_and_filter_retrieval(
     assert summary.documents_indexed == 1  # salaries.md; bonus.md has its own sidecar
     managers = retriever.search(SearchRequest(query, groups=["managers"], k=10))
     assert "kb/hr/salaries.md" in {h.chunk.path for h in managers}
+    # Opening a document shows a reader only the chunks they may read.
+    salaries = document_id("kb", "hr/salaries.md")
+    assert store.document_chunks(salaries, ["everyone"]) == []
+    assert store.document_chunks(salaries, ["managers"])
 
 
 def _tree(tmp_path: Path) -> Path:
