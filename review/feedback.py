@@ -8,8 +8,8 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from assistant.answering.guardrails import PiiRedactor, default_redactor
 from assistant.answering.interactions import Interaction
+from assistant.answering.pii import PiiRedactor, default_redactor
 from assistant.errors import AssistantError
 from assistant.identity.groups import Reader
 from assistant.storage import db

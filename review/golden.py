@@ -17,8 +17,8 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from assistant.answering.guardrails import PiiRedactor
 from assistant.answering.interactions import Interaction
+from assistant.answering.pii import PiiRedactor
 from assistant.identity.groups import Reader, may_read, requirement
 from assistant.index.store import Store
 from assistant.storage import db

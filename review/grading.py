@@ -18,8 +18,8 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from assistant.answering.guardrails import PiiRedactor
 from assistant.answering.interactions import Interaction
+from assistant.answering.pii import PiiRedactor
 from assistant.errors import AssistantError
 from assistant.identity.groups import Reader, may_read
 from assistant.index.store import Store

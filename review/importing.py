@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
-from assistant.answering.guardrails import PiiRedactor
+from assistant.answering.pii import PiiRedactor
 from assistant.identity.groups import Reader, Requirement, requirement
 from assistant.index.store import Store
 from assistant.storage import db

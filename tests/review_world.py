@@ -9,7 +9,7 @@ from fake_openai import Reply
 from sqlmodel import select
 from stack import Stack
 
-from assistant.answering.guardrails import default_redactor
+from assistant.answering.pii import default_redactor
 from assistant.answering.pipeline import Asker
 from assistant.identity.groups import Reader
 from assistant.storage import db

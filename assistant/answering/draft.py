@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant.answering.answer import Answer, Citation, Latency, RefusalReason, Source
 from assistant.answering.citations import Passage
-from assistant.answering.guardrails import Redaction
+from assistant.answering.pii import Redaction
 from assistant.identity.groups import Reader, requirement
 from assistant.index.chunks import ScoredChunk
 

