@@ -106,9 +106,11 @@ def import_golden(
     ] = None,
     groups: Annotated[str | None, typer.Option(help=GROUPS_HELP)] = None,
 ) -> None:
-    """Load golden cases back; the importer is their approver of record. Exit 0: all loaded
-    or unchanged; 3: some lines were invalid, conflict with existing cases, or pin passages
-    not in the index or not readable (listed; nothing is overwritten); 1: fatal."""
+    """Load golden cases back from JSONL; the importer is their approver of record.
+
+    Exit 0: all loaded or unchanged; 3: some lines were invalid, conflict with existing
+    cases, or pin passages not in the index or not readable (listed; nothing is
+    overwritten); 1: fatal."""
     from review.desk import ReviewDesk
 
     try:

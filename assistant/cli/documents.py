@@ -13,6 +13,7 @@ from assistant.cli.common import (
     progress_bar,
     query_lines,
     running,
+    say,
     usage_error,
 )
 
@@ -68,6 +69,8 @@ def search(
     lines = query_lines(query, queries, "query")
     with running(["weaviate"]) as rt:
         retriever = rt.retriever(config)
+        if not retriever.store.indexed():
+            say("Nothing is indexed yet: run `python -m assistant ingest FOLDER` first.")
         for line in lines:
             hits = retriever.search(SearchRequest(line.question, groups=group or [], k=k))
             if as_json:

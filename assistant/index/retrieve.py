@@ -71,6 +71,8 @@ class Retriever:
         self.config = config or RetrievalConfig()
 
     def search(self, request: SearchRequest) -> list[ScoredChunk]:
+        if not self.store.indexed():
+            return []  # nothing ingested yet
         cfg = self.config
         k = request.k or cfg.top_k
         flt = access_filter(request.groups)

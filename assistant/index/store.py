@@ -151,6 +151,15 @@ class Store:
         self.client = client
         self.chunk_collection = f"{prefix}Chunk"
         self.document_collection = f"{prefix}Document"
+        self._indexed = False
+
+    def indexed(self) -> bool:
+        """Whether this index exists yet (a fresh instance has none until the first ingest):
+        every read of an index that does not exist is empty, not an error."""
+        if not self._indexed:
+            exists = self.client.collections.exists
+            self._indexed = exists(self.chunk_collection) and exists(self.document_collection)
+        return self._indexed
 
     # -- schema -----------------------------------------------------------
     def ensure_schema(self) -> None:
@@ -216,6 +225,8 @@ class Store:
 
     # -- reads ------------------------------------------------------------
     def list_documents(self, source: str | None = None) -> list[DocumentRecord]:
+        if not self.indexed():
+            return []
         flt = Filter.by_property("source").equal(source) if source else None
         out = []
         if flt is None:
@@ -232,12 +243,16 @@ class Store:
         return sorted(out, key=lambda d: d.path)
 
     def get_document(self, doc_id: str) -> DocumentRecord | None:
+        if not self.indexed():
+            return None
         obj = self.documents.query.fetch_object_by_id(doc_id)
         return _document_from(obj.properties, obj.uuid) if obj else None
 
     def document_chunks(self, doc_id: str, groups: Sequence[str] | None) -> list[Chunk]:
         """A document's chunks in order: those a reader holding ``groups`` may read, or
         (``None``: index maintenance, never a reader) all of them."""
+        if not self.indexed():
+            return []
         flt = Filter.by_property("document_id").equal(doc_id)
         if groups is not None:
             flt = flt & access_filter(groups)
@@ -247,6 +262,8 @@ class Store:
         )
 
     def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
+        if not self.indexed():
+            return []
         if not ids:
             return []
         res = self.chunks.query.fetch_objects(
@@ -256,6 +273,8 @@ class Store:
         return [by_id[i] for i in ids if i in by_id]
 
     def count_chunks(self, source: str | None = None) -> int:
+        if not self.indexed():
+            return 0
         if not self.client.collections.exists(self.chunk_collection):
             return 0  # nothing ingested yet
         flt = Filter.by_property("source").equal(source) if source else None
@@ -265,7 +284,7 @@ class Store:
         """Changes whenever documents are added, changed or removed (keys the answer cache)."""
         from weaviate.classes.aggregate import Metrics
 
-        if not self.client.collections.exists(self.document_collection):
+        if not self.indexed():
             return "empty"
         res = self.documents.aggregate.over_all(
             total_count=True, return_metrics=Metrics("ingested_at").date_(maximum=True)
@@ -275,6 +294,8 @@ class Store:
 
     def chunk_document_ids(self, source: str) -> set[str]:
         """Distinct document ids that have chunks in ``source`` (registered or not)."""
+        if not self.indexed():
+            return set()
         from weaviate.classes.aggregate import GroupByAggregate
 
         res = self.chunks.aggregate.over_all(

@@ -80,3 +80,21 @@ def test_import_reports_bad_lines_with_a_partial_exit_code(
     path.write_text(json.dumps(good) + "\n")
     again = assistant_cli("import-golden", str(path), "--json", env=env)
     assert again.returncode == 0 and json.loads(again.stdout)["unchanged"] == ["gc_imported_1"]
+
+
+def test_every_reading_command_works_on_a_fresh_instance(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Nothing ingested yet: reads are empty, never a Weaviate "class not found" error."""
+    out = tmp_path / "golden.jsonl"
+    try:
+        exported = assistant_cli("export", "--out", str(out), env=env)  # checks staleness
+        assert exported.returncode == 0, exported.stderr
+        assert json.loads(exported.stdout)["count"] == 0
+        found = assistant_cli("search", "annual leave", env=env)
+        assert found.returncode == 0, found.stderr
+        (tmp_path / "in.jsonl").write_text(out.read_text())
+        imported = assistant_cli("import-golden", str(tmp_path / "in.jsonl"), env=env)
+        assert imported.returncode == 0, imported.stderr
+    finally:
+        assistant_cli("stop", env=env)
