@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from assistant.errors import AssistantError
+from assistant.render import safe_inline
 from assistant.runtime import library
 from pages.ui.resources import runtime
 from pages.ui.signin import require
@@ -18,6 +19,11 @@ with st.form("upload", clear_on_submit=True):
         accept_multiple_files=True,
         type=[s[1:] for s in library.SUPPORTED_SUFFIXES],
     )
+    groups = st.text_input(
+        "Readable by groups",
+        placeholder="everyone",
+        help="Comma-separated access groups, e.g. hr, finance. Empty: everyone may read them.",
+    )
     replace = st.checkbox("Replace existing documents with the same name")
     submitted = st.form_submit_button("Upload and index", icon=":material/upload:")
 
@@ -25,7 +31,14 @@ reindex_clicked = st.button("Re-index all documents", icon=":material/sync:")
 if submitted or reindex_clicked:
     for f in files or []:
         try:
-            library.save_upload(rt, f.name, f.getvalue(), replace=replace, actor=me.user_id)
+            library.save_upload(
+                rt,
+                f.name,
+                f.getvalue(),
+                replace=replace,
+                actor=me.user_id,
+                groups=[g for g in groups.split(",") if g.strip()],
+            )
         except AssistantError as err:
             st.error(str(err))
     bar = st.progress(0.0, text="Indexing…")
@@ -43,9 +56,9 @@ if submitted or reindex_clicked:
         f"{summary.documents_removed} removed. " + " ".join(summary.notes)
     )
     for failure in summary.failed:
-        st.warning(f"Not indexed: {failure.path} — {failure.error}")
+        st.warning(f"Not indexed: {safe_inline(failure.path)} — {safe_inline(failure.error)}")
 
-docs = library.list_documents(rt)
+docs = library.list_documents(rt, me.groups)
 st.caption(f"{len(docs)} documents, {sum(d.chunk_count for d in docs)} passages indexed.")
 st.dataframe(
     pd.DataFrame(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from assistant.runtime.stack import Runtime
 
 EXIT_PARTIAL = 3  # some inputs failed (documents, questions, lines), the rest were done
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
 def say(msg: str) -> None:
@@ -93,11 +97,17 @@ def progress_bar() -> Callable[[Progress], None] | None:
     return update
 
 
+def one_line(text: str) -> str:
+    """``text`` safe on one line of output: control characters (a newline in a file name)
+    written as escapes, so line-based output stays one record per line."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
 def ingest_report(s: IngestSummary) -> list[str]:
     """What an ingestion did, for people: the summary, each failed file, what followed."""
     return [
         summary_line(s),
-        *(f"  failed: {f.path}: {f.error}" for f in s.failed),
+        *(f"  failed: {one_line(f.path)}: {one_line(f.error)}" for f in s.failed),
         *(f"  {note}" for note in s.notes),
     ]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from assistant.answering.answer import Answer
+from assistant.cli.common import one_line
 from assistant.errors import AssistantError
 from assistant.index.chunks import ScoredChunk
 
@@ -66,6 +67,7 @@ def format_hits_for_people(query: str, hits: list[ScoredChunk]) -> Iterator[str]
     yield f"{len(hits)} result(s) for {query!r}"
     for rank, h in enumerate(hits, start=1):
         where = h.chunk.path + (f" > {h.chunk.section}" if h.chunk.section else "")
+        where = one_line(where)
         page = f" (p. {h.chunk.page})" if h.chunk.page else ""
         yield f"{rank:>2}. [{h.score:.3f}] {where}{page}"
         snippet = " ".join(h.chunk.text.split())

@@ -212,8 +212,8 @@ class Ingestor:
             size = path.stat().st_size
             if size > self.max_file_bytes:
                 raise ReadError(
-                    f"file is {size / 1e6:.1f} MB, over the {self.max_file_bytes / 1e6:.0f} MB "
-                    "limit",
+                    f"file is {size / 2**20:.1f} MiB, over the "
+                    f"{self.max_file_bytes / 2**20:.0f} MiB limit",
                     fix="Split it, or raise ASSISTANT_MAX_FILE_MB.",
                 )
             data = path.read_bytes()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from assistant.errors import AssistantError
+from assistant.identity.groups import EVERYONE, may_read
+from assistant.index.access import SIDECAR_SUFFIX
 from assistant.index.chunks import DocumentRecord
 from assistant.index.ingest import IngestSummary, Progress
 from assistant.index.readers import READERS
@@ -27,14 +30,23 @@ def uploads_dir(rt: Runtime) -> Path:
     return rt.settings.data_dir / UPLOADS
 
 
-def list_documents(rt: Runtime) -> list[DocumentRecord]:
-    return rt.store().list_documents()
+def list_documents(rt: Runtime, groups: Sequence[str]) -> list[DocumentRecord]:
+    """The indexed documents a reader holding ``groups`` may read."""
+    return [d for d in rt.store().list_documents() if may_read(groups, d.access_groups)]
 
 
 def save_upload(
-    rt: Runtime, filename: str, data: bytes, *, replace: bool = False, actor: str = SYSTEM
+    rt: Runtime,
+    filename: str,
+    data: bytes,
+    *,
+    replace: bool = False,
+    actor: str = SYSTEM,
+    groups: Sequence[str] = (),
 ) -> Path:
-    """Store an uploaded file under the data dir; an existing one is replaced only if asked."""
+    """Store an uploaded file under the data dir, readable by ``groups`` (none given:
+    everyone); an existing one is replaced only if asked. The access sidecar is written
+    before the file, so the file is never indexed with access it was not given."""
     name = _SAFE_NAME.sub("_", Path(filename).name).strip(" .") or "upload"
     if Path(name).suffix.lower() not in READERS:
         raise UploadError(
@@ -48,11 +60,27 @@ def save_upload(
             fix="Tick 'replace existing documents' to upload a new version.",
         )
     target.parent.mkdir(parents=True, exist_ok=True)
+    restricted = sorted({g.strip().lower() for g in groups if g.strip()} - {EVERYONE})
+    sidecar = target.with_name(target.name + SIDECAR_SUFFIX)
+    if restricted:
+        part = sidecar.with_name(f".{sidecar.name}.part")
+        part.write_text(json.dumps({"access_groups": restricted}))
+        part.replace(sidecar)
+    else:
+        sidecar.unlink(missing_ok=True)
     tmp = target.with_name(f".{name}.part")
     tmp.write_bytes(data)
     replaced = target.exists()
     tmp.replace(target)
-    audit.record(rt.engine, actor, "documents.upload", name, bytes=len(data), replaced=replaced)
+    audit.record(
+        rt.engine,
+        actor,
+        "documents.upload",
+        name,
+        bytes=len(data),
+        replaced=replaced,
+        groups=restricted or [EVERYONE],
+    )
     return target
 
 

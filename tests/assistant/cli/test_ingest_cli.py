@@ -107,12 +107,18 @@ def test_bad_input_is_named_with_its_reason_and_the_rest_is_indexed(
     assert "empty file" in reasons["inbox/empty.md"]
     assert "not valid UTF-8" in reasons["inbox/latin1.md"]
     assert "PDF" in reasons["inbox/broken.pdf"]
-    assert "over the 1 MB limit" in reasons["inbox/huge.txt"]
+    assert "over the 1 MiB limit" in reasons["inbox/huge.txt"]
     assert "unsupported file type .xyz" in reasons["inbox/photo.xyz"]
     assert "permission denied" in reasons["inbox/locked.md"]
     assert len(reasons) == 7
     docs = _store(runtime, prefix).list_documents()
     assert [d.path for d in docs] == ["inbox/good.md"]
+    # For people: one line per failed file, even for a file name with a line break in it.
+    (root / "two\nlines.pdf").write_bytes(b"%PDF-1.7 broken")
+    people = assistant_cli("ingest", str(root), env=env, prefix=drop)
+    lines = (people.stdout + people.stderr).splitlines()
+    assert any("failed: inbox/two\\nlines.pdf: " in line for line in lines), lines
+    assert not any(line.startswith("lines.pdf") for line in lines)
 
 
 def test_fatal_errors_exit_1_with_a_message(tmp_path: Path) -> None:
