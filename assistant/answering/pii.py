@@ -156,8 +156,8 @@ class PiiRedactor:
     def _names(self, text: str) -> list[tuple[int, int]]:
         """Spans of people's names. The small model reads names best in a sentence, so each
         clause (split at ``;``, ``:``, ``|`` and line breaks) is read on its own, and a
-        fragment of a few words also as "It was <fragment>." (a bare "Olena Kovalenko" is
-        otherwise an organisation to it)."""
+        fragment of a few words with no verb also as "It was <fragment>." (a bare "Olena
+        Kovalenko" is otherwise an organisation to it)."""
         spans = []
         for clause in _CLAUSE.finditer(text):
             words = clause.group().split()
@@ -165,13 +165,17 @@ class PiiRedactor:
                 continue
             start = clause.start() + len(clause.group()) - len(clause.group().lstrip())
             body = clause.group().strip()
-            leads = ["", _CARRIER] if len(words) <= _FRAGMENT_WORDS else [""]
-            for lead in leads:
-                doc = self._spacy(f"{lead}{body}.")
+            plain = self._spacy(f"{body}.")
+            docs = [("", plain)]
+            if len(words) <= _FRAGMENT_WORDS and not any(t.pos_ in ("VERB", "AUX") for t in plain):
+                docs.append((_CARRIER, self._spacy(f"{_CARRIER}{body}.")))
+            for lead, doc in docs:
                 for ent in doc.ents:
                     if ent.label_ != "PERSON":
                         continue
                     first, last = _whole_name(doc, ent.start, ent.end - 1)
+                    if any(c.isdigit() for t in doc[first : last + 1] for c in t.text):
+                        continue  # "Reference X1234567" is not a name
                     lo = doc[first].idx - len(lead)
                     hi = doc[last].idx + len(doc[last]) - len(lead)
                     lo, hi = max(lo, 0), min(hi, len(body))
