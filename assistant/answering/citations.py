@@ -12,7 +12,7 @@ citations are renumbered 1..m in order of first use.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -113,6 +113,36 @@ def split_units(text: str) -> list[str]:
     return units
 
 
+def shown_while_streaming(
+    deltas: Iterable[str], passages: Sequence[Passage], min_lexical: float
+) -> Iterator[str]:
+    """The model's text as it streams, a whole sentence at a time, holding back any
+    sentence that no passage (as the model saw it) supports word for word and number for
+    number. Nothing the model was talked into by a document reaches the screen before
+    ``verify`` has read the whole answer; the verified answer then replaces the stream."""
+    pending = ""
+    for delta in deltas:
+        pending += delta
+        units = split_units(pending)
+        if len(units) < 2:
+            continue
+        for unit in units[:-1]:  # the last one may still be growing
+            if _plainly_supported(unit, passages, min_lexical):
+                yield unit
+        pending = units[-1]
+    if pending.strip() and _plainly_supported(pending, passages, min_lexical):
+        yield pending
+
+
+def _plainly_supported(unit: str, passages: Sequence[Passage], min_lexical: float) -> bool:
+    if not content_words(_MARKERS.sub(" ", unit)):
+        return True  # markers, list bullets, punctuation
+    return any(
+        lexical_support(unit, p.text) >= min_lexical and numbers_supported(unit, p.text)
+        for p in passages
+    )
+
+
 def marker_numbers(unit: str) -> list[int]:
     return [int(n) for group in _MARKERS.findall(unit) for n in re.split(r"\s*,\s*", group)]
 
@@ -141,10 +171,10 @@ def verify(
         passage = by_n.get(n)
         if passage is None or i not in vec_of:
             return None
-        chunk_text = passage.hit.chunk.text
-        lexical = lexical_support(units[i], chunk_text)
+        seen = passage.text  # what the model saw: instruction-like sentences removed
+        lexical = lexical_support(units[i], seen)
         semantic = float(vec_of[i] @ passage.vector) if passage.vector is not None else -1.0
-        ok = numbers_supported(units[i], chunk_text) and (
+        ok = numbers_supported(units[i], seen) and (
             lexical >= min_lexical or (lexical >= 0.25 and semantic >= min_semantic)
         )
         return lexical + semantic if ok else None
@@ -170,7 +200,7 @@ def verify(
             if n not in renumber:
                 renumber[n] = len(renumber) + 1
                 passage = by_n[n]
-                cited.append((renumber[n], passage, best_snippet(unit, passage.hit.chunk.text)))
+                cited.append((renumber[n], passage, best_snippet(unit, passage.text)))
             keep.append(renumber[n])
         body = _MARKERS.sub("", unit).rstrip()
         tail = ""

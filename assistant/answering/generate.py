@@ -18,6 +18,7 @@ import openai
 
 from assistant.answering.citations import Passage
 from assistant.answering.config import GenerationSection
+from assistant.answering.guardrails import NEUTRALISED, detect_injection
 from assistant.errors import DependencyUnavailable
 
 NOT_FOUND = "NOT_FOUND"
@@ -39,6 +40,8 @@ def passage_block(passages: Sequence[Passage]) -> str:
     for p in passages:
         c = p.hit.chunk
         where = " > ".join(x for x in (c.title, c.section) if x)
+        if detect_injection(where).suspicious:  # a title is document text too
+            where = NEUTRALISED
         page = f" (page {c.page})" if c.page else ""
         blocks.append(f'<passage n="{p.n}" source="{where}{page}">\n{p.text}\n</passage>')
     return "\n".join(blocks)

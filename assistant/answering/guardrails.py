@@ -10,6 +10,7 @@ assistant to act outside its role, get a polite refusal instead of an answer.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # -- prompt injection -------------------------------------------------------------
@@ -24,6 +25,12 @@ _INJECTION_PATTERNS = [
     r"\bfrom now on\b[^.\n]{0,60}\b(you|answer|respond|always|never)\b",
     r"\b(jailbreak|DAN mode|developer mode|god mode|do anything now)\b",
     r"\bnew (instructions?|rules?|task|persona|system prompt)\s*:",
+    r"\bnew instructions? from (the )?(operator|system|admin|developer|assistant|ai)\b",
+    # a system or operator message, a fake end of the context, in several languages
+    r"\b(system|systeem|sistema|système|operator|developer)\s*(message|nachricht|mensaje|messaggio|"
+    r"melding|mensagem|override|prompt|instruction|notice)\b|systemnachricht|システムメッセージ|系统消息|"
+    r"системное сообщение|\b(end|begin|start) of (the )?(retrieved |provided )?(documents?|context|"
+    r"passages?|user question|instructions)\b|---\s*(end|begin)\b",
     r"(<\|im_start\|>|<\|im_end\|>|<\|system\|>|<\|assistant\|>|\[INST\]|\[/INST\]|<<SYS>>|<</SYS>>)",
     r"^\s*(###\s*)?(system|assistant|instruction)s?\s*:",
     r"\b(instead|rather)\b[^.\n]{0,20}\b(say|reply|respond|answer|output|write)\b[^.\n]{0,40}\b(that|with|only)\b",
@@ -46,10 +53,156 @@ _OUT_OF_ROLE_PATTERNS = [
     r"\bkeylogger|ransomware|malware\b",
 ]
 _OUT_OF_ROLE = re.compile("|".join(f"(?:{p})" for p in _OUT_OF_ROLE_PATTERNS), re.I)
-# Finer than wording.split_sentences on purpose: every line break and every sentence end
-# cuts, so an instruction on its own line is removed without the facts around it.
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 NEUTRALISED = "[instruction-like text removed]"
+
+
+# -- what a detector reads: a skeleton of the text ----------------------------------------
+# Look-alike letters (Cyrillic, Greek) written in place of Latin ones to slip past a check.
+_LOOK_ALIKES = {
+    # Cyrillic
+    "\u0410": "A", "\u0412": "B", "\u0421": "C", "\u0415": "E", "\u041d": "H",
+    "\u0406": "I", "\u0408": "J", "\u041a": "K", "\u041c": "M", "\u041e": "O",
+    "\u0420": "P", "\u0405": "S", "\u0422": "T", "\u0425": "X", "\u0423": "Y",
+    "\u0430": "a", "\u0435": "e", "\u0456": "i", "\u0458": "j", "\u043e": "o",
+    "\u0440": "p", "\u0441": "c", "\u0443": "y", "\u0445": "x", "\u0455": "s",
+    "\u0501": "d", "\u04bb": "h", "\u04cf": "l", "\u051b": "q", "\u051d": "w",
+    # Greek
+    "\u0391": "A", "\u0392": "B", "\u0395": "E", "\u0397": "H", "\u0399": "I",
+    "\u039a": "K", "\u039c": "M", "\u039d": "N", "\u039f": "O", "\u03a1": "P",
+    "\u03a4": "T", "\u03a5": "Y", "\u03a7": "X", "\u0396": "Z", "\u03bf": "o",
+    "\u03b1": "a", "\u03b5": "e", "\u03c1": "p", "\u03c4": "t", "\u03c5": "u",
+    "\u03bd": "v", "\u03b9": "i", "\u03ba": "k",
+}  # fmt: skip
+_CONFUSABLES = str.maketrans(_LOOK_ALIKES)
+_WORD = re.compile(r"\w+")
+_LATIN = re.compile(r"[A-Za-z]")
+# Digits written for letters inside words ("4ss1st4nt"): read as letters, for detection.
+_LEET = str.maketrans("0134578", "oieastb")
+_MIXED = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*\d)\w+\b")
+
+
+def skeleton(text: str) -> str:
+    """``text`` as a detector should read it: NFKC (full-width letters, ligatures),
+    invisible format characters (zero-width spaces and joiners, bidi controls, soft
+    hyphens) removed, look-alike letters in Latin words mapped to Latin ones, digits inside
+    words read as letters."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = _WORD.sub(_latin_look_alikes, text)
+    return _MIXED.sub(lambda m: m.group(0).translate(_LEET), text)
+
+
+def _latin_look_alikes(m: re.Match[str]) -> str:
+    """A word that mixes Latin letters with Cyrillic or Greek look-alikes, in Latin letters
+    (a word wholly in Cyrillic or Greek is left as written)."""
+    word = m.group(0)
+    if _LATIN.search(word) and any(c in _LOOK_ALIKES for c in word):
+        return word.translate(_CONFUSABLES)
+    return word
+
+
+# -- instructions hidden in documents -------------------------------------------------------
+# Beyond the English phrase patterns above, a sentence is taken for an instruction when it
+# speaks to an AI (an assistant, a bot, a language model) and tells it what to do, or when
+# it speaks of answers as a whole ("every response", "when answering") and tells them what
+# to say, in any of the languages below. Company documents talk to employees about their
+# work; they do not tell an AI how to answer.
+_AI = (
+    r"assistant|chat ?bot|chat ?gpt|\bai\b|a\.i\.|\bllms?\b|language model|\bbots?\b|"
+    r"summari[sz]ers?|\bai models?\b|system prompt|(?:previous|prior|above|earlier) instructions|"
+    r"asistente|assistente|assistent|asystent|(?-i:\bIA\b|\bKI\b)|intelig[eê]ncia artificial|"
+    r"inteligencia artificial|intelligenza artificiale|intelligence artificielle|"
+    r"künstliche intelligenz|kunstmatige intelligentie|sztuczn\w+ inteligencj\w+|"
+    r"modelo de lenguaje|modelo de linguagem|modello linguistico|modèle de langage|"
+    r"sprachmodell|taalmodel|model językow\w+|"
+    r"アシスタント|ＡＩ|人工知能|助手|人工智能|ассистент|искусственн\w+ интеллект|"
+    r"asistan|yapay zek[aâ]|مساعد|الذكاء الاصطناعي|인공지능|어시스턴트|\bAI\b"
+)
+_ANSWERS = (
+    r"\b(?:your|every|each|all|any) (?:answers?|responses?|repl(?:y|ies)|outputs?)\b|"
+    r"when (?:answering|responding|replying)|whoever (?:answers|reads this)|"
+    r"when you (?:answer|respond|reply)|(?:any|every|all) questions?|"
+    r"cada respuesta|todas las respuestas|tus respuestas|tu respuesta|al responder|"
+    r"cada resposta|todas as respostas|sua resposta|ao responder|"
+    r"ogni risposta|tutte le risposte|la tua risposta|quando rispondi|"
+    r"chaque réponse|toutes les réponses|ta réponse|votre réponse|en répondant|"
+    r"jede antwort|alle antworten|deine antwort|ihre antwort|beim antworten|"
+    r"elke antwoord|alle antwoorden|je antwoord|"
+    r"każd\w+ odpowied\w+|twoj\w+ odpowied\w+|"
+    r"すべての回答|回答の|所有回答|每个回答|каждый ответ|каждого ответа|her yanıt"
+)
+_DIRECTIVE = (
+    r"\bignore|\bdisregard|\bforget|\boverride|\bmust\b|\balways\b|\bnever\b|"
+    r"\bshould\b|\binclude\b|\bappend|\badd\b|\bmention|\bsay\b|\bwrite\b|\bstart\b|"
+    r"\bend\b|\breveal|\bprint\b|\brepeat\b|\btell\b|\brecommend|\binsert|\bredirect|"
+    r"\bdirect (?:users|employees)|\bfrom now on|\binstead\b|\bonly\b|required|mandatory|"
+    r"ignora|olvida|siempre|nunca|debes|debe|incluye|añade|menciona|di que|escribe|"
+    r"sempre|deve|inclua|adicione|mencione|diga|"
+    r"dimentica|mai\b|devi|includi|aggiungi|menziona|scrivi|"
+    r"ignore[zr]?|oublie|toujours|jamais|doit|dois|inclu(?:s|re|ez)|ajoute|mentionne|dites|écris|"
+    r"ignorier|vergiss|immer|niemals|muss|müssen|füge|erwähne|schreib|"
+    r"negeer|vergeet|altijd|nooit|moet|voeg|vermeld|"
+    r"zignoruj|zapomnij|zawsze|nigdy|musisz|musi|dodaj|wspomnij|napisz|"
+    r"無視|必ず|常に|忽略|必须|总是|始终|игнорир|всегда|никогда|должен|yoksay|her zaman|asla|"
+    # follow / apply / decode, and "only"
+    r"\bdecode|\bapply\b|\bfollow\b|\bobey|\bexecute|\bcomply|\bnote\b|"
+    r"decodific|sigue|aplica|segui|applica|décode|appliqu|dekodier|befolg|decodeer|volg|"
+    r"siga|aplique|zdekoduj|wykonaj|postępuj|solo\b|únicamente|soltanto|esclusivamente|"
+    r"uniquement|seulement|\bnur\b|ausschließlich|alleen|uitsluitend|apenas|somente|tylko|"
+    r"wyłącznie|odpowiadaj|informar|indica|eklemeli|ekle|أضف|تجاهل|دائما|추가|무시"
+)
+# What an instruction does to answers: add to them, frame them, or replace them.
+_CONTENT_DIRECTIVE = (
+    r"\binclud|\bappend|\badd\b|\bmention|\bsay\b|\bstate\b|\b(?:end|start|begin|close|open)"
+    r"(?:s|ing)? (?:with|by)\b|\bcontain|\brecommend|\brefer (?:to|users)|\blink to|\bredirect|"
+    r"\bignore|\bdisregard|\breveal|\brepeat|\breply (?:only|with)|\brespond (?:only|with)|"
+    r"\bsign(?:ed)? (?:off|with)|\b(?:reply|respond|answer) that|\btell (?:the user|them|users)|"
+    r"incluy|incluir|añad|mencion|termin|empie[cz]|comien[cz]|\bdi\b|decir|ignora|recomiend|"
+    r"inclua|adicion|mencione|comece|diga|"
+    r"includ|aggiung|menzion|inizi|\bdi'|dire\b|consigli|"
+    r"inclu|ajout|mentionn|commenc|dites|recommand|"
+    r"füg|hinzu|erwähn|\bende\b|beginn|sag|enthalt|ignorier|empfiehl|"
+    r"voeg|vermeld|eindig|\bzeg|negeer|"
+    r"dodaj|wspomnij|zakończ|zacznij|powiedz|zignoruj|"
+    r"含め|追加|末尾|無視|必ず|包含|添加|结尾|忽略|必须|добав|укаж|заканчива|игнорир|ekle|bitir|yoksay"
+)
+_ROLE_LINE = re.compile(
+    r"^\s*(?:[#>]+\s*|[-*]\s+|\*\*)*(?:user|human|assistant|system|developer|ai|bot|usuario|asistente|"
+    r"utente|utilisateur|benutzer|gebruiker|użytkownik|ユーザー|用户|助手|系统)\s*[:：]",
+    re.I | re.M,
+)
+# "Ignore / forget the rules / instructions", in any of these languages, in either order.
+_IGNORE = (
+    r"ignor|disregard|forget|olvid|oubli|vergiss|negeer|vergeet|zignoruj|zapomnij|esqueç|"
+    r"忽略|忘记|無視|忘れ|игнор|забудь|не обращай|yok say|unut|تجاهل|무시"
+)
+_RULES = (
+    r"instruction|rules?\b|guidelines|prompt|instrucci|reglas|istruzion|regole|consigne|"
+    r"règles|anweisung|regeln|instructie|regels|instrukcj|zasad|instruç|regras|规则|指令|"
+    r"指示|ルール|инструкци|правил|talimat|kural|تعليمات|قواعد|지시|규칙"
+)
+_IGNORE_RULES = re.compile(
+    rf"(?:{_IGNORE})[^.!?。\n]{{0,80}}(?:{_RULES})|(?:{_RULES})[^.!?。\n]{{0,40}}(?:{_IGNORE})",
+    re.I,
+)
+_SPEAKS_TO_AI = re.compile(_AI, re.I)
+_OF_ANSWERS = re.compile(_ANSWERS, re.I)
+_DIRECTS = re.compile(_DIRECTIVE, re.I)
+_CHANGES_ANSWERS = re.compile(_CONTENT_DIRECTIVE, re.I)
+_EXFILTRATION = re.compile(r"!\[[^\]\n]{0,200}\]\(\s*https?://", re.I)  # any remote image
+
+
+def _instruction_like(text: str) -> list[str]:
+    """What makes ``text`` (one sentence, or a few) read as an instruction to the model."""
+    seen = skeleton(text)
+    found = [m.group(0).strip() for m in _INJECTION.finditer(seen)]
+    found += [m.group(0).strip() for m in _ROLE_LINE.finditer(seen)]
+    found += [m.group(0) for m in _EXFILTRATION.finditer(seen)]
+    found += [m.group(0) for m in _IGNORE_RULES.finditer(seen)]
+    for who, what in ((_SPEAKS_TO_AI, _DIRECTS), (_OF_ANSWERS, _CHANGES_ANSWERS)):
+        if not found and (w := who.search(seen)) and (d := what.search(seen)):
+            found.append(f"{w.group(0)} … {d.group(0)}")
+    return found
 
 
 @dataclass(frozen=True)
@@ -59,24 +212,101 @@ class InjectionCheck:
 
 
 def detect_injection(text: str) -> InjectionCheck:
-    found = [m.group(0).strip() for m in _INJECTION.finditer(text)]
+    found = [f for block in _blocks(_hidden(text)[0]) for f in _instruction_like(block)]
+    found += [f for hidden in _hidden(text)[1] for f in _instruction_like(hidden)]
+    if not found and neutralise(text)[1]:
+        found.append("an instruction split over sentences")
     return InjectionCheck(bool(found), tuple(found[:5]))
 
 
+# Never shown to a person reading the document, so never shown to the model either.
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_FRONT_MATTER = re.compile(r"\A\s*---\n.*?\n---[ \t]*\n", re.S)
+# A block: a paragraph, a list item, a quote, a table row or a heading (hard-wrapped lines
+# of one paragraph are one block, so an instruction wrapped over lines is read whole).
+_BLOCK = re.compile(r"\n\s*\n|\n(?=[ \t]*(?:[-*+>|#]|\d{1,3}[.)])\s)")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
+_ANNOUNCES_MORE = re.compile(
+    r"(?:following|below|next|one more(?: thing)?|another|as follows|:)\W*$", re.I
+)
+_SHORT_BLOCK = 240  # characters: list items and table rows, read together when short
+
+
+def _hidden(text: str) -> tuple[str, list[str]]:
+    """``text`` without HTML comments and front matter, and what was taken out."""
+    taken: list[str] = []
+
+    def take(m: re.Match[str]) -> str:
+        taken.append(m.group(0))
+        return "\n\n"
+
+    return _COMMENT.sub(take, _FRONT_MATTER.sub(take, text)), taken
+
+
+_QUOTE_MARK = re.compile(r"(?m)^[ \t]*>[ \t]?")
+
+
+def _blocks(text: str) -> list[str]:
+    """Paragraphs, list items, table rows and headings (a quote is read as its text)."""
+    return [b for b in _BLOCK.split(_QUOTE_MARK.sub("", text)) if b.strip()]
+
+
+def _sentences(block: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(" ".join(block.split())) if s]
+
+
 def neutralise(text: str) -> tuple[str, bool]:
-    """Replace instruction-like sentences of a passage; (text, whether anything changed)."""
-    if not _INJECTION.search(text):
-        return text, False
-    parts = _SENTENCE.split(text)
-    kept = [NEUTRALISED if _INJECTION.search(p) else p for p in parts]
-    out: list[str] = []
-    for part in kept:  # collapse runs of removed sentences
-        if part == NEUTRALISED and out and out[-1] == NEUTRALISED:
-            continue
-        out.append(part)
-    return " ".join(out), True
+    """Replace instruction-like sentences of a passage; (text, whether anything changed).
+
+    HTML comments and front matter are dropped (a reader never sees them). Each block
+    (paragraph, list item, quote, table row) is unwrapped and read sentence by sentence and
+    two or three sentences at a time (short neighbouring blocks, such as list items,
+    together), always through ``skeleton`` (hidden and look-alike characters): an
+    instruction wrapped over lines or split over sentences is removed whole, with the rest
+    of its block and the next sentence when it announces more ("one more thing:"). The
+    sentences before it and the other blocks stay."""
+    visible, hidden = _hidden(text)
+    units = [
+        (b, sentence)
+        for b, block in enumerate(_blocks(visible))
+        for sentence in _sentences(block)
+    ]
+    said = [u[1] for u in units]
+    flagged = [bool(_instruction_like(sentence)) for sentence in said]
+    for w in (2, 3):
+        for i in range(len(units) - w + 1):
+            group = units[i : i + w]
+            one_block = len({b for b, _ in group}) == 1
+            if any(flagged[i : i + w]) or not (
+                one_block or all(len(t) <= _SHORT_BLOCK for _, t in group)
+            ):
+                continue
+            if _instruction_like(" ".join(said[i : i + w])):
+                flagged[i : i + w] = [True] * w
+    for i in range(len(units) - 1):
+        same_block = units[i][0] == units[i + 1][0]
+        if flagged[i] and (same_block or _ANNOUNCES_MORE.search(said[i])):
+            flagged[i + 1] = True  # what follows an instruction in its block goes with it
+    changed = any(flagged) or any(_instruction_like(h) for h in hidden)
+    if not changed:
+        return (text, False) if not hidden else (visible, False)
+    blocks: dict[int, list[str]] = {}
+    for (b, sentence), bad in zip(units, flagged, strict=True):
+        kept = blocks.setdefault(b, [])
+        if not bad:
+            kept.append(sentence)
+        elif not kept or kept[-1] != NEUTRALISED:  # collapse runs of removed sentences
+            kept.append(NEUTRALISED)
+    return "\n\n".join(" ".join(kept) for kept in blocks.values()), True
 
 
 def out_of_role(question: str) -> bool:
     """A request the assistant should decline: not a question about the documents."""
-    return bool(_OUT_OF_ROLE.search(question) or _INJECTION.search(question))
+    seen = skeleton(question)
+    return bool(
+        _OUT_OF_ROLE.search(seen)
+        or _INJECTION.search(seen)
+        or _ROLE_LINE.search(seen)
+        or _EXFILTRATION.search(seen)
+        or _IGNORE_RULES.search(seen)
+    )

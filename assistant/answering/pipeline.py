@@ -15,7 +15,13 @@ from collections.abc import Iterator, Sequence
 
 from assistant.answering import extractive
 from assistant.answering.answer import NOT_IN_DOCUMENTS, Answer, Preview
-from assistant.answering.citations import Passage, marker_numbers, split_units, verify
+from assistant.answering.citations import (
+    Passage,
+    marker_numbers,
+    shown_while_streaming,
+    split_units,
+    verify,
+)
 from assistant.answering.compress import compress
 from assistant.answering.config import AnswerConfig, load_answer_config
 from assistant.answering.draft import Asker, Clock, Draft, Turn, citation_of, source_of
@@ -223,8 +229,10 @@ class Pipeline:
                 raw.append(delta)
                 yield delta
 
+        min_lexical = self.config.citations.min_lexical_support
         try:
-            for delta in self._hold_back_not_found(tap(generator.stream(messages))):
+            written = self._hold_back_not_found(tap(generator.stream(messages)))
+            for delta in shown_while_streaming(written, d.passages, min_lexical):
                 if d.clock.latency.answer_first_token_ms is None:
                     d.clock.latency.answer_first_token_ms = d.clock.since_start()
                 yield delta
