@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -152,3 +153,8 @@ def _table_of(diff: tuple) -> str:
         return str(diff[2])
     table = getattr(subject, "table", subject)
     return str(table.name)
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of Markdown the sanitiser wrote: its escapes undone."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from fake_openai import Reply
+from helpers import shown
 from stack import Stack
 from streamlit.testing.v1 import AppTest
 
@@ -51,6 +52,6 @@ def test_a_failing_dependency_is_a_plain_message_and_the_next_question_is_answer
     # The page is still usable: the next question gets an answer.
     app.chat_input[0].set_value(LEAVE).run()
     assert not app.exception
-    assert any("couldn't find this in the documents" in m.value for m in app.markdown), [
+    assert any("couldn't find this in the documents" in shown(m.value) for m in app.markdown), [
         m.value for m in app.markdown
     ]
