@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+from fake_openai import Reply
 from helpers import assistant_cli
+from stack import Stack
 
 from assistant.runtime.stack import Runtime
 
@@ -44,3 +47,51 @@ def test_doctor_exits_nonzero_and_names_the_part_that_is_down(runtime: Runtime) 
     assert report["weaviate"]["ok"] is False
     assert "Cannot connect to Weaviate at http://127.0.0.1:9" in report["weaviate"]["detail"]
     assert report["database"]["ok"] and report["embedder"]["ok"]
+
+
+def test_secrets_never_reach_output_logs_or_the_database(
+    runtime: Runtime, corpus: Path, tmp_path: Path
+) -> None:
+    """Keys and passwords given to the commands that use them, through failures too (a
+    provider that refuses the key, a database URL whose password is wrong): not one of
+    them is printed, logged, or stored."""
+    key, db_password, user_password = "sk-live-KEYNOTLOGGED", "PWDNOTLOGGED", "UserPass NOTLOGGED"
+    stack = Stack(runtime.settings, corpus)
+    stack.fake.default = Reply(status=401)
+    database = tmp_path / "kb.db"
+    env = {
+        **stack.environment(),
+        "OPENAI_API_KEY": key,
+        "WEAVIATE_API_KEY": "wv-NOTLOGGED",
+        "DATABASE_URL": f"sqlite:///{database}",
+    }
+    try:
+        outputs = [
+            assistant_cli("doctor", "--json", env=env),
+            assistant_cli("ask", "How many days of paid annual leave do I get?", env=env),
+            assistant_cli(
+                "users",
+                "add",
+                "lena",
+                "--role",
+                "lead",
+                "--password-stdin",
+                env=env,
+                input=f"{user_password}\n",
+            ),  # fmt: skip
+            assistant_cli(
+                "doctor",
+                env={**env, "DATABASE_URL": f"postgresql://kb:{db_password}@127.0.0.1:9/kb"},
+            ),
+        ]
+    finally:
+        stack.close()
+    said = "\n".join(o.stdout + o.stderr for o in outputs)
+    stored = database.read_bytes() + b"".join(
+        p.read_bytes() for p in runtime.settings.log_dir.glob("*") if p.is_file()
+    )
+    for secret in (key, db_password, user_password, "wv-NOTLOGGED"):
+        assert secret not in said, secret
+        assert secret.encode() not in stored, secret
+    assert "401" in said  # the failure itself is reported
+    assert "127.0.0.1:9" in said  # which database could not be reached, without its password
