@@ -78,7 +78,7 @@ def test_secrets_never_reach_output_logs_or_the_database(
                 "--password-stdin",
                 env=env,
                 input=f"{user_password}\n",
-            ),  # fmt: skip
+            ),
             assistant_cli(
                 "doctor",
                 env={**env, "DATABASE_URL": f"postgresql://kb:{db_password}@127.0.0.1:9/kb"},
