@@ -35,7 +35,7 @@ _PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
 # Streamlit turns ":name[", ":name:", ":+1:" and ":material/x:" into colours, emoji and icons
 # after Markdown is parsed, so escaping alone does not stop them: a word joiner (U+2060,
 # invisible, no line break) after every colon that something follows does.
-_DIRECTIVE_COLON = re.compile(r"\\:(?=\S)")
+_DIRECTIVE_COLON = re.compile(r"\\:(?=[^\s\u2060])")
 _WORD_JOINER = "\u2060"
 _MARKER = re.compile(r"\\\[(\d+)\\\]")
 _BLANK_LINES = re.compile(r"\n\s*\n")
@@ -68,14 +68,23 @@ def with_superscript_markers(markdown: str) -> str:
 
 
 def highlight(passage: str, snippet: str) -> str:
-    """The passage as safe Markdown with ``snippet`` highlighted where it occurs."""
-    paragraphs = [" ".join(p.split()) for p in _BLANK_LINES.split(passage)]
-    blocks = [safe_inline(p) for p in paragraphs if p]
-    wanted = safe_inline(snippet)
-    for i, block in enumerate(blocks):
-        if wanted and wanted in block:
-            blocks[i] = block.replace(wanted, f":orange-background[{wanted}]", 1)
-            break
+    """The passage as safe Markdown with ``snippet`` highlighted where it occurs: the
+    paragraph that holds it as one highlighted line, the others with their structure."""
+    wanted = " ".join(snippet.split())
+    blocks, marked = [], False
+    for paragraph in _BLANK_LINES.split(passage):
+        flat = " ".join(paragraph.split())
+        if not flat:
+            continue
+        at = flat.find(wanted) if wanted and not marked else -1
+        if at < 0:
+            blocks.append(safe_markdown(paragraph))
+            continue
+        before, after = flat[:at], flat[at + len(wanted) :]
+        line = f"{safe_inline(before)}:orange-background[{safe_inline(wanted)}]{safe_inline(after)}"
+        # a colon that ended one piece may start a directive with the next
+        blocks.append(_DIRECTIVE_COLON.sub(lambda m: m.group(0) + _WORD_JOINER, line))
+        marked = True
     return "\n\n".join(blocks)
 
 
