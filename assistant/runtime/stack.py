@@ -8,6 +8,7 @@ All of it is safe to share between threads.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from filelock import FileLock
 from sqlalchemy.engine import Engine
 
 from assistant.config import Settings
+from assistant.errors import DependencyUnavailable
 from assistant.index.embeddings import Embedder, make_embedder
 from assistant.index.ingest import Ingestor, IngestSummary, Progress
 from assistant.index.retrieve import RetrievalConfig, Retriever
@@ -125,8 +127,24 @@ class Runtime:
 
     # -- clients ----------------------------------------------------------
     def weaviate(self) -> weaviate.WeaviateClient:
+        """A client that answers now. When this data dir's own (embedded) server has died,
+        it is started again here, so the app recovers without a restart; a remote Weaviate
+        that is down is reported (``DependencyUnavailable``) for its operator to fix."""
         with self._lock:
-            if self._client is None or not self._client.is_connected():
+            client = self._client
+            if client is not None and client.is_connected() and _answers(client):
+                return client
+            if client is not None:
+                self._client = None
+                with contextlib.suppress(Exception):
+                    client.close()
+            try:
+                self._client = weaviate_server.connect(self.settings)
+            except DependencyUnavailable:
+                if not self.settings.uses_embedded_weaviate:
+                    raise
+                log.warning("The embedded Weaviate does not answer; starting it again.")
+                self._weaviate_server(_quiet).ensure()
                 self._client = weaviate_server.connect(self.settings)
             return self._client
 
@@ -212,3 +230,10 @@ class Runtime:
     @property
     def data_dir(self) -> Path:
         return self.settings.data_dir
+
+
+def _answers(client: weaviate.WeaviateClient) -> bool:
+    try:
+        return bool(client.is_live())
+    except Exception:  # any failure to answer counts as not answering
+        return False
