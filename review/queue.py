@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from assistant.answering.interactions import Interaction
@@ -133,19 +134,31 @@ def sync_queue(engine: Engine, policy: QueuePolicy) -> int:
         for row in rows:
             reason = triage(row, row.id in disliked, policy)
             status = "not_selected" if reason == "not_selected" else "new"
-            entered += status == "new"
-            session.add(
-                ReviewItem(
-                    interaction_id=row.id,
-                    status=status,
-                    reason=reason,
-                    priority=PRIORITY[reason],
-                    documents=_documents(row),
-                    asked_at=as_utc(row.created_at),
-                    required_reviews=policy.required_reviews,
-                )
+            item = ReviewItem(
+                interaction_id=row.id,
+                status=status,
+                reason=reason,
+                priority=PRIORITY[reason],
+                documents=_documents(row),
+                asked_at=as_utc(row.created_at),
+                required_reviews=policy.required_reviews,
             )
+            entered += _add_once(session, item) and status == "new"
     return entered
+
+
+def _add_once(session: Session, item: ReviewItem) -> bool:
+    """Add an answer's item unless another process just did (several reviewers' pages and
+    the feedback form triage at once); whether this one was added."""
+    try:
+        with session.begin_nested():
+            session.add(item)
+        return True
+    except IntegrityError:
+        taken = select(ReviewItem.id).where(ReviewItem.interaction_id == item.interaction_id)
+        if session.exec(taken).first() is None:
+            raise  # not the race: a fault of its own, never hidden
+        return False  # the other one stands; nothing of it is overwritten
 
 
 def on_negative_feedback(session: Session, interaction_id: str, policy: QueuePolicy) -> None:
@@ -157,7 +170,8 @@ def on_negative_feedback(session: Session, interaction_id: str, policy: QueuePol
         row = session.get(Interaction, interaction_id)
         if row is None:
             return
-        session.add(
+        added = _add_once(
+            session,
             ReviewItem(
                 interaction_id=interaction_id,
                 status="new",
@@ -166,9 +180,13 @@ def on_negative_feedback(session: Session, interaction_id: str, policy: QueuePol
                 documents=_documents(row),
                 asked_at=as_utc(row.created_at),
                 required_reviews=policy.required_reviews,
-            )
+            ),
         )
-        return
+        if added:
+            return
+        item = session.exec(
+            select(ReviewItem).where(ReviewItem.interaction_id == interaction_id)
+        ).one()
     # Two conditional updates, so a concurrent claim or grade is never overwritten; the
     # version is not bumped for a priority change (it must not fail a reviewer's submit).
     session.execute(

@@ -267,9 +267,7 @@ def neutralise(text: str) -> tuple[str, bool]:
     sentences before it and the other blocks stay."""
     visible, hidden = _hidden(text)
     units = [
-        (b, sentence)
-        for b, block in enumerate(_blocks(visible))
-        for sentence in _sentences(block)
+        (b, sentence) for b, block in enumerate(_blocks(visible)) for sentence in _sentences(block)
     ]
     said = [u[1] for u in units]
     flagged = [bool(_instruction_like(sentence)) for sentence in said]

@@ -6,8 +6,10 @@ import pytest
 from review_world import LEAVE, OFF_TOPIC, REDACTOR, RITA, ask, item_of
 from stack import Stack
 
+from assistant.storage import db
+from assistant.storage.db import utcnow
 from review.feedback import record_feedback
-from review.models import FeedbackCreate
+from review.models import FeedbackCreate, ReviewItem
 from review.queue import QueueFilter, QueuePolicy, list_queue, sync_queue
 
 pytestmark = pytest.mark.integration
@@ -61,3 +63,30 @@ def test_the_random_sample_is_deterministic_and_close_to_its_rate() -> None:
     share = sum(sampled(i, 0.1) for i in ids) / len(ids)
     assert 0.08 < share < 0.12
     assert [sampled(i, 0.1) for i in ids[:50]] == [sampled(i, 0.1) for i in ids[:50]]
+
+
+def test_triaging_an_answer_another_page_already_triaged_keeps_theirs(world: Stack) -> None:
+    """Several reviewers' pages and the feedback form triage at once (the load benchmark
+    found the race): the second insert of an answer's item is skipped, never an error."""
+    from review.queue import _add_once
+
+    engine = world.rt.engine
+    iid, other, now = ask(world), ask(world, OFF_TOPIC), utcnow()
+    with db.session_scope(engine) as session:
+        session.add(
+            ReviewItem(interaction_id=iid, status="new", reason="sample", priority=3, asked_at=now)
+        )
+    first = item_of(world, iid)
+    with db.session_scope(engine) as session:
+        twin = ReviewItem(
+            interaction_id=iid, status="new", reason="refused", priority=1, asked_at=now
+        )
+        assert _add_once(session, twin) is False
+        # The session goes on: the next answer's item is added in the same transaction.
+        assert _add_once(
+            session,
+            ReviewItem(interaction_id=other, status="new", reason="x", priority=1, asked_at=now),
+        )
+    assert item_of(world, iid).id == first.id and item_of(world, iid).reason == "sample"
+    assert item_of(world, other).reason == "x"
+    assert sync_queue(engine, QueuePolicy()) == 0  # both are triaged
