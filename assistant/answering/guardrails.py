@@ -108,7 +108,8 @@ def _latin_look_alikes(m: re.Match[str]) -> str:
 # to say, in any of the languages below. Company documents talk to employees about their
 # work; they do not tell an AI how to answer.
 _AI = (
-    r"assistant|chat ?bot|chat ?gpt|\bai\b|a\.i\.|\bllms?\b|language model|\bbots?\b|"
+    # "AI" only in capitals: "ai" is a common word in Italian ("to the") and French ("have")
+    r"assistant|chat ?bot|chat ?gpt|(?-i:\bAI\b|A\.I\.)|\bllms?\b|language model|\bbots?\b|"
     r"summari[sz]ers?|\bai models?\b|system prompt|(?:previous|prior|above|earlier) instructions|"
     r"asistente|assistente|assistent|asystent|(?-i:\bIA\b|\bKI\b)|intelig[eê]ncia artificial|"
     r"inteligencia artificial|intelligenza artificiale|intelligence artificielle|"
@@ -116,7 +117,7 @@ _AI = (
     r"modelo de lenguaje|modelo de linguagem|modello linguistico|modèle de langage|"
     r"sprachmodell|taalmodel|model językow\w+|"
     r"アシスタント|ＡＩ|人工知能|助手|人工智能|ассистент|искусственн\w+ интеллект|"
-    r"asistan|yapay zek[aâ]|مساعد|الذكاء الاصطناعي|인공지능|어시스턴트|\bAI\b"
+    r"asistan|yapay zek[aâ]|مساعد|الذكاء الاصطناعي|인공지능|어시스턴트"
 )
 _ANSWERS = (
     r"\b(?:your|every|each|all|any) (?:answers?|responses?|repl(?:y|ies)|outputs?)\b|"

@@ -51,3 +51,17 @@ def test_neutralising_keeps_the_facts_and_drops_the_instruction() -> None:
         "Employees receive 28 days of leave.",
         False,
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Il rimborso spetta ai dipendenti che devono presentare la ricevuta.",
+        "J'ai toujours dit que le badge doit être porté.",
+        "Every answer must be reviewed by your manager before the client sees it.",
+        "The system prompts you for your password every 12 hours.",
+        "All outputs of the build must be signed.",
+    ],
+)
+def test_company_text_in_other_languages_is_not_taken_for_an_instruction(text: str) -> None:
+    assert neutralise(text) == (text, False)
