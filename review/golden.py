@@ -63,6 +63,9 @@ class GoldenRecord(BaseModel):
     approved_by: str
     approved_at: datetime
     dataset_version: str | None = None
+    # The group sets a reader must hold (every passage the answer was built from, cited or
+    # not): an import keeps it, so a round trip never widens who may read the case.
+    access: list[list[str]] | None = None
     schema_version: int = SCHEMA_VERSION
 
 

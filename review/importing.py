@@ -35,15 +35,18 @@ _COMPARED = (
 
 def _import_access(store: Store, rec: GoldenRecord) -> Requirement | None:
     """What an imported case requires: the groups of the chunks it pins, read from the index
-    now. ``None`` when its access cannot be determined (a pinned chunk is not in the index,
-    or it quotes passages without pinning them)."""
+    now, and every group set the record itself declares (the passages it quotes without
+    pinning them). ``None`` when its access cannot be determined (a pinned chunk is not in
+    the index, or it quotes passages it neither pins nor declares)."""
+    declared = rec.access or []
     pinned = [p.chunk_id for p in [*rec.cited_chunks, *rec.expected_chunks]]
     if not pinned:
-        return None if rec.retrieved_contexts or rec.reference_contexts else []
+        quotes = rec.retrieved_contexts or rec.reference_contexts
+        return None if quotes and rec.access is None else requirement(declared)
     chunks = {c.id: c for c in store.get_chunks(list(dict.fromkeys(pinned)))}
     if any(i not in chunks for i in pinned):
         return None
-    return requirement(list(c.access_groups) for c in chunks.values())
+    return requirement([*(list(c.access_groups) for c in chunks.values()), *declared])
 
 
 def import_records(
@@ -94,7 +97,9 @@ def import_records(
                     )
                 continue
             copied = rec.model_dump(
-                include=shared_fields() - set(clean) - {"status", "approved_by", "approved_at"}
+                include=shared_fields()
+                - set(clean)
+                - {"status", "approved_by", "approved_at", "access"}
             )
             session.add(
                 GoldenCase(

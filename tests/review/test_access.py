@@ -170,6 +170,19 @@ def test_an_import_takes_access_from_the_index_and_the_importer_approves(
         pin["chunk_id"] = "00000000-0000-0000-0000-000000000000"
     unknown = importing.import_records(other, store, [json.dumps(record)], HARRY, REDACTOR)
     assert unknown.added == [] and "unknown" in unknown.invalid[0]["error"]
+    # A record that pins public passages but declares it was built from an HR one (an
+    # uncited passage it quotes): the declaration holds; a round trip never widens access.
+    public = next(d for d in store.list_documents() if d.access_groups == ("everyone",))
+    chunk = store.document_chunks(public.id, None)[0]
+    declared = {**json.loads(lines[0]), "id": "gc_declared"}
+    assert ["hr"] in declared["access"]
+    for pin in [*declared["cited_chunks"], *declared["expected_chunks"]]:
+        pin.update(chunk_id=chunk.id, content_hash=chunk.content_hash)
+    refused = importing.import_records(other, store, [json.dumps(declared)], LENA, REDACTOR)
+    assert refused.added == [] and "may not read" in refused.invalid[0]["error"]
+    kept = importing.import_records(other, store, [json.dumps(declared)], HARRY, REDACTOR)
+    assert kept.added == ["gc_declared"]
+    assert "gc_declared" not in {c.id for c in golden.list_cases(other, LENA)}
     # Blank ids and questions are not cases.
     for field in ("id", "user_input"):
         blank = {**json.loads(lines[0]), field: " "}
