@@ -213,8 +213,9 @@ class InjectionCheck:
 
 
 def detect_injection(text: str) -> InjectionCheck:
-    found = [f for block in _blocks(_hidden(text)[0]) for f in _instruction_like(block)]
-    found += [f for hidden in _hidden(text)[1] for f in _instruction_like(hidden)]
+    visible, hidden = _hidden(text)
+    found = [f for block in _blocks(visible) for f in _instruction_like(block)]
+    found += [f for taken in hidden for f in _instruction_like(taken)]
     if not found and neutralise(text)[1]:
         found.append("an instruction split over sentences")
     return InjectionCheck(bool(found), tuple(found[:5]))
