@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 import zlib
@@ -26,6 +27,11 @@ class Reply:
     delay_s: float = 0.0  # before the first byte
     chunk: int = 8  # characters per delta
     error_after: int | None = None  # deltas sent before an error event ends the stream
+    # Faults of a broken server or network, each after this many deltas:
+    cut_after: int | None = None  # the connection drops (no end of stream)
+    garbage_after: int | None = None  # an event that is not JSON
+    stall_after: int | None = None  # nothing more is sent for ``stall_s``
+    stall_s: float = 0.0
 
 
 @dataclass
@@ -86,6 +92,14 @@ class FakeOpenAI:
                         self._chunk(f"data: {json.dumps(err)}\n\n")
                         self._chunk("")
                         return
+                    if k == reply.cut_after:
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
+                    if k == reply.garbage_after:
+                        self._chunk('data: {"choices": [{"delta": {"content": "tru\n\n')
+                    if k == reply.stall_after:
+                        time.sleep(reply.stall_s)
                     self._event(payload, {"content": reply.text[i : i + reply.chunk]}, None)
                 self._event(payload, {}, "stop")
                 usage = {"prompt_tokens": 321, "completion_tokens": 12, "total_tokens": 333}

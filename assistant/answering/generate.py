@@ -25,7 +25,12 @@ NOT_FOUND = "NOT_FOUND"
 
 
 class GeneratorUnavailable(DependencyUnavailable):
-    """The model could not be reached, failed, or was too slow."""
+    """The model could not be reached, failed, or was too slow. ``unreachable``: no server
+    answered at all (refused or cut connection), so a managed one may need starting again."""
+
+    def __init__(self, what: str, *, fix: str | None = None, unreachable: bool = False) -> None:
+        super().__init__(what, fix=fix)
+        self.unreachable = unreachable
 
 
 @dataclass
@@ -81,7 +86,8 @@ class Generator:
         )
 
     def stream(self, messages: list[dict]) -> Iterator[str]:
-        """Text deltas as they arrive; raises GeneratorUnavailable (possibly mid-stream)."""
+        """Text deltas as they arrive; raises GeneratorUnavailable (possibly mid-stream)
+        for every way a server or network fails: refused, cut, hung, slow or garbled."""
         self.usage = Usage()
         t0 = time.perf_counter()
         deadline = t0 + self.config.timeout_s
@@ -111,17 +117,41 @@ class Generator:
                         f"The model {self.model} took longer than {self.config.timeout_s:.0f}s.",
                         fix="Raise generation.timeout_s or use a faster model.",
                     )
-        except openai.APITimeoutError as err:
-            raise GeneratorUnavailable(
-                f"The model {self.model} did not answer within "
-                f"{self.config.first_token_timeout_s:.0f}s.",
-                fix="The extractive answer is shown instead.",
-            ) from err
-        except openai.APIError as err:  # connection, HTTP status, or an error event mid-stream
-            raise GeneratorUnavailable(
-                f"The model {self.model} is unavailable: {err}",
+        except (openai.APIError, httpx.HTTPError, ValueError) as err:
+            raise self._unavailable(err) from err
+
+    def _unavailable(self, err: Exception) -> GeneratorUnavailable:
+        """What went wrong, in words, and whether it was before or during the answer. The
+        client raises its own errors before the first byte and the transport's (or the JSON
+        decoder's) while it reads the stream."""
+        started = self.usage.first_token_ms is not None
+        wait = self.config.first_token_timeout_s
+        if isinstance(err, openai.APITimeoutError | httpx.TimeoutException):
+            what = (
+                f"stopped writing for {wait:.0f}s"
+                if started
+                else f"did not answer within {wait:.0f}s"
+            )
+            return GeneratorUnavailable(
+                f"The model {self.model} {what}.", fix="The extractive answer is shown instead."
+            )
+        if isinstance(err, ValueError):  # a server event that is not the protocol's JSON
+            return GeneratorUnavailable(
+                f"The model {self.model} sent an unreadable reply ({type(err).__name__}).",
+                fix="Check the model server's version and log (`python -m assistant doctor`).",
+            )
+        cut = isinstance(err, openai.APIConnectionError | httpx.TransportError)
+        if started and cut:
+            return GeneratorUnavailable(
+                f"The model {self.model} stopped mid-answer: the connection was cut.",
                 fix="Check the model server (`python -m assistant doctor`).",
-            ) from err
+                unreachable=True,
+            )
+        return GeneratorUnavailable(
+            f"The model {self.model} is unavailable: {err}",
+            fix="Check the model server (`python -m assistant doctor`).",
+            unreachable=cut,
+        )
 
     def complete(self, messages: list[dict], max_tokens: int = 80) -> str:
         """A short, non-streamed completion (question rewriting)."""
@@ -129,8 +159,8 @@ class Generator:
             resp = self._configured().chat.completions.create(
                 model=self.model, messages=messages, temperature=0.0, max_tokens=max_tokens
             )
-        except openai.APIError as err:
-            raise GeneratorUnavailable(f"The model {self.model} is unavailable: {err}") from err
+        except (openai.APIError, httpx.HTTPError, ValueError) as err:
+            raise self._unavailable(err) from err
         return (resp.choices[0].message.content or "").strip() if resp.choices else ""
 
 

@@ -238,6 +238,7 @@ class Pipeline:
                 yield delta
         except GeneratorUnavailable as err:
             d.failure = str(err)
+            self._revive_if_gone(err)
         d.model_text = "".join(raw)
         usage = generator.usage
         d.clock.latency.first_token_ms = (
@@ -312,6 +313,12 @@ class Pipeline:
             )
         return answer
 
+    def _revive_if_gone(self, err: GeneratorUnavailable) -> None:
+        """Our own model server that no longer answers is started again for the next
+        question (a hosted endpoint is its operator's)."""
+        if err.unreachable and not self._external:
+            self.rt.revive("generator")
+
     def _standalone(self, generator: Generator, question: str, history: Sequence[Turn]) -> str:
         """The follow-up rewritten to stand alone (model first, a plain rule if it fails)."""
         if not history:
@@ -324,7 +331,8 @@ class Pipeline:
         prompt = self.config.prompts.rewrite.format(history=convo, question=question)
         try:
             rewritten = generator.complete([{"role": "user", "content": prompt}], max_tokens=60)
-        except GeneratorUnavailable:
+        except GeneratorUnavailable as err:
+            self._revive_if_gone(err)
             rewritten = ""
         rewritten = rewritten.strip().strip('"').splitlines()[0].strip() if rewritten else ""
         context = set(content_words(" ".join(t.question for t in history))) - own

@@ -61,6 +61,7 @@ class Runtime:
         self._lock = threading.Lock()
         self._client: weaviate.WeaviateClient | None = None
         self._servers: dict[str, ManagedServer] = {}
+        self._reviving: dict[str, threading.Thread] = {}
 
     # -- install ----------------------------------------------------------
     @cached_property
@@ -119,6 +120,30 @@ class Runtime:
                 stopped.append(server.spec.name)
         return stopped
 
+    def revive(self, part: str) -> None:
+        """Start this data dir's own ``part`` server again, in the background, after a
+        request found nobody answering (it was killed). The request that noticed gets its
+        fallback now; the next one finds the server back. One revival per part at a time;
+        nothing happens for a configured remote endpoint."""
+        with self._lock:
+            running = self._reviving.get(part)
+            if running is not None and running.is_alive():
+                return
+            thread = threading.Thread(
+                target=self._revive, args=(part,), name=f"revive-{part}", daemon=True
+            )
+            self._reviving[part] = thread
+        thread.start()
+
+    def _revive(self, part: str) -> None:
+        for server in self.managed(parts=[part]):
+            try:
+                if server.running() is None:
+                    log.warning("The %s server does not answer; starting it again.", part)
+                    server.ensure()
+            except Exception as err:  # logged for the operator; the next request tries again
+                log.error("Could not start the %s server again: %s", part, err)
+
     def close(self) -> None:
         with self._lock:
             if self._client is not None:
@@ -150,7 +175,7 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
-        engine = db.make_engine(self.settings.sqlalchemy_url)
+        engine = db.make_engine(self.settings.sqlalchemy_url, wait_s=self.settings.database_wait_s)
         db.migrate(engine)
         return engine
 

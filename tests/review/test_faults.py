@@ -1,9 +1,11 @@
 """Faults while people use it: Weaviate killed between questions (the running app starts
-it again and answers; feedback given meanwhile is saved), and a remote Weaviate that is
-down (a plain message within seconds, feedback still saved)."""
+it again and answers; feedback given meanwhile is saved), a remote Weaviate that is
+down (a plain message within seconds, feedback still saved), and the local model server
+killed while it answers (the quoted answer at once, the server back for the next one)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -14,9 +16,11 @@ import pytest
 from fake_openai import FakeOpenAI, Reply
 from stack import answer_config
 
+from assistant.answering.answer import Preview
 from assistant.answering.pipeline import Asker, Pipeline
 from assistant.config import Settings
 from assistant.errors import DependencyUnavailable
+from assistant.runtime import weaviate_server
 from assistant.runtime.stack import Runtime
 from review.feedback import record_feedback
 from review.models import FeedbackCreate
@@ -102,3 +106,53 @@ def test_a_remote_weaviate_that_is_down_is_a_plain_message_within_seconds(
         up.close()
         down.close()
         fake.close()
+
+
+def test_a_killed_model_server_gives_quotes_now_and_answers_again_next(
+    runtime: Runtime, corpus: Path, tmp_path: Path
+) -> None:
+    ports = weaviate_server.embedded_ports(runtime.settings)
+    rt = Runtime(
+        Settings(
+            data_dir=tmp_path / "data",  # its own model server, which this test kills
+            local_model=runtime.settings.local_model,
+            weaviate_url=f"http://127.0.0.1:{ports['http']}",
+            weaviate_grpc_port=ports["grpc"],
+            collection_prefix="KilledModel",
+        )
+    )
+    try:
+        rt.start(parts=["generator"])
+        rt.ingest([corpus])
+        server = rt.managed(parts=["generator"])[0]
+        pid = server.read_state().pid
+        pipeline = Pipeline(rt, config=answer_config(max_retries=0), use_cache=False)
+        started = time.monotonic()
+        final = None
+        for event in pipeline.stream(LEAVE, asker=Asker("alice")):
+            if isinstance(event, Preview):  # the quotes are on screen; the model is next
+                os.kill(pid, signal.SIGKILL)
+                psutil.Process(pid).wait(10)
+            final = event
+        assert final is not None and not isinstance(final, (str, Preview))
+        assert final.mode == "extractive" and "28 days" in final.text and final.citations
+        assert "unavailable" in (final.fallback_reason or "")
+        assert time.monotonic() - started < 15  # no hung page
+        saved = record_feedback(
+            rt.engine,
+            FeedbackCreate(interaction_id=final.interaction_id, rating=-1, reason="wrong"),
+            user_id="alice",
+        )
+        assert saved.id is not None
+        # The running app started its model server again, without anyone restarting it.
+        deadline = time.monotonic() + 120
+        while server.running() is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert server.read_state().pid != pid
+        again = pipeline.ask(LEAVE, asker=Asker("bob"))
+        assert "unavailable" not in (again.fallback_reason or "")
+        assert again.citations and not again.refused
+    finally:
+        with contextlib.suppress(Exception):
+            rt.weaviate().collections.delete(["KilledModelChunk", "KilledModelDocument"])
+        rt.stop()

@@ -76,6 +76,32 @@ def test_an_error_event_mid_stream_gives_the_quoted_answer(stack: Stack) -> None
     assert "fake overloaded" in (answer.fallback_reason or "")
 
 
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        (Reply(text=GOOD_REPLY, cut_after=2), "connection was cut"),
+        (Reply(text=GOOD_REPLY, garbage_after=2), "unreadable reply"),
+        (Reply(text=GOOD_REPLY, stall_after=2, stall_s=4), "stopped writing for 1s"),
+    ],
+    ids=["cut", "malformed", "hung"],
+)
+def test_a_broken_stream_gives_the_quoted_answer_in_time(
+    stack: Stack, fault: Reply, reason: str
+) -> None:
+    """A server killed, hung or answering garbage mid-answer: the reader gets the quotes,
+    told why, within the deadline; the answer is logged like any other."""
+    stack.fake.replies.append(fault)
+    pipeline = stack.pipeline(first_token_timeout_s=1.0, max_retries=0)
+    answer = pipeline.ask(LEAVE, asker=USER)
+    assert answer.mode == "extractive" and "28 days" in answer.text and answer.citations
+    assert reason in (answer.fallback_reason or "")
+    assert answer.latency.total_ms < 4000
+    assert answer.interaction_id is not None
+    # The next question, with the server behaving again, gets the model's answer.
+    stack.fake.replies.append(Reply(text=GOOD_REPLY))
+    assert pipeline.ask(LEAVE, asker=Asker("other")).mode == "generated"
+
+
 def test_a_number_inside_a_longer_token_verifies(runtime: Runtime, tmp_path: Path) -> None:
     """The reported crash, end to end: the passage has 1.3 only inside "v1.3"."""
     docs = tmp_path / "releases"
