@@ -74,6 +74,11 @@ class Settings(BaseSettings):
         description="Use this weaviate-server binary instead of the cached or built one.",
     )
     weaviate_version: str = Field("1.39.0", description="Version of the embedded Weaviate.")
+    weaviate_backup_backend: str = Field(
+        "filesystem",
+        description="Backup module of a remote Weaviate (WEAVIATE_URL) that `backup` uses; "
+        "the embedded server writes into the backup folder itself.",
+    )
     weaviate_port: int | None = Field(
         None, description="HTTP port of the embedded Weaviate (default: a free port, kept)."
     )
@@ -83,6 +88,12 @@ class Settings(BaseSettings):
         None,
         validation_alias=_env("DATABASE_URL", "ASSISTANT_DATABASE_URL"),
         description="SQLAlchemy URL; default a SQLite file in the data dir.",
+    )
+    database_wait_s: float = Field(
+        30.0,
+        gt=0,
+        description="How long a write waits for another writer (SQLite) or for a connection "
+        "(PostgreSQL) before the reader is told the database is busy or down.",
     )
 
     # Generator

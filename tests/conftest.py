@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers import skip_or_fail
+from postgres import PostgresServer, pg_bin
 
 from assistant.config import Settings
 from assistant.runtime.stack import Runtime
@@ -73,53 +71,20 @@ def fresh_settings(tmp_path: Path) -> Settings:
 
 
 # -- PostgreSQL: a private cluster per session ---------------------------------
-def _pg_bin() -> Path | None:
-    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (candidate / "initdb").exists():
-            return candidate
-    found = shutil.which("pg_ctl")
-    return Path(found).parent if found else None
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A throwaway PostgreSQL server on its own port and data dir, stopped afterwards."""
+    """The session's PostgreSQL server (its own port and data dir), stopped afterwards."""
     if url := os.environ.get("ASSISTANT_TEST_POSTGRES_URL"):
         yield url
         return
-    pg_bin = _pg_bin()
-    if pg_bin is None:
+    binaries = pg_bin()
+    if binaries is None:
         skip_or_fail("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-    # Not under pytest's tmp dir: that is private to root, and the server runs as postgres.
-    root = Path(tempfile.mkdtemp(prefix="assistant-pg-"))
-    data, sock = root / "data", root / "sock"
-    sock.mkdir()
-    port = _free_port()
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root; use the postgres system user
-        as_user = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(root, "postgres")
-        shutil.chown(sock, "postgres")
-        root.chmod(0o755)
-
-    def run(*cmd: str) -> None:
-        subprocess.run([*as_user, *cmd], check=True, capture_output=True, text=True, timeout=120)
-
-    run(str(pg_bin / "initdb"), "-D", str(data), "-U", "assistant", "--auth=trust", "-E", "UTF8")
-    run(
-        str(pg_bin / "pg_ctl"), "-D", str(data), "-l", str(root / "pg.log"), "-w", "start",
-        "-o", f"-p {port} -k {sock} -c listen_addresses=127.0.0.1",
-    )  # fmt: skip
+    server = PostgresServer(binaries)
     try:
-        run(str(pg_bin / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "assistant", "kb")
-        yield f"postgresql+psycopg://assistant@127.0.0.1:{port}/kb"
+        yield server.url
     finally:
-        subprocess.run(
-            [*as_user, str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
-            capture_output=True,
-            timeout=60,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+        server.close()
 
 
 @pytest.fixture()
@@ -139,9 +104,3 @@ def own_postgres_url(postgres_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

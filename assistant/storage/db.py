@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from filelock import FileLock
 from sqlalchemy import Column, DateTime, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
@@ -30,14 +30,17 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _PG_MIGRATION_LOCK = 7_240_311  # pg_advisory_lock key: one migrator at a time across replicas
 
 
-def make_engine(url: str) -> Engine:
-    """An engine whose errors never echo the values of a statement (questions, answers)."""
+def make_engine(url: str, wait_s: float = 30.0) -> Engine:
+    """An engine whose errors never echo the values of a statement (questions, answers).
+    ``wait_s``: how long to wait for another writer (SQLite) or a connection (PostgreSQL)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+            url,
+            connect_args={"check_same_thread": False, "timeout": wait_s},
+            hide_parameters=True,
         )
 
         @event.listens_for(engine, "connect")
@@ -46,11 +49,19 @@ def make_engine(url: str) -> Engine:
             # WAL: the app and the CLI read while one of them writes.
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(wait_s * 1000)}")
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return create_engine(
+        url,
+        pool_pre_ping=True,  # a restarted server's dead connections are replaced, not used
+        pool_timeout=wait_s,
+        hide_parameters=True,
+        connect_args={"connect_timeout": max(1, round(wait_s))}
+        if url.startswith("postgresql")
+        else {},
+    )
 
 
 # Entry-point group naming folders of more migrations: packages that add tables (the review
@@ -120,14 +131,39 @@ def migrate(engine: Engine, revision: str = "heads") -> str | None:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    with Session(engine) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    """A session that commits on success and rolls back on error: a transaction is
+    written whole or not at all. A database that is down, restarting or held by another
+    writer is a ``DependencyUnavailable`` that names it and says nothing was saved."""
+    try:
+        with Session(engine) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                with contextlib.suppress(SQLAlchemyError):  # a dead connection cannot roll back
+                    session.rollback()
+                raise
+    except (OperationalError, InterfaceError) as err:
+        raise unavailable(engine, err) from err
+
+
+def unavailable(engine: Engine, err: DBAPIError) -> DependencyUnavailable:
+    """The reader's sentence for a database that could not do its work (no values: the
+    engine hides statement parameters, and only the driver's first line is kept)."""
+    where = engine.url.render_as_string(hide_password=True)
+    lines = str(err.orig or err).strip().splitlines()
+    reason = lines[0] if lines else type(err).__name__
+    if "locked" in reason or "busy" in reason:
+        return DependencyUnavailable(
+            f"The database at {where} is busy: another writer held it too long ({reason}). "
+            "Nothing was saved.",
+            fix="Try again in a moment; if it stays busy, look for a long-running command "
+            "on the same database.",
+        )
+    return DependencyUnavailable(
+        f"The database at {where} did not answer ({reason}). Nothing was saved.",
+        fix="Check that the database server is running; the app reconnects by itself.",
+    )
 
 
 def server_version(engine: Engine) -> str:
