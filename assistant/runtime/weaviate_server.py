@@ -123,7 +123,10 @@ def server_spec(settings: Settings, binary: Path) -> ServerSpec:
         "AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "true",
         "DEFAULT_VECTORIZER_MODULE": "none",
         "API_BASED_MODULES_DISABLED": "true",
-        "ENABLE_MODULES": "",
+        # Backups (`python -m assistant backup`) go through Weaviate's own module, to a
+        # folder each request names; this is its default.
+        "ENABLE_MODULES": "backup-filesystem",
+        "BACKUP_FILESYSTEM_PATH": str(settings.data_dir / "backups" / "weaviate"),
         "CLUSTER_HOSTNAME": NODE_NAME,
         "CLUSTER_BIND_ADDR": "127.0.0.1",
         "CLUSTER_ADVERTISE_ADDR": "127.0.0.1",
