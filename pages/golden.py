@@ -22,47 +22,53 @@ approve_tab, cases_tab, agreement_tab, export_tab = st.tabs(
     ["Approve", "Golden cases", "Agreement", "Export"]
 )
 
+
+def approve_panel(item_id: int) -> None:
+    try:
+        d = desk.detail(item_id)
+    except AssistantError as err:  # gone, or no longer readable, since the list was drawn
+        show_error(err)
+        return
+    version = seen.setdefault(item_id, d.version)
+    render_review_detail(d)
+    st.markdown("**Grades**")
+    rows = [{"reviewer": g.reviewer, **g.rubric, "reference": g.reference_answer} for g in d.grades]
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        use_container_width=True,
+    )
+    if d.agreement is not None:
+        st.caption(f"Reviewers agree on {d.agreement:.0%} of the rubric fields.")
+    adjudication, action = adjudication_form(d, propose(d), key=f"a{item_id}-r{d.round}")
+    if adjudication is None:
+        return
+    try:
+        if action == "approve":
+            case_id = desk.approve(item_id, adjudication, version)
+            st.toast(f"Approved as golden case {case_id}.", icon=":material/verified:")
+        else:
+            desk.reject(item_id, version, adjudication.note)
+            st.toast("Rejected.")
+        seen.pop(item_id, None)
+        st.rerun()
+    except AssistantError as err:
+        seen[item_id] = d.version  # what they see now; they may decide again
+        show_error(err)
+
+
 with approve_tab:
     graded = desk.queue(QueueFilter(statuses=("graded",)))
     if not graded:
         st.info("No graded answers wait for approval.", icon=":material/task_alt:")
     else:
         by_id = {e.item_id: e for e in graded}
-        item_id = st.selectbox(
+        picked = st.selectbox(
             "Graded answer",
             list(by_id),
             format_func=lambda i: f"#{i} · {by_id[i].grades} grade(s) · {by_id[i].question[:70]}",
         )
-        d = desk.detail(item_id)
-        version = seen.setdefault(item_id, d.version)
-        render_review_detail(d)
-        st.markdown("**Grades**")
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {"reviewer": g.reviewer, **g.rubric, "reference": g.reference_answer}
-                    for g in d.grades
-                ]
-            ),
-            hide_index=True,
-            use_container_width=True,
-        )
-        if d.agreement is not None:
-            st.caption(f"Reviewers agree on {d.agreement:.0%} of the rubric fields.")
-        adjudication, action = adjudication_form(d, propose(d), key=f"a{item_id}-r{d.round}")
-        if adjudication is not None:
-            try:
-                if action == "approve":
-                    case_id = desk.approve(item_id, adjudication, version)
-                    st.toast(f"Approved as golden case {case_id}.", icon=":material/verified:")
-                else:
-                    desk.reject(item_id, version, adjudication.note)
-                    st.toast("Rejected.")
-                seen.pop(item_id, None)
-                st.rerun()
-            except AssistantError as err:
-                seen[item_id] = d.version  # what they see now; they may decide again
-                show_error(err)
+        approve_panel(picked)
 
 with cases_tab:
     try:

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from assistant.cli.common import EXIT_PARTIAL, cli_actor, running, usage_error
-from assistant.identity.groups import Reader, reader_groups
+from assistant.identity.groups import Reader
 
 GROUPS_HELP = (
     "Access groups to read with (comma-separated); cases needing others are left out. "
@@ -27,7 +27,7 @@ def _reader(as_user: str | None, permission: str, groups: str | None) -> Reader:
     leaves unless asked for)."""
     if as_user is None:
         named = tuple(g for g in (groups or "").split(",") if g.strip())
-        return Reader(cli_actor(), tuple(sorted(reader_groups(named))))
+        return Reader.holding(cli_actor(), named)
     from assistant.identity import accounts
 
     if groups is not None:
@@ -39,7 +39,7 @@ def _reader(as_user: str | None, permission: str, groups: str | None) -> Reader:
         raise accounts.AuthError(f"No active account {name}.", fix="See `users list`.")
     if permission not in accounts.permissions(known[name].role):
         raise accounts.Forbidden(f"{name} ({known[name].role}) may not {permission}.")
-    return Reader(name, tuple(sorted(reader_groups(known[name].groups))))
+    return Reader.holding(name, known[name].groups)
 
 
 def export(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from assistant.answering.pii import PiiRedactor, default_redactor
 from assistant.identity import accounts
-from assistant.identity.groups import Reader, reader_groups
+from assistant.identity.groups import Reader, held
 from assistant.index.retrieve import SearchRequest
 from assistant.runtime.stack import Runtime
 from review import agreement, export, golden, grading, importing, queue
@@ -112,7 +112,7 @@ def review_holders(runtime: Runtime) -> list[tuple[str, ...]]:
     """The group sets of everyone who may review or approve: active accounts of those
     roles, or (no accounts: demo mode) the demo user."""
     found = [
-        tuple(sorted(reader_groups(a.groups)))
+        held(a.groups)
         for a in accounts.list_accounts(runtime.engine)
         if a.role in REVIEW_ROLES and not a.disabled
     ]

@@ -24,6 +24,11 @@ def reader_groups(groups: Iterable[str]) -> frozenset[str]:
     return frozenset({g.strip().lower() for g in groups if g.strip()} | {EVERYONE})
 
 
+def held(groups: Iterable[str]) -> tuple[str, ...]:
+    """``reader_groups`` as a sorted tuple: the form readers and records keep."""
+    return tuple(sorted(reader_groups(groups)))
+
+
 def may_read(groups: Iterable[str], required: Iterable[str] | None) -> bool:
     """Whether a reader holding ``groups`` may read a passage requiring ``required``."""
     if required is None:
@@ -62,6 +67,11 @@ class Reader:
 
     user_id: str
     groups: tuple[str, ...] = (EVERYONE,)
+
+    @classmethod
+    def holding(cls, user_id: str, groups: Iterable[str]) -> Reader:
+        """A reader with ``groups`` normalised, ``everyone`` included, in one order."""
+        return cls(user_id, held(groups))
 
     def may_read(self, needed: Requirement | None) -> bool:
         return may_read_all(self.groups, needed)

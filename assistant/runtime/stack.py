@@ -145,10 +145,13 @@ class Runtime:
                 log.error("Could not start the %s server again: %s", part, err)
 
     def close(self) -> None:
+        """Close the clients and the database pool (a later use opens them again)."""
         with self._lock:
             if self._client is not None:
                 self._client.close()
                 self._client = None
+        if "engine" in self.__dict__:
+            self.engine.dispose()
 
     # -- clients ----------------------------------------------------------
     def weaviate(self) -> weaviate.WeaviateClient:
