@@ -137,5 +137,8 @@ def import_golden(
 
 
 def register(app: typer.Typer) -> None:
+    from review.evaluation import cli as evaluation
+
     app.command("export")(export)
     app.command("import-golden")(import_golden)
+    evaluation.register(app)

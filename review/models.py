@@ -185,3 +185,58 @@ class GoldenExport(SQLModel, table=True):
     created_by: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     groups: list[str] | None = Field(default=None, sa_column=Column(JSON))  # the exporter's
+
+
+class EvalRun(SQLModel, table=True):
+    """One replay of a dataset against one exact configuration (review/evaluation)."""
+
+    id: str = Field(primary_key=True, max_length=32)
+    status: str = Field(default="running", index=True, max_length=16)  # running|complete|incomplete
+    started_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+    finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    started_by: str = Field(max_length=200)
+    dataset: str = Field(max_length=200)
+    dataset_version: str = Field(max_length=64)
+    cases: int = 0  # cases in the run (each replayed ``repeat`` times)
+    excluded: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    config_version: str = Field(index=True, max_length=64)
+    config: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    generator_model: str = Field(max_length=200)
+    generator_endpoint: str = Field(max_length=500)
+    embedder: str = Field(max_length=200)
+    index_fingerprint: str = Field(max_length=64)
+    judge: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    repeat: int = 1
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    reader_groups: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    seconds: float = 0.0
+
+
+class EvalResult(SQLModel, table=True):
+    """One case of a run, one repetition: the answer, what it cited, its scores."""
+
+    __table_args__ = (UniqueConstraint("run_id", "case_id", "repetition"),)
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(index=True, max_length=32)
+    case_id: str = Field(max_length=40)
+    repetition: int = 0
+    should_refuse: bool = False
+    stale: bool = False
+    passed: bool = False
+    outcome: str = Field(max_length=16)
+    why: str = ""
+    mode: str = Field(default="", max_length=16)
+    fallback_reason: str | None = None
+    answer: str = ""  # redacted like every stored answer
+    reference: str = ""
+    question: str = ""
+    citations: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    retrieved: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    scores: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    latency: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost: float | None = None
+    # What a reader must hold to see this result (the case's and the answer's passages).
+    access: list[list[str]] | None = Field(default=None, sa_column=Column(JSON))

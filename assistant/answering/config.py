@@ -45,6 +45,9 @@ class RefusalSection(_Strict):
 
 
 class GenerationSection(_Strict):
+    # Off: every answer is the quoted (extractive) one and no model is called: deterministic,
+    # for evaluations that must not depend on a model (CI's gated eval).
+    enabled: bool = True
     temperature: float = Field(0.1, ge=0, le=2)
     max_tokens: int = Field(350, ge=16)
     timeout_s: float = Field(90.0, gt=0)
@@ -80,6 +83,13 @@ class PromptSection(_Strict):
     rewrite: str
 
 
+class ModelPrice(_Strict):
+    """What a hosted model costs, in the currency of the price list, per million tokens."""
+
+    input_per_million: float = Field(ge=0)
+    output_per_million: float = Field(ge=0)
+
+
 class AnswerConfig(_Strict):
     name: str
     prompt_version: str
@@ -89,6 +99,9 @@ class AnswerConfig(_Strict):
     citations: CitationSection = CitationSection()
     extractive: ExtractiveSection = ExtractiveSection()
     prompts: PromptSection
+    # Price per model name (the name sent to the endpoint); the local model costs nothing,
+    # a hosted one without a price has no cost estimate (never a guessed zero).
+    prices: dict[str, ModelPrice] = {}
 
     @property
     def version(self) -> str:

@@ -43,6 +43,7 @@ from assistant.runtime.stack import Runtime
 
 log = logging.getLogger(__name__)
 
+GENERATION_OFF = "answers are quoted: this configuration calls no model"
 UNCHECKED = "the answer could not be checked against the passages, so they are quoted instead"
 OUT_OF_SCOPE = (
     "I can only answer questions about the company's documents, so I can't help with that. "
@@ -69,9 +70,11 @@ class Pipeline:
         redactor: PiiRedactor | None = None,
         *,
         use_cache: bool = True,  # benchmarks measure every answer afresh
+        log_interactions: bool = True,  # evaluation replays are stored with their run instead
     ) -> None:
         self.rt = runtime
         self.use_cache = use_cache
+        self.log_interactions = log_interactions
         self.settings = runtime.settings
         self.config = config or load_answer_config(runtime.settings.answer_config)
         self.redactor = redactor or default_redactor()
@@ -120,7 +123,10 @@ class Pipeline:
             return
         if preview := self._preview(d):
             yield preview
-        yield from self._generate(d, generator)
+        if self.config.generation.enabled:
+            yield from self._generate(d, generator)
+        else:
+            d.failure = GENERATION_OFF
         yield self._finish(d, *self._judge(d))
 
     # -- steps --------------------------------------------------------------
@@ -295,16 +301,17 @@ class Pipeline:
         if keep and d.cacheable:
             store_answer(self.rt.engine, d.cache_key, answer)
         answer.latency.total_ms = d.clock.since_start()
-        stored_text = answer.text
-        if not self.settings.store_raw_text:
-            stored_text = self.redactor.redact(answer.text).text
-        answer.interaction_id = log_interaction(
-            self.rt.engine,
-            answer,
-            user_id=d.asker.user_id,
-            conversation_id=d.conversation_id,
-            stored_answer_text=stored_text,
-        )
+        if self.log_interactions:
+            stored_text = answer.text
+            if not self.settings.store_raw_text:
+                stored_text = self.redactor.redact(answer.text).text
+            answer.interaction_id = log_interaction(
+                self.rt.engine,
+                answer,
+                user_id=d.asker.user_id,
+                conversation_id=d.conversation_id,
+                stored_answer_text=stored_text,
+            )
         if d.unchecked is not None:
             log.error(
                 "Verification failed for interaction %s; the quoted answer was shown instead.",

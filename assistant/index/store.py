@@ -272,6 +272,24 @@ class Store:
         by_id = {str(o.uuid): chunk_from(o.properties, o.uuid) for o in res.objects}
         return [by_id[i] for i in ids if i in by_id]
 
+    def chunks_by_hash(
+        self, hashes: Sequence[str], groups: Sequence[str] | None
+    ) -> dict[str, Chunk]:
+        """One chunk holding each content hash (a passage that moved to another document or
+        position keeps its hash): among those a reader holding ``groups`` may read, or
+        (``None``: index maintenance, never shown to a reader) among all."""
+        if not self.indexed() or not hashes:
+            return {}
+        flt = Filter.by_property("content_hash").contains_any(list(hashes))
+        if groups is not None:
+            flt = flt & access_filter(groups)
+        res = self.chunks.query.fetch_objects(filters=flt, limit=max(100, 4 * len(hashes)))
+        found: dict[str, Chunk] = {}
+        for o in res.objects:
+            chunk = chunk_from(o.properties, o.uuid)
+            found.setdefault(chunk.content_hash, chunk)
+        return found
+
     def count_chunks(self, source: str | None = None) -> int:
         if not self.indexed():
             return 0

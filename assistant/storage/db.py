@@ -92,13 +92,14 @@ def _revisions(heads: Iterable[str]) -> str | None:
 
 
 def head_revision() -> str | None:
-    """What ``migrate`` leaves current: every head, less those another head depends on
-    (Alembic does not keep a dependency in the version table beside its dependant)."""
+    """What ``migrate`` leaves current: every head, less those a revision of another branch
+    depends on (Alembic does not keep a dependency in the version table beside its
+    dependant, nor beside the dependant's descendants)."""
     script = ScriptDirectory.from_config(_alembic_config())
     heads = set(script.get_heads())
     needed = set()
-    for head in heads:
-        deps = script.get_revision(head).dependencies or ()
+    for rev in script.walk_revisions():  # a dependency anywhere below a head counts
+        deps = rev.dependencies or ()
         needed.update((deps,) if isinstance(deps, str) else deps)
     return _revisions(heads - needed)
 

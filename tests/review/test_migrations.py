@@ -14,15 +14,26 @@ from sqlmodel import SQLModel, select
 
 from assistant.answering.interactions import Interaction
 from assistant.storage import db
-from review.models import Feedback, GoldenCase, GoldenExport, Grade, ReviewItem
+from review.models import (
+    EvalResult,
+    EvalRun,
+    Feedback,
+    GoldenCase,
+    GoldenExport,
+    Grade,
+    ReviewItem,
+)
 
-REVIEW_TABLES = {m.__table__.name for m in (Feedback, ReviewItem, Grade, GoldenCase, GoldenExport)}
+REVIEW_TABLES = {
+    m.__table__.name
+    for m in (Feedback, ReviewItem, Grade, GoldenCase, GoldenExport, EvalRun, EvalResult)
+}
 
 
 def test_the_review_branch_is_found_and_migrated(tmp_path: Path) -> None:
     assert any(loc.endswith("review/migrations") for loc in db.version_locations())
     engine = db.make_engine(f"sqlite:///{tmp_path / 'kb.db'}")
-    assert db.migrate(engine) == db.head_revision() == "r0002"
+    assert db.migrate(engine) == db.head_revision() == "r0003"
     assert set(inspect(engine).get_table_names()) >= REVIEW_TABLES
     engine.dispose()
 
@@ -46,7 +57,7 @@ def test_a_database_migrated_before_the_split_keeps_its_review_rows(tmp_path: Pa
         assert [f.rating for f in session.exec(select(Feedback)).all()] == [-1]
     with engine.connect() as conn:
         assert conn.execute(text("select version_num from alembic_version")).scalars().all() == [
-            "r0002"
+            "r0003"
         ]
     engine.dispose()
 
