@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Iterator, Sequence
 
-from assistant.answering import extractive
+from assistant.answering import extractive, versions
 from assistant.answering.answer import NOT_IN_DOCUMENTS, Answer, Preview
 from assistant.answering.citations import (
     Passage,
@@ -23,7 +23,7 @@ from assistant.answering.citations import (
     verify,
 )
 from assistant.answering.compress import compress
-from assistant.answering.config import AnswerConfig, load_answer_config
+from assistant.answering.config import AnswerConfig
 from assistant.answering.draft import Asker, Clock, Draft, Turn, citation_of, source_of
 from assistant.answering.generate import (
     Generator,
@@ -76,7 +76,8 @@ class Pipeline:
         self.use_cache = use_cache
         self.log_interactions = log_interactions
         self.settings = runtime.settings
-        self.config = config or load_answer_config(runtime.settings.answer_config)
+        # Unless given one (an evaluation, a benchmark), it answers with production's.
+        self.config = config or versions.serving(runtime.engine, runtime.settings)
         self.redactor = redactor or default_redactor()
         g = runtime.generator
         self.generator_model = g.model

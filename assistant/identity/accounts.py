@@ -36,12 +36,20 @@ ROLES: tuple[Role, ...] = ("employee", "reviewer", "lead", "admin")
 AuthMethod = Literal["demo", "local", "oidc"]
 
 Permission = Literal[
-    "ask", "feedback", "review", "approve", "export", "documents", "audit", "status"
+    "ask",
+    "feedback",
+    "review",
+    "approve",
+    "export",
+    "documents",
+    "audit",
+    "status",
+    "configure",  # evaluate configurations, promote and roll back the answering config
 ]
 _GRANTS: dict[Role, frozenset[str]] = {
     "employee": frozenset({"ask", "feedback"}),
     "reviewer": frozenset({"review"}),
-    "lead": frozenset({"approve", "export", "documents", "audit", "status"}),
+    "lead": frozenset({"approve", "export", "documents", "audit", "status", "configure"}),
     "admin": frozenset(),  # everything a lead may; accounts are managed with the CLI
 }
 DEMO_USER = "demo"

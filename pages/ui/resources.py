@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from assistant.answering import versions
 from assistant.answering.pipeline import Pipeline
 from assistant.runtime.stack import Runtime
 from assistant.storage import audit
@@ -22,9 +23,16 @@ def runtime() -> Runtime:
     return rt
 
 
-@st.cache_resource(show_spinner="Loading the answering pipeline…")
 def pipeline() -> Pipeline:
-    p = Pipeline(runtime())
-    source = str(p.rt.settings.answer_config or "bundled answering.toml")
-    audit.note_config_version(p.rt.engine, p.config.version, source=source)
+    """The pipeline of the production answering config: read on every question, so a
+    promotion or rollback takes effect at the next question, without a restart."""
+    rt = runtime()
+    return _pipeline(versions.serving(rt.engine, rt.settings).version)
+
+
+@st.cache_resource(show_spinner="Loading the answering pipeline…", max_entries=4)
+def _pipeline(version: str) -> Pipeline:
+    rt = runtime()
+    p = Pipeline(rt, config=versions.get(rt.engine, version))
+    audit.note_config_version(rt.engine, p.config.version, source="production label")
     return p

@@ -22,7 +22,7 @@ AsOpt = Annotated[str | None, typer.Option("--as", help="Account the run is reco
 def _reader(as_user: str | None, groups: str | None):  # type: ignore[no-untyped-def]
     from review.cli import _reader as reader_for
 
-    return reader_for(as_user, "export", groups)
+    return reader_for(as_user, "configure", groups)
 
 
 @app.command("run")
@@ -31,7 +31,7 @@ def run_cmd(
         str, typer.Option(help="live | golden-vN | starter | a JSONL file in the export format.")
     ] = "starter",
     config: Annotated[
-        str, typer.Option(help="production (the configured answering config) or a TOML file.")
+        str, typer.Option(help="production | candidate | a stored version | a TOML file.")
     ] = "production",
     extractive: Annotated[
         bool, typer.Option(help="Quoted answers only, no model: deterministic.")
@@ -44,11 +44,11 @@ def run_cmd(
     groups: GroupsOpt = None,
 ) -> None:
     """Replay a dataset through the answering pipeline and store the run."""
-    from review.evaluation import compare, runner
+    from review.evaluation import compare, promotion, runner
 
     reader = _reader(as_user, groups)
     with running(["weaviate"] if extractive else None) as rt:
-        answer_config = _config(config, rt.settings.answer_config)
+        answer_config = promotion.resolve_config(rt.engine, rt.settings, config)
         if extractive:
             generation = answer_config.generation.model_copy(update={"enabled": False})
             answer_config = answer_config.model_copy(update={"generation": generation})
@@ -71,14 +71,6 @@ def _progress(done: int, total: int, case_id: str) -> None:
     typer.echo(f"\revaluating [{bar}] {done}/{total} {case_id:<16}", err=True, nl=False)
     if end:
         typer.echo("", err=True)
-
-
-def _config(choice: str, configured: Path | None):  # type: ignore[no-untyped-def]
-    from assistant.answering.config import load_answer_config
-
-    if choice == "production":
-        return load_answer_config(configured)
-    return load_answer_config(Path(choice))
 
 
 def describe(run) -> list[str]:  # type: ignore[no-untyped-def]
@@ -204,5 +196,100 @@ def gate_cmd(
     raise typer.Exit(0 if result.passed else 1)
 
 
+config_app = typer.Typer(help="Answering config versions: candidate, promotion, rollback.")
+
+
+@config_app.command("list")
+def config_list() -> None:
+    """Every stored version, newest first, with its labels."""
+    from assistant.answering import versions
+
+    with running(parts=()) as rt:
+        versions.serving(rt.engine, rt.settings)  # the file seeds production on first use
+        for v in versions.history(rt.engine):
+            labels = ",".join(v.labels)
+            typer.echo(f"{v.version:<22} {labels:<20} {v.created_at:%Y-%m-%d %H:%M}  {v.source}")
+
+
+@config_app.command("show")
+def config_show(
+    version: Annotated[str, typer.Argument(help="A version, production or candidate.")],
+) -> None:
+    """One version as JSON."""
+    from review.evaluation import promotion
+
+    with running(parts=()) as rt:
+        config = promotion.resolve_config(rt.engine, rt.settings, version)
+    typer.echo(config.model_dump_json(indent=2))
+
+
+@config_app.command("diff")
+def config_diff(
+    old: Annotated[str, typer.Argument(help="A version, production or candidate.")] = "production",
+    new: Annotated[str, typer.Argument(help="A version, production or candidate.")] = "candidate",
+) -> None:
+    """What changes between two versions (default: production to the candidate)."""
+    from assistant.answering import versions
+    from review.evaluation import promotion
+
+    with running(parts=()) as rt:
+        a = versions.remember(
+            rt.engine, promotion.resolve_config(rt.engine, rt.settings, old), "cli", "diff"
+        )
+        b = versions.remember(
+            rt.engine, promotion.resolve_config(rt.engine, rt.settings, new), "cli", "diff"
+        )
+        typer.echo(versions.diff(rt.engine, a, b) or "no difference")
+
+
+@config_app.command("set-candidate")
+def config_set_candidate(
+    path: Annotated[Path, typer.Argument(help="An answering config TOML (validated).")],
+    as_user: AsOpt = None,
+) -> None:
+    """Store a config file as a version and label it the candidate."""
+    from assistant.answering.config import load_answer_config
+    from review.evaluation import promotion
+
+    lead = _reader(as_user, None)
+    config = load_answer_config(path)
+    with running(parts=()) as rt:
+        version = promotion.set_candidate(rt.engine, config, lead.user_id, str(path))
+    typer.echo(f"candidate: {version}")
+
+
+@config_app.command("promote")
+def config_promote(
+    override: Annotated[
+        str | None, typer.Option(help="Promote although the gate fails: the written reason.")
+    ] = None,
+    as_user: AsOpt = None,
+) -> None:
+    """Make the candidate production: refused unless the gate passes against production's
+    latest run on the same dataset (or an override reason is given)."""
+    from review.evaluation import promotion
+
+    lead = _reader(as_user, None)
+    with running(parts=()) as rt:
+        done = promotion.promote(rt.engine, lead, override_reason=override)
+    how = "overriding the gate" if done.overridden else "the gate passed"
+    typer.echo(f"production: {done.version} (was {done.previous}; {how})")
+
+
+@config_app.command("rollback")
+def config_rollback(
+    version: Annotated[str, typer.Argument(help="A stored version to serve again.")],
+    as_user: AsOpt = None,
+) -> None:
+    """Move production back to an earlier version."""
+    from review.evaluation import promotion
+
+    lead = _reader(as_user, None)
+    with running(parts=()) as rt:
+        previous = promotion.rollback(rt.engine, lead, version)
+    typer.echo(f"production: {version} (was {previous})")
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="eval")
+    root.add_typer(config_app, name="config")

@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from assistant.answering import versions
 from assistant.answering.answer import Answer
 from assistant.answering.config import AnswerConfig
 from assistant.answering.pii import PiiRedactor, default_redactor
@@ -59,6 +60,7 @@ def run(
         rt.engine, store, request.dataset, reader, include_stale=request.include_stale
     )
     cases = data.cases[: request.limit] if request.limit else data.cases
+    versions.remember(rt.engine, request.config, reader.user_id, source="evaluated")
     pipeline = Pipeline(rt, config=request.config, use_cache=False, log_interactions=False)
     redactor = redactor or default_redactor()
     run_id = _start(rt, request, reader, data, cases, pipeline)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from assistant.answering.interactions import AnswerCache, Interaction
+from assistant.answering.versions import ConfigLabel, ConfigVersion
 from assistant.identity.accounts import Account
 from assistant.storage import db
 from assistant.storage.audit import AuditEvent
@@ -93,7 +94,10 @@ def test_session_scope_rolls_back_on_error(tmp_path: Path) -> None:
 
 
 # The core's tables; the review loop checks its own (tests/review/test_migrations.py).
-CORE_TABLES = {m.__table__.name for m in (Interaction, AnswerCache, Account, AuditEvent)}
+CORE_TABLES = {
+    m.__table__.name
+    for m in (Interaction, AnswerCache, Account, AuditEvent, ConfigVersion, ConfigLabel)
+}
 
 
 def test_migrations_create_every_table_column_and_index_the_models_use(tmp_path: Path) -> None:
