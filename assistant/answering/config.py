@@ -122,13 +122,19 @@ class AnswerConfig(_Strict):
 def load_answer_config(path: Path | None = None) -> AnswerConfig:
     path = path or DEFAULT_FILE
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return AnswerConfig.model_validate(data)
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigurationError(
             f"Answer config {path} does not exist.", fix="Fix ASSISTANT_ANSWER_CONFIG."
         ) from None
+    return parse_answer_config(text, str(path))
+
+
+def parse_answer_config(text: str, source: str) -> AnswerConfig:
+    """A config from TOML text (a file, or one edited in the app), validated."""
+    try:
+        return AnswerConfig.model_validate(tomllib.loads(text))
     except (tomllib.TOMLDecodeError, ValidationError) as err:
         raise ConfigurationError(
-            f"Answer config {path} is invalid: {err}", fix="Correct the file and restart."
+            f"Answer config {source} is invalid: {err}", fix="Correct it and try again."
         ) from err

@@ -15,6 +15,7 @@ PAGES = {  # page script -> the permission it requires
     "pages/feedback.py": "feedback",
     "pages/review_queue.py": "review",
     "pages/golden.py": "approve",
+    "pages/evaluation.py": "configure",
     "pages/documents.py": "documents",
     "pages/audit.py": "audit",
     "pages/status.py": "status",
@@ -45,6 +46,7 @@ def test_nobody_signed_in_is_turned_away(page: str) -> None:
 def test_the_denial_matrix_is_not_empty() -> None:
     # Employees are kept out of every page but their own answers; reviewers out of leads' pages.
     assert {p for p, r in DENIED if r == "employee"} == set(PAGES) - {"pages/feedback.py"}
+    assert ("pages/evaluation.py", "reviewer") in DENIED
     assert ("pages/golden.py", "reviewer") in DENIED and (
         "pages/review_queue.py",
         "lead",
