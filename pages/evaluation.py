@@ -65,7 +65,8 @@ with runs_tab:
         config = mid.selectbox("Configuration", ["production", "candidate"])
         quoted = right.toggle(
             "Quoted answers only", help="No model: deterministic and fast; tests retrieval "
-            "and citations, not the model's wording.",
+            "and citations, not the model's wording. Such a run evaluates a variant of the "
+            "config, so it does not count for promotion.",
         )  # fmt: skip
         started = st.form_submit_button("Run", icon=":material/play_arrow:", type="primary")
     if started:

@@ -32,6 +32,7 @@ from assistant.storage.db import utc_column, utcnow
 log = logging.getLogger(__name__)
 Label = Literal["production", "candidate"]
 LABELS: tuple[Label, ...] = ("production", "candidate")
+_WARNED: set[str] = set()  # file versions already reported as differing from production
 
 
 class ConfigVersion(SQLModel, table=True):
@@ -97,7 +98,8 @@ def seed(engine: Engine, seed_config: AnswerConfig, source: str) -> AnswerConfig
             audit.audit(session, audit.SYSTEM, "config.production", version, reason=why)
             return seed_config
         current = label.version
-    if current != seed_config.version:
+    if current != seed_config.version and seed_config.version not in _WARNED:
+        _WARNED.add(seed_config.version)  # once per process, not on every question
         log.warning(
             "The answering config file %s (version %s) differs from production (%s): it is "
             "stored; make it the candidate and promote it to serve it.",

@@ -194,10 +194,7 @@ def _case(store: Store, rec: golden.GoldenRecord, reader: Reader) -> tuple[EvalC
         return None, "a should-refuse case cannot expect passages"
     if not rec.should_refuse and not rec.expected_chunks:
         return None, "an answerable case needs expected passages"
-    expected = [
-        Ref(chunk_id=p.chunk_id, content_hash=p.content_hash, document=p.document)
-        for p in rec.expected_chunks
-    ]
+    expected = [Ref.of(p) for p in rec.expected_chunks]
     found = _resolve(store, expected)
     # What it requires: the passages it pins, as the index says now, and what it declares.
     groups = [list(c) for c in found.values()]

@@ -32,7 +32,7 @@ import re
 import string
 from collections import Counter
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -49,6 +49,15 @@ class Ref(BaseModel):
     chunk_id: str
     content_hash: str = ""
     document: str = ""
+
+    @classmethod
+    def of(cls, passage: Any) -> Ref:
+        """From anything naming a passage that way: a pin, a citation, a retrieved source."""
+        return cls(
+            chunk_id=passage.chunk_id,
+            content_hash=passage.content_hash or "",
+            document=passage.document or "",
+        )
 
 
 class CaseScores(BaseModel):

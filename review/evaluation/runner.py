@@ -161,14 +161,8 @@ def _scored(
     redactor: PiiRedactor,
 ) -> dict[str, object]:
     """The result's fields from the answer: what it cited and retrieved, its scores."""
-    cited = [
-        Ref(chunk_id=c.chunk_id, content_hash=c.content_hash, document=c.document)
-        for c in answer.citations
-    ]
-    ranked = sorted(answer.sources, key=lambda s: s.score, reverse=True)
-    retrieved = [
-        Ref(chunk_id=s.chunk_id, content_hash=s.content_hash, document=s.document) for s in ranked
-    ]
+    cited = [Ref.of(c) for c in answer.citations]
+    retrieved = [Ref.of(s) for s in sorted(answer.sources, key=lambda s: s.score, reverse=True)]
     similarity = None
     if not case.should_refuse and not answer.refused and answer.text and case.reference:
         vectors = rt.embedder.embed([answer.text, case.reference])

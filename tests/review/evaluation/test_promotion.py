@@ -75,3 +75,39 @@ def test_a_candidate_that_holds_up_is_promoted(world: Stack) -> None:
     assert not done.overridden and done.gate is not None and done.gate.passed
     assert done.baseline_run and done.candidate_run
     assert versions.labelled(engine, "production") == better.version
+
+
+def test_the_loop_a_reviewed_answer_becomes_a_case_that_blocks_a_bad_config(world: Stack) -> None:
+    """Asked, thumbed down, graded, approved, exported as a new golden version; a run of
+    that version includes the case; a candidate that breaks it is refused promotion."""
+    from review_world import GOOD, READER, REDACTOR, RITA, disliked
+
+    from review import golden, grading
+    from review.desk import ReviewDesk
+    from review.queue import claim
+
+    engine, store = world.rt.engine, world.rt.store()
+    item = disliked(world)  # asked, and given a thumbs-down
+    item = claim(engine, item.id, RITA, item.version, minutes=5)
+    corrected = GOOD.model_copy(
+        update={"reference_answer": "Full-time employees get 28 days of paid annual leave."}
+    )
+    item = grading.submit_grade(engine, item.id, RITA, corrected, item.version, REDACTOR)
+    detail = grading.detail(engine, store, item.id, READER)
+    case_id = grading.approve(
+        engine, store, item.id, LENA, grading.propose(detail), detail.version, REDACTOR
+    )
+    snap = ReviewDesk(world.rt, LENA).export("jsonl", golden.CaseFilter())
+    version = snap.manifest.dataset_version
+    assert case_id in snap.manifest.case_ids and version.startswith("golden-v")
+
+    production, breaking = _variant(), _variant(min_similarity=0.95)
+    versions.move(engine, "production", versions.remember(engine, production, "t", "t"), "t")
+    promotion.set_candidate(engine, breaking, "lena", "breaking.toml")
+    before = runner.run(world.rt, runner.RunRequest(version, production), LENA)
+    after = runner.run(world.rt, runner.RunRequest(version, breaking), LENA)
+    assert before.cases == after.cases == 1
+    assert before.summary["pass_rate"] == 1.0 and after.summary["pass_rate"] == 0.0
+    with pytest.raises(PromotionRefused, match=r"passed fell from 1\.0 to 0\.0"):
+        promotion.promote(engine, LENA)
+    assert versions.labelled(engine, "production") == production.version
