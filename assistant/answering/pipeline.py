@@ -337,11 +337,12 @@ class Pipeline:
             return question  # already stands alone; no model call, no added latency
         convo = "\n".join(f"User: {t.question}\nAssistant: {t.answer[:300]}" for t in history[-3:])
         prompt = self.config.prompts.rewrite.format(history=convo, question=question)
-        try:
-            rewritten = generator.complete([{"role": "user", "content": prompt}], max_tokens=60)
-        except GeneratorUnavailable as err:
-            self._revive_if_gone(err)
-            rewritten = ""
+        rewritten = ""
+        if self.config.generation.enabled:  # a quoted-only config calls no model at all
+            try:
+                rewritten = generator.complete([{"role": "user", "content": prompt}], max_tokens=60)
+            except GeneratorUnavailable as err:
+                self._revive_if_gone(err)
         rewritten = rewritten.strip().strip('"').splitlines()[0].strip() if rewritten else ""
         context = set(content_words(" ".join(t.question for t in history))) - own
         # A rewrite counts only if it brought something from the conversation in.
