@@ -23,7 +23,7 @@ from sqlalchemy import JSON, Column
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, col, select
 
-from assistant.answering.config import AnswerConfig, load_answer_config
+from assistant.answering.config import DEFAULT_FILE, AnswerConfig, load_answer_config
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.storage import audit, db
@@ -32,7 +32,7 @@ from assistant.storage.db import utc_column, utcnow
 log = logging.getLogger(__name__)
 Label = Literal["production", "candidate"]
 LABELS: tuple[Label, ...] = ("production", "candidate")
-_WARNED: set[str] = set()  # file versions already reported as differing from production
+_SEEDED: set[tuple[str, str, int]] = set()  # (database, file, mtime) seeded in this process
 
 
 class ConfigVersion(SQLModel, table=True):
@@ -83,9 +83,9 @@ def remember(engine: Engine, config: AnswerConfig, actor: str, source: str) -> s
     return version
 
 
-def seed(engine: Engine, seed_config: AnswerConfig, source: str) -> AnswerConfig:
-    """The production configuration, seeding it from the configuration file the first time.
-    A file that changed since is stored as a version (for promotion), never served unasked."""
+def seed(engine: Engine, seed_config: AnswerConfig, source: str) -> str:
+    """The production version, seeding it from the configuration file the first time. A
+    file that changed since is stored as a version (for promotion), never served unasked."""
     remember(engine, seed_config, audit.SYSTEM, source)
     with db.session_scope(engine) as session:
         label = session.get(ConfigLabel, "production")
@@ -96,22 +96,37 @@ def seed(engine: Engine, seed_config: AnswerConfig, source: str) -> AnswerConfig
                 ConfigLabel(label="production", version=version, moved_by=audit.SYSTEM, reason=why)
             )
             audit.audit(session, audit.SYSTEM, "config.production", version, reason=why)
-            return seed_config
+            return version
         current = label.version
-    if current != seed_config.version and seed_config.version not in _WARNED:
-        _WARNED.add(seed_config.version)  # once per process, not on every question
+    if current != seed_config.version:
         log.warning(
             "The answering config file %s (version %s) differs from production (%s): it is "
             "stored; make it the candidate and promote it to serve it.",
             source, seed_config.version, current,
         )  # fmt: skip
-    return get(engine, current)
+    return current
+
+
+def production_version(engine: Engine, settings: Settings) -> str:
+    """The version production points at now: one query on the hot path. The file is read
+    and seeded once per process and file change, not on every question."""
+    path = settings.answer_config or DEFAULT_FILE
+    stamp = (str(engine.url), str(path), path.stat().st_mtime_ns)
+    if stamp not in _SEEDED:
+        _SEEDED.add(stamp)
+        return seed(
+            engine, load_answer_config(path), source=str(settings.answer_config or path.name)
+        )
+    version = labelled(engine, "production")
+    if version is None:  # the label was never set on this database (a restore, say)
+        _SEEDED.discard(stamp)
+        return production_version(engine, settings)
+    return version
 
 
 def serving(engine: Engine, settings: Settings) -> AnswerConfig:
-    """What answers now: the production version (seeded from the configuration file)."""
-    path = settings.answer_config
-    return seed(engine, load_answer_config(path), source=str(path or "answering.toml"))
+    """What answers now: the production configuration."""
+    return get(engine, production_version(engine, settings))
 
 
 def get(engine: Engine, version: str) -> AnswerConfig:

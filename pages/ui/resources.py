@@ -27,7 +27,7 @@ def pipeline() -> Pipeline:
     """The pipeline of the production answering config: read on every question, so a
     promotion or rollback takes effect at the next question, without a restart."""
     rt = runtime()
-    return _pipeline(versions.serving(rt.engine, rt.settings).version)
+    return _pipeline(versions.production_version(rt.engine, rt.settings))
 
 
 @st.cache_resource(show_spinner="Loading the answering pipeline…", max_entries=4)
