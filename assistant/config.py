@@ -107,6 +107,9 @@ class Settings(BaseSettings):
         validation_alias=_env("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY"),
         description="Key for OPENAI_BASE_URL or OpenAI itself (never logged).",
     )
+    judge_api_key: SecretStr | None = Field(
+        None, description="Key of the endpoint `eval run --judge-url` grades with (never logged)."
+    )
     generator_model: str | None = Field(
         None, description="Model name sent to the endpoint (default: the local model's name)."
     )

@@ -39,12 +39,20 @@ def run_cmd(
     repeat: Annotated[int, typer.Option(min=1, max=20, help="Replays of each case.")] = 1,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N cases.")] = None,
     include_stale: Annotated[bool, typer.Option(help="Keep stale cases, marked.")] = False,
+    judge_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Opt-in LLM judge: an OpenAI-compatible endpoint (key: ASSISTANT_JUDGE_API_KEY)."
+        ),
+    ] = None,
+    judge_model: Annotated[str, typer.Option(help="The judge's model name.")] = "gpt-4o-mini",
     as_json: Annotated[bool, typer.Option("--json", help="Print the run and its results.")] = False,
     as_user: AsOpt = None,
     groups: GroupsOpt = None,
 ) -> None:
     """Replay a dataset through the answering pipeline and store the run."""
     from review.evaluation import compare, promotion, runner
+    from review.evaluation.judge import Judge
 
     reader = _reader(as_user, groups)
     with running(["weaviate"] if extractive else None) as rt:
@@ -52,7 +60,11 @@ def run_cmd(
         if extractive:
             generation = answer_config.generation.model_copy(update={"enabled": False})
             answer_config = answer_config.model_copy(update={"generation": generation})
-        request = runner.RunRequest(dataset, answer_config, repeat, limit, include_stale)
+        judge = None
+        if judge_url:
+            key = rt.settings.judge_api_key
+            judge = Judge(judge_url, judge_model, key.get_secret_value() if key else "unused")
+        request = runner.RunRequest(dataset, answer_config, repeat, limit, include_stale, judge)
         row = runner.run(rt, request, reader, progress=_progress)
         run, results = compare.load_run(rt.engine, row.id)
     if as_json:

@@ -87,13 +87,16 @@ class Comparison(BaseModel):
 class RunRecord(BaseModel):
     """A run with its results, as ``eval run --json`` prints it and a baseline file keeps it."""
 
+    run_id: str
     run: dict
     results: list[dict]
 
 
 def run_record(run: EvalRun, results: Sequence[EvalResult]) -> RunRecord:
     return RunRecord(
-        run=run.model_dump(mode="json"), results=[r.model_dump(mode="json") for r in results]
+        run_id=run.id,
+        run=run.model_dump(mode="json"),
+        results=[r.model_dump(mode="json") for r in results],
     )
 
 

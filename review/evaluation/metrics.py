@@ -73,13 +73,14 @@ class CaseScores(BaseModel):
     similarity: float | None = None
     key_fact_recall: float | None = None
     faithfulness: float | None = None
+    judge_correctness: float | None = None  # the opt-in LLM judge's score (judge.py)
     why: str = ""  # the rule that failed, in words
 
 
 # Higher is better for these; the rest of a run's numbers (latency, cost) lower is better.
 QUALITY_METRICS = (
     "passed", "hit_at_k", "recall_at_k", "mrr", "citation_precision", "citation_recall",
-    "token_f1", "similarity", "key_fact_recall", "faithfulness",
+    "token_f1", "similarity", "key_fact_recall", "faithfulness", "judge_correctness",
 )  # fmt: skip
 
 

@@ -31,6 +31,7 @@ from assistant.storage import audit, db
 from assistant.storage.db import utcnow
 from review.evaluation import datasets
 from review.evaluation.datasets import Dataset, EvalCase
+from review.evaluation.judge import Judge
 from review.evaluation.metrics import Ref, score_case
 from review.evaluation.summary import summarise
 from review.models import EvalResult, EvalRun
@@ -45,6 +46,7 @@ class RunRequest:
     repeat: int = 1
     limit: int | None = None
     include_stale: bool = False
+    judge: Judge | None = None  # opt-in: an LLM grades correctness against the reference
 
 
 def run(
@@ -114,7 +116,7 @@ def _start(
         generator_endpoint=pipeline.generator_url,
         embedder=type(rt.embedder).__name__,
         index_fingerprint=fingerprint,
-        judge=None,
+        judge=request.judge.describe() if request.judge else None,
         repeat=request.repeat,
         options={"limit": request.limit, "include_stale": request.include_stale},
         reader_groups=list(reader.groups),
@@ -180,6 +182,12 @@ def _scored(
         similarity=similarity,
         dropped_sentences=answer.dropped_sentences,
     )
+    if request.judge is not None and not case.should_refuse:
+        scores.judge_correctness = (
+            0.0
+            if answer.refused  # a refused answerable case is wrong; the judge is not asked
+            else request.judge.grade(case.question, case.reference, answer.text)
+        )
     stored = answer.text
     if not rt.settings.store_raw_text:
         stored = redactor.redact(answer.text).text
@@ -227,6 +235,12 @@ def _finish(engine: Engine, run_id: str, status: str, seconds: float) -> EvalRun
         row.finished_at = utcnow()
         row.seconds = round(seconds, 2)
         row.summary = summarise(list(results), row.repeat).model_dump(mode="json")
+        if row.judge is not None:  # cases the judge could not score: missing, not zero
+            row.summary["judge_missing"] = sum(
+                1
+                for r in results
+                if not r.should_refuse and r.scores.get("judge_correctness") is None
+            )
         session.add(row)
         session.flush()
         session.refresh(row)

@@ -211,3 +211,39 @@ def test_cases_the_reader_may_not_read_are_left_out_and_counted(
     assert "nightjar" not in shown.model_dump_json()
     world.rt.ingest([hr])  # the folder mirrored empty: the hr document leaves the index
     shutil.rmtree(hr)
+
+
+def test_an_opt_in_judge_is_pinned_and_a_judge_that_is_down_leaves_no_zero(
+    world: Stack, tmp_path: Path
+) -> None:
+    from fake_openai import FakeOpenAI
+
+    from review.evaluation.judge import Judge
+
+    path = _write(tmp_path / "one.jsonl", [_case(world, "28 days")])
+    judge_server = FakeOpenAI()
+    try:
+        judge_server.default = Reply(text="4")
+        judge = Judge(judge_server.base_url, "judge-model")
+        graded = runner.run(
+            world.rt, runner.RunRequest(str(path), _extractive(), judge=judge), LENA
+        )
+        assert graded.judge is not None and graded.judge["model"] == "judge-model"
+        assert graded.judge["prompt_version"] and graded.judge["prompt_sha256"]
+        assert graded.summary["metrics"]["judge_correctness"] == 0.75
+        assert graded.summary["judge_missing"] == 0
+        asked = judge_server.requests[-1]["messages"][0]["content"]
+        assert LEAVE in asked and "28 days" in asked
+
+        judge_server.default = Reply(status=500)
+        down = runner.run(
+            world.rt,
+            runner.RunRequest(
+                str(path), _extractive(), judge=Judge(judge_server.base_url, "judge-model")
+            ),
+            LENA,
+        )
+        assert down.status == "complete" and down.summary["judge_missing"] == 1
+        assert down.summary["metrics"]["judge_correctness"] is None  # missing, never zero
+    finally:
+        judge_server.close()
