@@ -108,6 +108,7 @@ def describe(run) -> list[str]:  # type: ignore[no-untyped-def]
     left_out = f"  left out: {ex.get('stale', 0)} stale, {ex.get('unreadable', 0)} not readable"
     lines.append(left_out + f", {len(ex.get('invalid', []))} invalid")
     lines += [f"    invalid {p['case']}: {p['reason']}" for p in ex.get("invalid", [])]
+    lines += [f"    stale {p['case']}: {p['reason']}" for p in ex.get("stale_cases", [])]
     if s.get("flaky"):
         lines.append(f"  flaky: {', '.join(s['flaky'])}")
     return lines

@@ -51,6 +51,7 @@ class Dataset(BaseModel):
     version: str  # live@<time>, golden-v3, or the file's sha256 prefix
     cases: list[EvalCase]
     stale: int = 0  # stale cases (left out unless included; then marked)
+    stale_cases: list[CaseProblem] = []  # each stale case this reader may read, and why
     unreadable: int = 0  # cases the reader may not read: left out, counted only
     invalid: list[CaseProblem] = []
 
@@ -182,6 +183,7 @@ def _from_records(
             continue
         if case.status == "stale":
             data.stale += 1
+            data.stale_cases.append(CaseProblem(case=case.id, reason=case.stale_reason or "stale"))
             if not include_stale:
                 continue
         data.cases.append(case)

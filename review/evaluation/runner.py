@@ -108,6 +108,7 @@ def _start(
             "stale_included": data.stale if request.include_stale else 0,
             "unreadable": data.unreadable,
             "invalid": [p.model_dump() for p in data.invalid],
+            "stale_cases": [p.model_dump() for p in data.stale_cases],
             "beyond_limit": len(data.cases) - len(cases),
         },
         config_version=request.config.version,

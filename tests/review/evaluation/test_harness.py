@@ -118,6 +118,8 @@ def test_bad_dataset_lines_are_named_and_the_rest_is_evaluated(
     )
     run = runner.run(world.rt, runner.RunRequest(str(path), _extractive()), LENA)
     assert run.cases == 1 and run.excluded["stale"] == 1
+    [stale] = run.excluded["stale_cases"]
+    assert stale["case"] == "gone" and "no longer in the index: handbook/old.md" in stale["reason"]
     reasons = {p["case"]: p["reason"] for p in run.excluded["invalid"]}
     assert reasons["line 2"].startswith("not JSON")
     assert "schema version 9" in reasons["future"]
