@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from assistant.errors import AssistantError
 from assistant.identity.groups import EVERYONE, Reader, Requirement, requirement
 from assistant.index.store import Store
 from assistant.storage import db
@@ -56,8 +57,8 @@ class Dataset(BaseModel):
     invalid: list[CaseProblem] = []
 
 
-class DatasetError(ValueError):
-    pass
+class DatasetError(AssistantError):
+    """A dataset that cannot be found or read (a line that cannot is a ``CaseProblem``)."""
 
 
 def load(

@@ -77,6 +77,11 @@ def test_a_broken_config_is_refused_by_the_gate_on_the_command_line(
     broken = tmp_path / "broken.toml"
     broken.write_text(toml.replace("min_similarity = 0.43", "min_similarity = 0.95"))
     env = world.environment()
+    missing = assistant_cli(
+        "eval", "run", "--dataset", str(tmp_path / "none.jsonl"), "--extractive", env=env
+    )
+    assert missing.returncode == 1 and "Cannot read the dataset" in missing.stderr
+    assert "Traceback" not in missing.stderr
     done = assistant_cli(
         "eval", "run", "--dataset", "starter", "--extractive", "--config", str(broken),
         "--json", env=env,
