@@ -150,7 +150,9 @@ with configs_tab:
     )
     production = next((v.version for v in configs if "production" in v.labels), None)
     candidate = next((v.version for v in configs if "candidate" in v.labels), None)
-    with st.expander("Set a candidate (paste or edit an answering config)"):
+    with st.expander("Set a candidate (edit production's config, or paste one)"):
+        if production and "candidate_toml" not in st.session_state:
+            st.session_state.candidate_toml = desk.config_toml(production)
         text = st.text_area("answering.toml", height=300, key="candidate_toml")
         if st.button("Validate and set as candidate", disabled=not text.strip()):
             try:

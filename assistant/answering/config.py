@@ -12,6 +12,7 @@ import json
 import tomllib
 from pathlib import Path
 
+import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import ConfigurationError
@@ -128,6 +129,12 @@ def load_answer_config(path: Path | None = None) -> AnswerConfig:
             f"Answer config {path} does not exist.", fix="Fix ASSISTANT_ANSWER_CONFIG."
         ) from None
     return parse_answer_config(text, str(path))
+
+
+def to_toml(config: AnswerConfig) -> str:
+    """The config as TOML that ``parse_answer_config`` reads back to the same version: a
+    stored version to edit into a candidate."""
+    return tomli_w.dumps(config.model_dump(mode="json"), multiline_strings=True)
 
 
 def parse_answer_config(text: str, source: str) -> AnswerConfig:

@@ -227,13 +227,17 @@ def config_list() -> None:
 @config_app.command("show")
 def config_show(
     version: Annotated[str, typer.Argument(help="A version, production or candidate.")],
+    toml: Annotated[
+        bool, typer.Option("--toml", help="As TOML, to edit and pass to set-candidate.")
+    ] = False,
 ) -> None:
-    """One version as JSON."""
+    """One version as JSON (or TOML)."""
+    from assistant.answering.config import to_toml
     from review.evaluation import promotion
 
     with running(parts=()) as rt:
         config = promotion.resolve_config(rt.engine, rt.settings, version)
-    typer.echo(config.model_dump_json(indent=2))
+    typer.echo(to_toml(config) if toml else config.model_dump_json(indent=2))
 
 
 @config_app.command("diff")

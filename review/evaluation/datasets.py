@@ -66,8 +66,9 @@ def load(
 ) -> Dataset:
     """The dataset ``spec`` names, as ``reader`` may read it."""
     if spec == "live":
-        statuses = ("active", "stale") if include_stale else ("active",)
-        records = golden.list_cases(engine, reader, golden.CaseFilter(statuses=statuses))
+        # Stale cases are read too, so each is named with its reason (and left out below
+        # unless included).
+        records = golden.list_cases(engine, reader, golden.CaseFilter(statuses=("active", "stale")))
         stamp = max((r.approved_at for r in records), default=None)
         data = _from_records(
             store,
@@ -77,7 +78,6 @@ def load(
             reader,
             include_stale,
         )
-        data.stale += _stored_stale(engine, reader) if not include_stale else 0
         return data
     if spec.startswith("golden-v") and spec[8:].isdigit():
         with db.session_scope(engine) as session:
@@ -97,10 +97,6 @@ def load(
         return data
     path = STARTER if spec == "starter" else Path(spec)
     return _from_file(store, path, spec, reader, include_stale)
-
-
-def _stored_stale(engine: Engine, reader: Reader) -> int:
-    return len(golden.list_cases(engine, reader, golden.CaseFilter(statuses=("stale",))))
 
 
 def _from_file(store: Store, path: Path, name: str, reader: Reader, include_stale: bool) -> Dataset:

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 
 from assistant.answering import versions
-from assistant.answering.config import parse_answer_config
+from assistant.answering.config import parse_answer_config, to_toml
 from assistant.identity.groups import Reader
 from assistant.runtime.stack import Runtime
 from assistant.storage import db
@@ -104,6 +104,10 @@ class EvalDesk:
 
     def diff(self, old: str, new: str) -> str:
         return versions.diff(self.rt.engine, old, new)
+
+    def config_toml(self, version: str) -> str:
+        """A stored version as TOML: the starting point for editing a candidate."""
+        return to_toml(versions.get(self.rt.engine, version))
 
     def set_candidate_from_text(self, toml_text: str, source: str) -> str:
         """A candidate uploaded or edited on the page: validated like the file."""

@@ -106,11 +106,17 @@ def promote(engine: Engine, lead: Reader, *, override_reason: str | None = None)
     if not passed:
         reason = (override_reason or "").strip()
         if len(reason) < MIN_REASON:
+            first = (
+                "Evaluate both on the same dataset (`eval run --config production` and "
+                "`--config candidate`)"
+                if pair is None
+                else f"See what regressed (`eval compare {pair[0].id[:8]} {pair[1].id[:8]}`, "
+                "or the Compare tab) and fix the candidate"
+            )
             raise PromotionRefused(
                 "The promotion is refused: " + " ".join(reasons),
-                fix="Evaluate both on the same dataset (`eval run --config production` and "
-                "`--config candidate`) and fix the regressions, or override with a written "
-                f"reason of at least {MIN_REASON} characters.",
+                fix=f"{first}, or override with a written reason of at least {MIN_REASON} "
+                "characters.",
             )
     why = "gate passed" if passed else f"override: {override_reason}"
     previous = versions.move(engine, "production", candidate, lead.user_id, reason=why)

@@ -235,13 +235,8 @@ def _finish(engine: Engine, run_id: str, status: str, seconds: float) -> EvalRun
         row.status = status
         row.finished_at = utcnow()
         row.seconds = round(seconds, 2)
-        row.summary = summarise(list(results), row.repeat).model_dump(mode="json")
-        if row.judge is not None:  # cases the judge could not score: missing, not zero
-            row.summary["judge_missing"] = sum(
-                1
-                for r in results
-                if not r.should_refuse and r.scores.get("judge_correctness") is None
-            )
+        judged = row.judge is not None
+        row.summary = summarise(list(results), row.repeat, judged=judged).model_dump(mode="json")
         session.add(row)
         session.flush()
         session.refresh(row)

@@ -42,6 +42,7 @@ class RunSummary(BaseModel):
     tokens: dict[str, float | None]
     cost_per_answer: float | None
     cost_per_passing_answer: float | None
+    judge_missing: int | None = None  # answerable answers the judge could not score
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
@@ -87,7 +88,11 @@ def _reason_kind(reason: str) -> str:
     return "other"
 
 
-def summarise(results: Sequence[EvalResult], repeat: int = 1) -> RunSummary:
+def summarise(
+    results: Sequence[EvalResult], repeat: int = 1, *, judged: bool = False
+) -> RunSummary:
+    """The run's numbers. With ``judged``, answerable answers the judge could not score
+    are counted: a missing score, never a zero."""
     views = case_views(results)
     answerable = [r for r in results if not r.should_refuse]
     refusing = [r for r in results if r.should_refuse]
@@ -131,5 +136,8 @@ def summarise(results: Sequence[EvalResult], repeat: int = 1) -> RunSummary:
         cost_per_answer=round(sum(known_costs) / len(costs), 6) if cost_known else None,
         cost_per_passing_answer=(
             round(sum(known_costs) / len(passing), 6) if cost_known and passing else None
+        ),
+        judge_missing=(
+            sum(r.scores.get("judge_correctness") is None for r in answerable) if judged else None
         ),
     )

@@ -1,8 +1,10 @@
 """The whole review loop in Chromium with three signed-in users (ASSISTANT_AUTH=local):
 an employee asks and gives a thumbs-down with a reason; a reviewer claims and grades with
 per-citation verdicts and a corrected answer; a lead approves and exports JSONL; the
-exported case has the ragas fields and pinned chunk ids; re-indexing the cited document
-with a change marks the case stale."""
+exported case has the ragas fields and pinned chunk ids; on the Evaluation page the lead
+replays that golden version on production and on a candidate config (edited in the page)
+that refuses everything, and the gate refuses to promote the candidate; re-indexing the
+cited document with a change marks the case stale."""
 
 from __future__ import annotations
 
@@ -67,6 +69,15 @@ def _go(page, name: str) -> None:  # type: ignore[no-untyped-def]
 def _radio(page, label: str, option: str) -> None:  # type: ignore[no-untyped-def]
     group = page.get_by_test_id("stRadio").filter(has_text=label).first
     group.get_by_text(option, exact=True).click()
+
+
+def _evaluate(page, dataset: str, config: str) -> None:  # type: ignore[no-untyped-def]
+    """Start an eval run from the Evaluation page's form (the model answers, not quotes)."""
+    form = page.get_by_test_id("stForm")
+    for label, option in (("Dataset", dataset), ("Configuration", config)):
+        form.get_by_test_id("stSelectbox").filter(has_text=label).click()
+        page.get_by_role("option", name=option, exact=True).click()
+    form.get_by_role("button", name="Run").click()
 
 
 def test_employee_reviewer_and_lead_close_the_loop(loop_app, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -136,6 +147,33 @@ def test_employee_reviewer_and_lead_close_the_loop(loop_app, browser, tmp_path: 
     assert case["cited_chunks"][0]["chunk_id"] and case["cited_chunks"][0]["content_hash"]
     assert case["cited_chunks"][0]["document"].endswith("employee-handbook.md")
     assert case["grades"]["correctness"] == 3 and case["citation_verdicts"]["1"] == "supports"
+
+    # -- The lead evaluates production and a broken candidate; the gate refuses it ---------
+    _go(page, "Evaluation")
+    _evaluate(page, "golden-v1", "production")
+    page.get_by_text("pass rate 100.0% over 1 cases").wait_for()
+    page.get_by_role("tab", name="Configurations").click()
+    page.get_by_text("Set a candidate").click()
+    editor = page.get_by_label("answering.toml")
+    production_toml = editor.input_value()
+    assert "min_similarity = 0.43" in production_toml  # production's config, to edit
+    editor.fill(production_toml.replace("min_similarity = 0.43", "min_similarity = 0.99"))
+    page.get_by_role("button", name="Validate and set as candidate").click()
+    page.get_by_text("stored. Evaluate it, then promote it.").wait_for()
+    page.get_by_role("tab", name="Runs").click()
+    _evaluate(page, "golden-v1", "candidate")
+    page.get_by_text("pass rate 0.0% over 1 cases").wait_for()
+    page.get_by_role("tab", name="Compare").click()
+    page.get_by_text("went from pass to fail").wait_for()
+    page.get_by_role("tab", name="Configurations").click()
+    page.get_by_text("min_similarity").first.wait_for()  # the diff against production
+    page.get_by_role("button", name="Promote the candidate").click()
+    page.get_by_text("The promotion is refused").wait_for()
+    page.screenshot(path=str(tmp_path / "refused.png"), full_page=True)
+    refused = assistant_cli("config", "list", env=app.env)
+    assert refused.returncode == 0, refused.stderr
+    (production_row,) = [line for line in refused.stdout.splitlines() if "production" in line]
+    assert "candidate" not in production_row  # production did not move
 
     # -- The cited document changes; re-indexing marks the case stale ---------------------
     handbook = docs / "employee-handbook.md"

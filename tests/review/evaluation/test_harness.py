@@ -137,6 +137,23 @@ def test_bad_dataset_lines_are_named_and_the_rest_is_evaluated(
     assert {r.case_id: r.stale for r in results} == {"leave": False, "gone": True}
 
 
+def test_stale_cases_of_the_live_set_are_named_with_their_reason(world: Stack) -> None:
+    from review_world import REDACTOR
+
+    from review import importing
+
+    good = _case(world, "28 days")
+    stale = {**good, "id": "old", "status": "stale", "stale_reason": "handbook.md changed"}
+    lines = [json.dumps(good), json.dumps(stale)]
+    added = importing.import_records(world.rt.engine, world.rt.store(), lines, LENA, REDACTOR)
+    assert sorted(added.added) == ["leave", "old"]
+    data = datasets.load(world.rt.engine, world.rt.store(), "live", LENA)
+    assert [c.id for c in data.cases] == ["leave"] and data.stale == 1
+    assert [(p.case, p.reason) for p in data.stale_cases] == [("old", "handbook.md changed")]
+    kept = datasets.load(world.rt.engine, world.rt.store(), "live", LENA, include_stale=True)
+    assert {c.id: c.status for c in kept.cases} == {"leave": "active", "old": "stale"}
+
+
 def test_an_interrupted_run_is_incomplete_and_fails_the_gate(world: Stack) -> None:
     def stop_after_three(done: int, total: int, case_id: str) -> None:
         if done == 3:

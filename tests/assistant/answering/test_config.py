@@ -1,0 +1,27 @@
+"""The answering config: read from TOML, validated, and written back as TOML to edit."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.config import load_answer_config, parse_answer_config, to_toml
+from assistant.errors import ConfigurationError
+
+
+def test_a_stored_config_written_as_toml_reads_back_to_the_same_version() -> None:
+    seed = load_answer_config()
+    text = to_toml(seed)
+    again = parse_answer_config(text, "edited")
+    assert again == seed and again.version == seed.version
+    assert '"""' in text  # prompts stay readable multi-line strings, not one escaped line
+
+
+def test_an_edit_changes_the_version_and_an_invalid_edit_is_named() -> None:
+    seed = load_answer_config()
+    text = to_toml(seed)
+    edited = parse_answer_config(text.replace("min_similarity = 0.43", "min_similarity = 0.5"), "e")
+    assert edited.refusal.min_similarity == 0.5 and edited.version != seed.version
+    with pytest.raises(ConfigurationError, match="Answer config pasted is invalid"):
+        parse_answer_config(text.replace("min_similarity = 0.43", "min_similarity = 7"), "pasted")
+    with pytest.raises(ConfigurationError, match="Answer config pasted is invalid"):
+        parse_answer_config(text + "\nunknown_field = 1\n", "pasted")
