@@ -1,8 +1,9 @@
-"""Answer benchmark on the Python FAQ: grounding, citations, refusals, latency.
+"""Answer benchmark on a benchmark set (default: the Python FAQ): grounding, citations,
+refusals, latency.
 
-    python -m benchmarks.answers [--questions 40] [--model M] [--config answering.toml]
+    python -m benchmarks.answers [--set pydocs] [--questions 40] [--model M] [--config FILE]
 
-Uses the section corpus of benchmarks/python_docs.py, indexed into a Weaviate of
+Uses the set's section corpus (benchmarks/corpora), indexed into a Weaviate of
 its own. For a sample of FAQ questions it runs the full pipeline twice, with the
 local model and with the extractive path alone (the generator pointed at a closed
 port, so every answer falls back), and for the off-topic questions below (which
@@ -27,7 +28,7 @@ from assistant.answering.pipeline import Asker, Pipeline
 from assistant.config import Settings
 from assistant.index.retrieve import SearchRequest
 from assistant.runtime.stack import Runtime
-from benchmarks.python_docs import build_corpus, fetch_sources
+from benchmarks.corpora import SETS, build_corpus
 from benchmarks.report import answer_all, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,17 +145,17 @@ def main() -> None:
     parser.add_argument(
         "--paths", default="local,extractive", help="which answer paths to run (comma-separated)"
     )
+    parser.add_argument("--set", default="pydocs", choices=list(SETS), help="benchmark set")
     args = parser.parse_args()
     config = load_answer_config(args.config)
 
-    cache = Settings().cache_dir / "bench" / "python-docs"
-    corpus = cache / "corpus" / "pydocs"
-    questions = build_corpus(fetch_sources(cache), corpus)
+    built = build_corpus(args.set, Settings().cache_dir / "bench")
+    corpus, questions = built.root, built.questions
     sample = random.Random(7).sample(questions, min(args.questions, len(questions)))
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="bench-answers-"))
     local = Runtime(Settings(data_dir=data_dir, local_model=args.model))
     local.start(lambda m: print(m, file=sys.stderr))
-    local.ingest([corpus], source="pydocs")
+    local.ingest([corpus], source=args.set)
     # The extractive path alone: a generator endpoint nobody listens on.
     offline = Runtime(
         Settings(data_dir=data_dir, openai_base_url="http://127.0.0.1:9/v1", openai_api_key="x")
@@ -188,6 +189,7 @@ def main() -> None:
     finally:
         local.stop()
     result = {
+        "set": args.set,
         "config_version": config.version,
         "faq_questions_sampled": len(sample),
         "systems": rows,

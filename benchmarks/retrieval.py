@@ -1,12 +1,15 @@
-"""Retrieval benchmark on the Python docs: ours against its peers, in one run.
+"""Retrieval benchmark on every benchmark set: ours against its peers, in one run per set.
 
-    python -m benchmarks.retrieval [--limit-questions N] [--out benchmarks/results/retrieval.json]
+    python -m benchmarks.retrieval [--set NAME ...] [--limit-questions N]
+                                   [--out benchmarks/results/retrieval.json]
 
-End to end: download and extract Debian's python3.11-doc, build the section
-corpus and the FAQ questions, start a Weaviate of its own (fresh data dir),
-ingest with our pipeline (timed, peak memory of the ingesting process), embed the
-same texts with the bare embedder (the throughput peer), then query every system
-and score nDCG@10, MRR@10 and Recall@10 at document level. Peers:
+End to end, per set (``benchmarks/corpora``: five tuning sets and two held out): download
+and extract its Debian documentation package, build the section corpus and the FAQ
+questions, start a Weaviate of its own (fresh data dir), ingest with our pipeline (timed,
+peak memory of the ingesting process), embed the same texts with the bare embedder (the
+throughput peer), then query every system and score nDCG@10, MRR@10 and Recall@10 at
+document level. The report has each set, the mean over the tuning sets and the mean over
+the held-out ones. Peers:
 - BM25 only and vectors only: the two halves of our index, alone;
 - reciprocal-rank fusion of the two (Weaviate's ranked fusion);
 - rank_bm25 over the raw section texts (the reference number in RUNTIME.md);
@@ -36,7 +39,8 @@ from assistant.config import Settings
 from assistant.index.chunking import embedding_text
 from assistant.index.retrieve import RetrievalConfig, SearchRequest
 from assistant.runtime.stack import Runtime
-from benchmarks.python_docs import Question, build_corpus, fetch_sources
+from benchmarks.corpora import HELD_OUT, SETS, TUNING, Corpus, build_corpus
+from benchmarks.corpora.common import Question
 from benchmarks.report import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,12 +81,12 @@ def distinct_documents(paths: Sequence[str], k: int = K) -> list[str]:
     return list(dict.fromkeys(paths))[:k]
 
 
-def ingest_in_subprocess(corpus: Path, data_dir: Path) -> tuple[dict, float]:
+def ingest_in_subprocess(corpus: Path, data_dir: Path, source: str) -> tuple[dict, float]:
     """The real CLI, as an operator runs it; returns its summary and its peak RSS (MiB)."""
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     done = subprocess.run(
-        [sys.executable, "-m", "assistant", "ingest", str(corpus), "--json", "--source", "pydocs"],
+        [sys.executable, "-m", "assistant", "ingest", str(corpus), "--json", "--source", source],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if done.returncode != 0:
@@ -167,39 +171,20 @@ def llama_index_runner(corpus: Path, source: str, rt: Runtime) -> tuple[Callable
     return run, {"nodes": len(index.docstore.docs), "build_s": round(build_s, 1)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--limit-questions", type=int, default=0)
-    parser.add_argument(
-        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "retrieval.json"
-    )
-    parser.add_argument(
-        "--data-dir", type=Path, help="index here and keep it (default: a temp dir)"
-    )
-    parser.add_argument(
-        "--reuse-index",
-        action="store_true",
-        help="query the index already in --data-dir; ingestion is not measured in this run",
-    )
-    args = parser.parse_args()
-
-    cache = Settings().cache_dir / "bench" / "python-docs"
-    sources = fetch_sources(cache)
-    corpus = cache / "corpus" / "pydocs"
-    questions = build_corpus(sources, corpus)
-    if args.limit_questions:
-        questions = questions[: args.limit_questions]
-    n_docs = sum(1 for _ in corpus.rglob("*.txt"))
-    print(f"corpus: {n_docs} section documents, {len(questions)} questions", file=sys.stderr)
-
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="bench-retrieval-"))
+def run_set(corpus: Corpus, args: argparse.Namespace) -> dict:
+    """Ours and every peer on one set's corpus, in one Weaviate of its own."""
+    questions = corpus.questions[: args.limit_questions or None]
+    source = corpus.name
+    print(f"{source}: {corpus.documents} section documents, {len(questions)} questions",
+          file=sys.stderr)  # fmt: skip
+    data_dir = (args.data_dir / source) if args.data_dir else Path(tempfile.mkdtemp())
     rt = Runtime(Settings(data_dir=data_dir))
     rt.start(print, parts=["weaviate"])
     try:
         ingestion = None
         n_chunks = rt.store().count_chunks()
-        if not args.reuse_index:
-            summary, peak_rss = ingest_in_subprocess(corpus, data_dir)
+        if not (args.reuse_index and n_chunks):
+            summary, peak_rss = ingest_in_subprocess(corpus.root, data_dir, source)
             pipeline_rate = summary["chunks_added"] / summary["seconds"]
             bare_rate, n_texts = bare_embedder_rate(rt)
             n_chunks = summary["chunks_added"]
@@ -212,28 +197,8 @@ def main() -> None:
                 "peak_rss_mib": round(peak_rss),
             }
             print(ingestion, file=sys.stderr)
-
-        ours = RetrievalConfig()
-        plain = replace(ours, section_weight=0.0)
-        systems: list[tuple[str, RetrievalConfig]] = [
-            (
-                f"ours: hybrid (relative score, alpha {ours.alpha}, stemmed BM25 on text + "
-                f"section^2) + {ours.section_weight} x section-mean cosine",
-                ours,
-            ),
-            ("BM25 only (our index, stemmed)", replace(plain, mode="bm25")),
-            ("vectors only (our index)", replace(plain, mode="vector")),
-            # the textbook method: BM25 and vector ranks weighted equally
-            ("reciprocal-rank fusion (our index)", replace(plain, mode="rrf", alpha=0.5)),
-        ]
-        # What each part of ours adds, in the same run (not peers: not in "best peer").
-        ablations: list[tuple[str, RetrievalConfig]] = [
-            (f"ours without the section signal (alpha {ours.alpha})", plain),
-            ("ours without the section signal, alpha 0.8", replace(plain, alpha=0.8)),
-            ("vectors + section signal (no BM25)", replace(ours, alpha=1.0)),
-        ]
         rows, ablation_rows = [], []
-        for out, configs in ((rows, systems), (ablation_rows, ablations)):
+        for out, configs in ((rows, SYSTEMS), (ablation_rows, ABLATIONS)):
             for name, cfg in configs:
                 retriever = rt.retriever(cfg)
 
@@ -243,29 +208,94 @@ def main() -> None:
 
                 run("warm-up query")
                 out.append(score(name, run, questions))
-                print(out[-1], file=sys.stderr)
+                print(source, out[-1], file=sys.stderr)
         rows.append(
-            score("rank_bm25 over section texts", rank_bm25_runner(corpus, "pydocs"), questions)
+            score("rank_bm25 over section texts", rank_bm25_runner(corpus.root, source), questions)
         )
-        print(rows[-1], file=sys.stderr)
-        li_run, li_info = llama_index_runner(corpus, "pydocs", rt)
+        print(source, rows[-1], file=sys.stderr)
+        li_run, li_info = llama_index_runner(corpus.root, source, rt)
         rows.append(score("llama-index default (VectorStoreIndex)", li_run, questions))
-        print(rows[-1], file=sys.stderr)
+        print(source, rows[-1], file=sys.stderr)
     finally:
         rt.stop()
         if args.data_dir is None:
             shutil.rmtree(data_dir, ignore_errors=True)
-
     best_peer = max(r["ndcg@10"] for r in rows[1:])
-    result = {
-        "corpus": {"documents": n_docs, "chunks": n_chunks, "questions": len(questions)},
+    return {
+        "shape": SETS[source].shape,
+        "held_out": SETS[source].held_out,
+        "corpus": {"documents": corpus.documents, "chunks": n_chunks, "questions": len(questions)},
         "systems": rows,
         "ours_minus_best_peer_ndcg@10": round(rows[0]["ndcg@10"] - best_peer, 3),
         "ablations": ablation_rows,
         "ingestion": ingestion or "not measured in this run (--reuse-index)",
         "llama_index": li_info,
     }
-    write_report(result, args.out)
+
+
+_OURS = RetrievalConfig()
+_PLAIN = replace(_OURS, section_weight=0.0)
+SYSTEMS: list[tuple[str, RetrievalConfig]] = [
+    (
+        f"ours: hybrid (relative score, alpha {_OURS.alpha}, stemmed BM25 on text + "
+        f"section^2) + {_OURS.section_weight} x section-mean cosine",
+        _OURS,
+    ),
+    ("BM25 only (our index, stemmed)", replace(_PLAIN, mode="bm25")),
+    ("vectors only (our index)", replace(_PLAIN, mode="vector")),
+    # the textbook method: BM25 and vector ranks weighted equally
+    ("reciprocal-rank fusion (our index)", replace(_PLAIN, mode="rrf", alpha=0.5)),
+]
+# What each part of ours adds, in the same run (not peers: not in "best peer").
+ABLATIONS: list[tuple[str, RetrievalConfig]] = [
+    (f"ours without the section signal (alpha {_OURS.alpha})", _PLAIN),
+    ("ours without the section signal, alpha 0.8", replace(_PLAIN, alpha=0.8)),
+    ("vectors + section signal (no BM25)", replace(_OURS, alpha=1.0)),
+]
+
+
+def means(results: dict[str, dict], names: list[str]) -> dict[str, float] | None:
+    """Each system's nDCG@10 averaged over ``names`` (the sets run here among them)."""
+    got = [results[n] for n in names if n in results]
+    if not got:
+        return None
+    systems = [r["system"] for r in got[0]["systems"]]
+    return {
+        system: round(statistics.fmean(r["systems"][i]["ndcg@10"] for r in got), 3)
+        for i, system in enumerate(systems)
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", action="append", choices=list(SETS), dest="sets",
+                        help="a benchmark set (repeatable; default: all)")  # fmt: skip
+    parser.add_argument("--limit-questions", type=int, default=0)
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "retrieval.json"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="index here, one folder per set, and keep it"
+    )
+    parser.add_argument(
+        "--reuse-index",
+        action="store_true",
+        help="query an index already in --data-dir; its ingestion is not measured again",
+    )
+    args = parser.parse_args()
+    cache = Settings().cache_dir / "bench"
+    results = {}
+    for name in args.sets or list(SETS):
+        results[name] = run_set(build_corpus(name, cache), args)
+    tuning, held = means(results, TUNING), means(results, HELD_OUT)
+    write_report(
+        {
+            "sets": results,
+            "mean_ndcg@10_tuning_sets": tuning,
+            "mean_ndcg@10_held_out_sets": held,
+        },
+        args.out,
+    )
 
 
 if __name__ == "__main__":
