@@ -274,9 +274,7 @@ def main() -> None:
     parser.add_argument(
         "--out", type=Path, default=ROOT / "benchmarks" / "results" / "retrieval.json"
     )
-    parser.add_argument(
-        "--data-dir", type=Path, help="index here, one folder per set, and keep it"
-    )
+    parser.add_argument("--data-dir", type=Path, help="index here, one folder per set, and keep it")
     parser.add_argument(
         "--reuse-index",
         action="store_true",

@@ -9,6 +9,7 @@ and ``django``: their figures are reported, not optimised.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,3 +61,19 @@ def build_corpus(name: str, cache: Path) -> Corpus:
     writer = CorpusWriter(out, name)
     bench.build(cache / "packages", writer)
     return Corpus(name, out, writer.questions, writer.sections)
+
+
+TRANSLATIONS = Path(__file__).with_name("translations")
+LANGUAGES = ("de", "fr", "es")
+
+
+def translated(corpus: Corpus, language: str) -> list[Question]:
+    """The set's questions asked in ``language`` (translated by hand, a seeded sample of
+    each set), with the same gold documents: cross-language retrieval."""
+    data = json.loads((TRANSLATIONS / f"{language}.json").read_text(encoding="utf-8"))
+    asked = data["sets"].get(corpus.name, {})
+    return [
+        Question(id=q.id, question=asked[q.id], gold=q.gold)
+        for q in corpus.questions
+        if q.id in asked
+    ]

@@ -109,3 +109,20 @@ def test_gitfaq_entries_are_questions_and_underlined_headings_split_manuals() ->
         ("What should I put in `user.name`?", True),
     ]  # fmt: skip
     assert re.sub(r"\s+", " ", got[-1][1]).strip() == "Your name. More."
+
+
+def test_every_language_asks_the_same_questions_of_every_set() -> None:
+    from benchmarks.corpora import LANGUAGES, TRANSLATIONS
+
+    loaded = {
+        lang: json.loads((TRANSLATIONS / f"{lang}.json").read_text(encoding="utf-8"))
+        for lang in LANGUAGES
+    }
+    ids = {lang: {s: set(q) for s, q in d["sets"].items()} for lang, d in loaded.items()}
+    assert ids["de"] == ids["fr"] == ids["es"] and set(ids["de"]) == set(SETS)
+    for lang, data in loaded.items():
+        assert data["language"] == lang
+        for name, asked in data["sets"].items():
+            # 30 or more each; the SQLite FAQ (27) and gitfaq (17) are asked in full
+            assert len(asked) >= {"sqlite": 27, "git": 17}.get(name, 30), (lang, name)
+            assert all(q.strip() for q in asked.values())
