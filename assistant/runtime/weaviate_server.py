@@ -166,6 +166,10 @@ def embedded_ports(settings: Settings) -> dict[str, int]:
 def connect(settings: Settings) -> weaviate.WeaviateClient:
     """A connected v4 client for WEAVIATE_URL, or for this data dir's embedded server."""
     timeout = AdditionalConfig(timeout=Timeout(init=10, query=60, insert=120))
+    # The client's start-up checks ask pypi.org for its latest version on every connect:
+    # a call to the internet at run time (and, where it is closed, a wait of up to the init
+    # timeout). Skipped; the connection itself is still checked (the server's version).
+    offline = {"skip_init_checks": True}
     try:
         if settings.weaviate_url:
             url = urlparse(settings.weaviate_url)
@@ -184,6 +188,7 @@ def connect(settings: Settings) -> weaviate.WeaviateClient:
                 grpc_secure=secure,
                 auth_credentials=auth,
                 additional_config=timeout,
+                **offline,
             )
         else:
             ports = embedded_ports(settings)
@@ -192,6 +197,7 @@ def connect(settings: Settings) -> weaviate.WeaviateClient:
                 port=ports["http"],
                 grpc_port=ports["grpc"],
                 additional_config=timeout,
+                **offline,
             )
     except Exception as err:  # the client raises several unrelated types for "unreachable"
         where = settings.weaviate_url or "the embedded server"

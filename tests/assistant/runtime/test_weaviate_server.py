@@ -63,3 +63,44 @@ def test_weaviate_binary_setting_must_be_executable(tmp_path) -> None:
     settings = Settings(data_dir=tmp_path / "d", weaviate_binary=bogus)
     with pytest.raises(ConfigurationError, match="not an executable"):
         weaviate_server.resolve_binary(settings)
+
+
+def test_connecting_calls_nothing_outside_this_machine(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every outbound HTTP(S) request is sent to a recording proxy on loopback: connecting
+    to Weaviate must send none (the client's version check would ask pypi.org)."""
+    import socket
+    import threading
+
+    seen: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def record() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                seen.append(conn.recv(512))  # e.g. b"CONNECT pypi.org:443 ..."
+
+    thread = threading.Thread(target=record, daemon=True)
+    thread.start()
+    proxy = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, proxy)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    try:
+        client = weaviate_server.connect(runtime.settings)
+        assert client.is_ready()
+        client.close()
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+    assert seen == []
