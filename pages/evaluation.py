@@ -173,9 +173,9 @@ with configs_tab:
                 st.success(f"{done.version} is production ({how}).")
             except AssistantError as err:
                 show_error(err)
-    older = [v.version for v in configs if v.version != production]
+    older = desk.former_production()
     if older:
-        back = st.selectbox("Roll production back to", older)
+        back = st.selectbox("Roll production back to (an earlier production version)", older)
         if st.button("Roll back", icon=":material/undo:"):
             try:
                 desk.rollback(back)

@@ -117,6 +117,14 @@ class EvalDesk:
     def promote(self, override_reason: str | None = None) -> promotion.Promotion:
         return promotion.promote(self.rt.engine, self.lead, override_reason=override_reason)
 
+    def former_production(self) -> list[str]:
+        """Versions that were production before the current one, the latest first: what a
+        rollback on the page offers (a version that was only evaluated, such as a run's
+        quoted-answers variant, never served anyone and is not offered)."""
+        current = versions.labelled(self.rt.engine, "production")
+        moved = [v for _, v in sorted(_production_moves(self.rt), reverse=True)]
+        return [v for v in dict.fromkeys(moved) if v != current]
+
     def rollback(self, version: str) -> str | None:
         return promotion.rollback(self.rt.engine, self.lead, version)
 

@@ -13,6 +13,7 @@ from assistant.answering.config import AnswerConfig, load_answer_config
 from assistant.answering.pipeline import Pipeline
 from assistant.storage import audit
 from review.evaluation import promotion, runner
+from review.evaluation.desk import EvalDesk
 from review.evaluation.promotion import PromotionRefused
 
 pytestmark = pytest.mark.integration
@@ -62,6 +63,10 @@ def test_a_candidate_reaches_production_only_through_the_gate(world: Stack) -> N
     assert promotion.rollback(engine, LENA, production.version) == broken.version
     assert versions.serving(engine, world.settings).version == production.version
     assert "min_similarity" in versions.diff(engine, production.version, broken.version)
+    # The page offers a rollback to earlier production versions only, the latest first;
+    # a version that was only evaluated never served anyone and is not offered.
+    versions.remember(engine, _variant(min_similarity=0.5), "lena", "evaluated")
+    assert EvalDesk(world.rt, LENA).former_production() == [broken.version, seeded.version]
 
 
 def test_a_candidate_that_holds_up_is_promoted(world: Stack) -> None:
