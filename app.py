@@ -14,7 +14,8 @@ from pages.ui.feedback import feedback_control
 from pages.ui.resources import pipeline, runtime
 from pages.ui.signin import identity_caption, require, sign_in
 
-st.set_page_config(page_title="Knowledge Assistant", page_icon=":material/menu_book:")
+# An emoji icon is drawn by the browser; a Material icon would be fetched from Google.
+st.set_page_config(page_title="Knowledge Assistant", page_icon="📚")
 
 log = logging.getLogger("assistant.app")
 

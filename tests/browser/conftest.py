@@ -5,12 +5,14 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from helpers import ServedApp, skip_or_fail
 
 from assistant.runtime.stack import Runtime
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -45,8 +47,19 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture()
 def page(browser, tmp_path: Path) -> Iterator[object]:
+    """A page whose requests are watched: the app must not make the browser call anything
+    outside this machine (a Material page icon, for one, is fetched from Google)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(90_000)
+    outside: list[str] = []
+
+    def watch(request) -> None:  # type: ignore[no-untyped-def]
+        url = urlparse(request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in LOOPBACK:
+            outside.append(request.url)
+
+    page.on("request", watch)
     yield page
     context.close()
+    assert outside == [], f"the browser was made to call outside this machine: {outside}"
