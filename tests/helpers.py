@@ -126,6 +126,22 @@ def in_nav(page, name: str) -> bool:  # type: ignore[no-untyped-def]
     return nav.get_by_role("link", name=name, exact=True).count() > 0
 
 
+def choose(page, selectbox, option: str, attempts: int = 3) -> None:  # type: ignore[no-untyped-def]
+    """Open a Streamlit selectbox and pick ``option``. A click that lands while the script
+    reruns (the box is being replaced) opens nothing, so open again until the option shows."""
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(attempts):
+        selectbox.click()
+        try:
+            wanted.wait_for(timeout=10_000)
+            break
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+    wanted.click()
+
+
 # -- schema drift: migrations against models ------------------------------------------
 STRUCTURAL = {"add_table", "remove_table", "add_column", "remove_column", "add_index",
               "remove_index", "modify_nullable", "add_constraint", "remove_constraint"}  # fmt: skip

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ServedApp, assistant_cli, in_nav
+from helpers import ServedApp, assistant_cli, choose, in_nav
 
 from assistant.config import PROJECT_ROOT
 
@@ -75,8 +75,7 @@ def _evaluate(page, dataset: str, config: str) -> None:  # type: ignore[no-untyp
     """Start an eval run from the Evaluation page's form (the model answers, not quotes)."""
     form = page.get_by_test_id("stForm")
     for label, option in (("Dataset", dataset), ("Configuration", config)):
-        form.get_by_test_id("stSelectbox").filter(has_text=label).click()
-        page.get_by_role("option", name=option, exact=True).click()
+        choose(page, form.get_by_test_id("stSelectbox").filter(has_text=label), option)
     form.get_by_role("button", name="Run").click()
 
 
@@ -94,8 +93,7 @@ def test_employee_reviewer_and_lead_close_the_loop(loop_app, browser, tmp_path: 
     answer.get_by_text("Details").wait_for(timeout=240_000)
     assert "[1]" in answer.inner_text()
     answer.get_by_test_id("stFeedbackButton").nth(1).click()  # thumbs down
-    answer.get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name="incomplete").click()
+    choose(page, answer.get_by_test_id("stSelectbox"), "incomplete")
     answer.get_by_role("button", name="Send feedback").click()
     page.get_by_text("your feedback was saved").wait_for()
     ctx.close()
