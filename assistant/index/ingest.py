@@ -22,6 +22,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from assistant.index.access import AccessResolver, DocumentMeta, is_sidecar
+from assistant.index.analysis import ANALYSIS_VERSION
 from assistant.index.chunking import chunk_sections, embedding_text
 from assistant.index.chunks import Chunk, DocumentRecord, chunk_id, document_id, sha256_hex
 from assistant.index.documents import ReadError
@@ -84,7 +85,7 @@ class _Window:
 
 
 def pipeline_version(embedder: Embedder, max_tokens: int) -> str:
-    key = f"{READERS_VERSION}|{embedder.name}|{embedder.dim}|{max_tokens}"
+    key = f"{READERS_VERSION}|{ANALYSIS_VERSION}|{embedder.name}|{embedder.dim}|{max_tokens}"
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 

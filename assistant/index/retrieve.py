@@ -28,7 +28,7 @@ import numpy as np
 from weaviate.classes.query import Filter, HybridFusion, MetadataQuery
 
 from assistant.identity.groups import EVERYONE
-from assistant.index.analysis import analyze
+from assistant.index.analysis import analyze_query
 from assistant.index.chunks import ScoredChunk
 from assistant.index.embeddings import Embedder
 from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR, Store, access_filter, chunk_from
@@ -93,7 +93,7 @@ class Retriever:
                 qvec = self.embedder.embed_query(request.query)
         if cfg.mode == "bm25":
             res = chunks.query.bm25(
-                query=analyze(request.query),
+                query=analyze_query(request.query),
                 query_properties=list(cfg.query_properties),
                 return_metadata=MetadataQuery(score=True),
                 **fetch,
@@ -109,7 +109,7 @@ class Retriever:
             scores = [1.0 - (o.metadata.distance or 0) for o in res.objects]
         else:
             res = chunks.query.hybrid(
-                query=analyze(request.query),
+                query=analyze_query(request.query),
                 vector=qvec.tolist(),
                 target_vector=CHUNK_VECTOR,
                 alpha=cfg.alpha,

@@ -34,6 +34,7 @@ from assistant.errors import DependencyUnavailable
 from assistant.identity.groups import reader_groups
 from assistant.index.analysis import analyze
 from assistant.index.chunks import Chunk, DocumentRecord
+from assistant.index.language import detect
 
 log = logging.getLogger(__name__)
 
@@ -337,6 +338,7 @@ class Store:
         sections = section_vectors(chunks, vectors)
         with self.chunks.batch.fixed_size(batch_size=BATCH_SIZE, concurrent_requests=2) as batch:
             for chunk, vector, section in zip(chunks, vectors, sections, strict=True):
+                language = detect(chunk.text)  # a heading alone is too short to tell
                 batch.add_object(
                     uuid=chunk.id,
                     vector={CHUNK_VECTOR: vector.tolist(), SECTION_VECTOR: section.tolist()},
@@ -344,8 +346,8 @@ class Store:
                         "text": chunk.text,
                         "section": chunk.section,
                         "title": chunk.title,
-                        "text_stemmed": analyze(chunk.text),
-                        "section_stemmed": analyze(chunk.section),
+                        "text_stemmed": analyze(chunk.text, language),
+                        "section_stemmed": analyze(chunk.section, language),
                         "document_id": chunk.document_id,
                         "source": chunk.source,
                         "path": chunk.path,

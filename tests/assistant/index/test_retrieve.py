@@ -11,18 +11,11 @@ import pytest
 from weaviate.classes.config import Configure, DataType, Property
 from weaviate.classes.query import Filter
 
-from assistant.index.analysis import analyze
 from assistant.index.chunks import Chunk
 from assistant.index.ingest import Ingestor
 from assistant.index.retrieve import RetrievalConfig, Retriever, SearchRequest
 from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR, Store, now, section_vectors
 from assistant.runtime.stack import Runtime
-
-
-def test_analysis_drops_stopwords_and_conflates_word_forms() -> None:
-    assert analyze("How do I configure the proxies?") == analyze("configuring a proxy")
-    assert analyze("How do I get there?") == ""
-    assert analyze("os.path_join") == "os path join"
 
 
 def _chunk(doc: str, section: tuple[str, ...], position: int) -> Chunk:
@@ -81,6 +74,33 @@ def test_bm25_finds_other_forms_of_the_question_words(
     hits = bm25.search(SearchRequest("How do I configure a proxy?", k=3))
     assert hits and hits[0].chunk.section_path[-1] == "Proxies"
     assert bm25.search(SearchRequest("booking train", k=3))[0].chunk.path == "kb/travel.md"
+
+
+@pytest.mark.integration
+def test_each_passage_and_question_is_analysed_in_its_own_language(
+    store: Store, runtime: Runtime, tmp_path: Path
+) -> None:
+    """A German question finds the German passage by another form of its words (the English
+    stemmer keeps "Urlaubstage" and "Urlaubstagen" apart), an English one the English."""
+    root = tmp_path / "mixed"
+    root.mkdir()
+    (root / "urlaub.md").write_text(
+        "# Urlaub\n\nVollzeitbeschäftigte haben Anspruch auf achtundzwanzig Urlaubstagen im "
+        "Kalenderjahr. Anträge werden über das Personalportal gestellt.\n"
+    )
+    (root / "leave.md").write_text(
+        "# Leave\n\nFull-time employees are entitled to twenty-eight days of paid leave per "
+        "calendar year. Requests go through the HR portal.\n"
+    )
+    (root / "druck.md").write_text(
+        "# Drucker\n\nDer Drucker im zweiten Stock wird mit dem Dienstausweis freigegeben.\n"
+    )
+    Ingestor(store, runtime.embedder).sync([root])
+    bm25 = Retriever(store, runtime.embedder, RetrievalConfig(mode="bm25", section_weight=0))
+    hits = bm25.search(SearchRequest("Wie viele Urlaubstage bekomme ich?", k=3))
+    assert [h.chunk.path for h in hits] == ["mixed/urlaub.md"]
+    hits = bm25.search(SearchRequest("How many days of paid leave do I get?", k=3))
+    assert hits[0].chunk.path == "mixed/leave.md"
 
 
 @pytest.mark.integration
