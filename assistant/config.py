@@ -135,6 +135,11 @@ class Settings(BaseSettings):
     embeddings_model: str = Field(
         "text-embedding-3-small", description="Model name for `openai` embeddings."
     )
+    embeddings_multilingual: bool = Field(
+        False,
+        description="Also index every passage with multilingual-e5-small (a second vector): "
+        "questions in other languages than the documents' find them. Slower ingestion.",
+    )
     embed_batch_size: int = Field(16, description="Passages per embedding batch.")
     embed_threads: int = Field(
         default_factory=lambda: os.cpu_count() or 2, description="onnxruntime intra-op threads."

@@ -40,7 +40,7 @@ import numpy as np
 from weaviate.classes.query import MetadataQuery
 
 from assistant.config import Settings
-from assistant.index.analysis import analyze
+from assistant.index.analysis import analyze, analyze_query
 from assistant.index.chunking import embedding_text
 from assistant.index.retrieve import RetrievalConfig, SearchRequest
 from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR, chunk_from
@@ -74,11 +74,25 @@ class Captured:
     e5: Side | None = None  # multilingual-e5-small over every chunk (--e5), exact cosine
 
 
-def capture(rt: Runtime, questions: Sequence, depth: int = DEPTH) -> list[Captured]:
-    return [_capture_one(rt, q.question, q.gold, depth) for q in questions]
+def capture(
+    rt: Runtime,
+    questions: Sequence,
+    depth: int = DEPTH,
+    analysis: Callable[[str], str] = analyze_query,
+) -> list[Captured]:
+    """Each question's lists; BM25 reads the question with ``analysis`` (the product's by
+    default)."""
+    return [_capture_one(rt, q.question, q.gold, depth, analysis) for q in questions]
 
 
-def _capture_one(rt: Runtime, question: str, gold: str, depth: int) -> Captured:
+def english_only(question: str) -> str:
+    """The analysis before questions were read in their own language (for comparison)."""
+    return analyze(question, "en")
+
+
+def _capture_one(
+    rt: Runtime, question: str, gold: str, depth: int, analysis: Callable[[str], str]
+) -> Captured:
     chunks = rt.store().chunks
     qvec = rt.embedder.embed_query(question)
     path: dict[str, str] = {}
@@ -96,7 +110,7 @@ def _capture_one(rt: Runtime, question: str, gold: str, depth: int) -> Captured:
 
     def bm25(properties: list[str]) -> Side:
         res = chunks.query.bm25(
-            query=analyze(question), query_properties=properties, limit=depth,
+            query=analysis(question), query_properties=properties, limit=depth,
             return_metadata=MetadataQuery(score=True), include_vector=[SECTION_VECTOR],
             return_properties=["path"],
         )  # fmt: skip
@@ -299,10 +313,13 @@ def main() -> None:
                 asked[f"{name}@{lang}"] = translated(corpus, lang)
             e5 = E5Side(rt, name, Settings().cache_dir / "bench-e5") if args.e5 else None
             for key, questions in asked.items():
-                captured[key] = capture(rt, questions)
-                if e5 is not None:
-                    for q, got in zip(questions, captured[key], strict=True):
-                        e5.attach(got, q.question, rt.embedder.embed_query(q.question))
+                runs = {key: capture(rt, questions)}
+                if "@" in key:  # the same questions read as English, as before
+                    runs[f"{key} english-analysis"] = capture(rt, questions, analysis=english_only)
+                for variant, got in runs.items():
+                    captured[variant] = got
+                    for q, one in zip(questions, got, strict=True) if e5 else ():
+                        e5.attach(one, q.question, rt.embedder.embed_query(q.question))
             retriever = rt.retriever(RetrievalConfig())
             real[name] = statistics.fmean(
                 ndcg(distinct_documents(h.chunk.path for h in retriever.search(

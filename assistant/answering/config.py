@@ -33,6 +33,8 @@ class RetrievalSection(_Strict):
     alpha: float = Field(_SEARCH.alpha, ge=0, le=1)
     section_weight: float = Field(_SEARCH.section_weight, ge=0)
     pool: int = Field(_SEARCH.pool, ge=1, le=500)
+    # share of alpha given to the multilingual vector (needs ASSISTANT_EMBEDDINGS_MULTILINGUAL)
+    multilingual: float = Field(_SEARCH.multilingual, ge=0, le=1)
     candidates: int = Field(12, ge=1, le=100)
     context_chunks: int = Field(4, ge=1, le=20)
     context_token_budget: int = Field(900, ge=100)
@@ -117,6 +119,7 @@ class AnswerConfig(_Strict):
             top_k=r.candidates,
             section_weight=r.section_weight,
             pool=r.pool,
+            multilingual=r.multilingual,
         )
 
 

@@ -84,8 +84,12 @@ class _Window:
         return sum(len(p.chunks) for p in self.pending)
 
 
-def pipeline_version(embedder: Embedder, max_tokens: int) -> str:
+def pipeline_version(
+    embedder: Embedder, max_tokens: int, multilingual: Embedder | None = None
+) -> str:
     key = f"{READERS_VERSION}|{ANALYSIS_VERSION}|{embedder.name}|{embedder.dim}|{max_tokens}"
+    if multilingual is not None:  # switching it on or off re-embeds every document
+        key += f"|{multilingual.name}|{multilingual.dim}"
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
@@ -108,13 +112,15 @@ class Ingestor:
         max_file_bytes: int = 50 * 1024 * 1024,
         max_tokens: int = MAX_TOKENS,
         progress: Callable[[Progress], None] | None = None,
+        multilingual: Embedder | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
+        self.multilingual = multilingual
         self.max_file_bytes = max_file_bytes
         self.max_tokens = max_tokens
         self.progress = progress or (lambda _p: None)
-        self.version = pipeline_version(embedder, max_tokens)
+        self.version = pipeline_version(embedder, max_tokens, multilingual)
 
     def sync(self, paths: Sequence[Path], source: str | None = None) -> IngestSummary:
         """Bring the index in line with ``paths`` (folders are mirrored, files upserted)."""
@@ -278,7 +284,8 @@ class Ingestor:
         chunks = [c for p in window.pending for c in p.chunks]
         texts = [embedding_text(c.title, c.section_path, c.text) for c in chunks]
         vectors = self.embedder.embed(texts)
-        failures = self.store.write_chunks(chunks, vectors, run_id)
+        second = self.multilingual.embed(texts) if self.multilingual is not None else None
+        failures = self.store.write_chunks(chunks, vectors, run_id, multilingual=second)
         done = [p for p in window.pending if p.record.id not in failures]
         summary.chunks_removed += self.store.delete_stale_chunks(
             [p.record.id for p in done], run_id

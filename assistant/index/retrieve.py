@@ -12,8 +12,12 @@ Three signals, each measured on benchmarks/retrieval.py before it was kept:
 
 BM25 and the chunk vector are fused in Weaviate by relative score (min-max
 normalised, blended by ``alpha``): unlike rank fusion it keeps how much better
-the top hit is than the next. The section cosine is then added, with weight
-``section_weight``, to the best ``pool`` fused candidates, which are re-sorted.
+the top hit is than the next. With the multilingual embedder on and a
+``multilingual`` share above 0, that share of the vector weight goes to a third
+list, the multilingual vector's nearest chunks (min-max normalised likewise),
+blended here with Weaviate's fused scores so each side keeps exactly its weight.
+The section cosine is then added, with weight ``section_weight``, to the best
+``pool`` fused candidates, which are re-sorted.
 Every query is filtered by access groups inside Weaviate, so a chunk outside
 the caller's groups is never returned, scored or counted.
 """
@@ -31,9 +35,17 @@ from assistant.identity.groups import EVERYONE
 from assistant.index.analysis import analyze_query
 from assistant.index.chunks import ScoredChunk
 from assistant.index.embeddings import Embedder
-from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR, Store, access_filter, chunk_from
+from assistant.index.store import (
+    CHUNK_VECTOR,
+    MULTILINGUAL_VECTOR,
+    SECTION_VECTOR,
+    Store,
+    access_filter,
+    chunk_from,
+)
 
 Mode = Literal["hybrid", "bm25", "vector", "rrf"]
+SIDE_DEPTH = 100  # how many chunks Weaviate's hybrid search takes from each side
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,9 @@ class RetrievalConfig:
     # rank-fusion scores are on other scales, so those modes want 0.
     section_weight: float = 3.0
     pool: int = 50  # fused candidates re-scored with the section signal
+    # Share of the vector weight (alpha) given to the multilingual vector, when the index has
+    # it (ASSISTANT_EMBEDDINGS_MULTILINGUAL); hybrid mode only. 0 = MiniLM alone.
+    multilingual: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -66,10 +81,23 @@ class SearchRequest:
 
 
 class Retriever:
-    def __init__(self, store: Store, embedder: Embedder, config: RetrievalConfig | None = None):
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        config: RetrievalConfig | None = None,
+        multilingual: Embedder | None = None,
+    ):
         self.store = store
         self.embedder = embedder
         self.config = config or RetrievalConfig()
+        self.multilingual = multilingual
+
+    def _multilingual_share(self) -> float:
+        """The multilingual vector's share of alpha in this search (0 when it cannot run)."""
+        cfg = self.config
+        on = cfg.mode == "hybrid" and self.multilingual is not None and cfg.alpha > 0
+        return cfg.multilingual if on else 0.0
 
     def search(self, request: SearchRequest) -> list[ScoredChunk]:
         if not self.store.indexed():
@@ -80,7 +108,9 @@ class Retriever:
         if request.documents:
             flt = flt & Filter.by_property("path").contains_any(list(request.documents))
         rescore = cfg.section_weight > 0
-        limit = max(k, cfg.pool) if rescore else k
+        share = self._multilingual_share()
+        keep = max(k, cfg.pool) if rescore else k
+        limit = max(keep, SIDE_DEPTH) if share else keep  # all fused, to blend with the third
         vectors = [CHUNK_VECTOR] if request.with_vectors else []
         if rescore:
             vectors.append(SECTION_VECTOR)
@@ -108,11 +138,14 @@ class Retriever:
             )
             scores = [1.0 - (o.metadata.distance or 0) for o in res.objects]
         else:
+            # With a third list taking a*share, Weaviate's alpha is set so that BM25 keeps
+            # 1-a and MiniLM a*(1-share) of the final blend: (1-a*share)*hybrid + a*share*e5.
+            a = cfg.alpha
             res = chunks.query.hybrid(
                 query=analyze_query(request.query),
                 vector=qvec.tolist(),
                 target_vector=CHUNK_VECTOR,
-                alpha=cfg.alpha,
+                alpha=a * (1 - share) / (1 - a * share),
                 fusion_type=HybridFusion.RANKED
                 if cfg.mode == "rrf"
                 else HybridFusion.RELATIVE_SCORE,
@@ -121,16 +154,20 @@ class Retriever:
                 **fetch,
             )
             scores = [o.metadata.score or 0.0 for o in res.objects]
+        objects = list(res.objects)
+        if share:
+            objects, scores = self._blend(request, objects, scores, share, fetch)
+            objects, scores = objects[:keep], scores[:keep]
         hits = [
             ScoredChunk(
                 chunk_from(o.properties, o.uuid),
                 score,
                 _vector(o, CHUNK_VECTOR) if request.with_vectors else None,
             )
-            for o, score in zip(res.objects, scores, strict=True)
+            for o, score in zip(objects, scores, strict=True)
         ]
         if rescore and hits:
-            sections = np.stack([_vector(o, SECTION_VECTOR) for o in res.objects])
+            sections = np.stack([_vector(o, SECTION_VECTOR) for o in objects])
             cosines = sections @ np.asarray(qvec, dtype=np.float32)
             w = cfg.section_weight
             # Kept on the fused score's scale (about 0..1) for people reading it.
@@ -140,6 +177,29 @@ class Retriever:
             ]
             hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:k]
+
+    def _blend(
+        self, request: SearchRequest, objects: list, scores: list[float], share: float, fetch: dict
+    ) -> tuple[list, list[float]]:
+        """Weaviate's fused list blended with the multilingual vector's nearest chunks."""
+        assert self.multilingual is not None
+        qvec = self.multilingual.embed_query(request.query)
+        res = self.store.chunks.query.near_vector(
+            near_vector=qvec.tolist(),
+            target_vector=MULTILINGUAL_VECTOR,
+            return_metadata=MetadataQuery(distance=True),
+            **{**fetch, "limit": SIDE_DEPTH},
+        )
+        cosines = np.array([1.0 - (o.metadata.distance or 0.0) for o in res.objects])
+        w = self.config.alpha * share
+        by_id = {str(o.uuid): o for o in objects}
+        fused = {str(o.uuid): (1 - w) * s for o, s in zip(objects, scores, strict=True)}
+        for o, v in zip(res.objects, _minmax(cosines), strict=True):
+            uid = str(o.uuid)
+            by_id.setdefault(uid, o)
+            fused[uid] = fused.get(uid, 0.0) + w * float(v)
+        order = sorted(fused, key=lambda u: fused[u], reverse=True)
+        return [by_id[u] for u in order], [fused[u] for u in order]
 
 
 def distinct(hits: Sequence[ScoredChunk]) -> list[ScoredChunk]:
@@ -153,6 +213,14 @@ def distinct(hits: Sequence[ScoredChunk]) -> list[ScoredChunk]:
             seen.add(hit.chunk.content_hash)
             kept.append(hit)
     return kept
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    """Scores mapped onto 0..1 over their own list, as Weaviate's relative-score fusion does."""
+    if len(values) == 0:
+        return values
+    lo, hi = float(values.min()), float(values.max())
+    return (values - lo) / (hi - lo) if hi > lo else np.ones_like(values)
 
 
 def _vector(obj, name: str) -> np.ndarray:

@@ -4,7 +4,8 @@ Two collections per index (a prefix keeps indexes apart). ``<P>Chunk`` holds
 chunk text and heading context, BM25 over their analysed (stemmed) forms, and
 two vectors per chunk: its own (``default``, HNSW, cosine) and the mean of its
 section's chunks (``section``, a flat index: read back, never searched), which
-lets retrieval weigh what a whole section is about. ``<P>Document`` is the
+lets retrieval weigh what a whole section is about; with the multilingual embedder
+on, a third (``multilingual``, HNSW, cosine) from that model. ``<P>Document`` is the
 registry of what was ingested from which file at which content hash. A
 document's registry entry is written only after its chunks are, which is what
 makes an interrupted ingestion re-runnable. A collection made by an older
@@ -42,6 +43,7 @@ DEFAULT_PREFIX = "Kb"
 BATCH_SIZE = 256
 CHUNK_VECTOR = "default"
 SECTION_VECTOR = "section"
+MULTILINGUAL_VECTOR = "multilingual"  # the second embedder's, when it is on
 
 
 # What each text property is for: (tokenization, searched by BM25, filterable).
@@ -192,6 +194,12 @@ class Store:
                             distance_metric=VectorDistances.COSINE
                         ),
                     ),
+                    Configure.Vectors.self_provided(  # empty while the embedder is off
+                        name=MULTILINGUAL_VECTOR,
+                        vector_index_config=Configure.VectorIndex.hnsw(
+                            distance_metric=VectorDistances.COSINE
+                        ),
+                    ),
                 ],
                 inverted_index_config=Configure.inverted_index(
                     bm25_b=0.75,
@@ -214,7 +222,8 @@ class Store:
         config = self.chunks.config.get()
         props = {p.name for p in config.properties}
         wanted = {p.name for p in CHUNK_PROPERTIES}
-        return not wanted <= props or SECTION_VECTOR not in (config.vector_config or {})
+        vectors = config.vector_config or {}
+        return not wanted <= props or not {SECTION_VECTOR, MULTILINGUAL_VECTOR} <= set(vectors)
 
     @property
     def chunks(self) -> Collection:
@@ -326,22 +335,31 @@ class Store:
 
     # -- writes -----------------------------------------------------------
     def write_chunks(
-        self, chunks: Sequence[Chunk], vectors: np.ndarray, run_id: str
+        self,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        run_id: str,
+        multilingual: np.ndarray | None = None,
     ) -> dict[str, str]:
         """Upsert chunks (ids are deterministic). Returns {document_id: error} for failures.
 
         ``chunks`` must hold whole documents: each section's vector is the mean of its
-        chunks' vectors, computed here.
+        chunks' vectors, computed here. ``multilingual``: the second embedder's vectors.
         """
         failures: dict[str, str] = {}
         owner = {c.id: c.document_id for c in chunks}
         sections = section_vectors(chunks, vectors)
         with self.chunks.batch.fixed_size(batch_size=BATCH_SIZE, concurrent_requests=2) as batch:
-            for chunk, vector, section in zip(chunks, vectors, sections, strict=True):
+            for n, (chunk, vector, section) in enumerate(
+                zip(chunks, vectors, sections, strict=True)
+            ):
                 language = detect(chunk.text)  # a heading alone is too short to tell
+                named = {CHUNK_VECTOR: vector.tolist(), SECTION_VECTOR: section.tolist()}
+                if multilingual is not None:
+                    named[MULTILINGUAL_VECTOR] = multilingual[n].tolist()
                 batch.add_object(
                     uuid=chunk.id,
-                    vector={CHUNK_VECTOR: vector.tolist(), SECTION_VECTOR: section.tolist()},
+                    vector=named,
                     properties={
                         "text": chunk.text,
                         "section": chunk.section,

