@@ -45,7 +45,7 @@ from assistant.index.chunking import embedding_text
 from assistant.index.retrieve import RetrievalConfig, SearchRequest
 from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR, chunk_from, section_vectors
 from assistant.runtime.stack import Runtime
-from benchmarks.corpora import HELD_OUT, LANGUAGES, SETS, TUNING, build_corpus, translated
+from benchmarks.corpora import HELD_OUT, SETS, TUNING, build_corpus, languages, translated
 from benchmarks.report import write_report
 from benchmarks.retrieval import CHUNK_CANDIDATES, distinct_documents, ndcg_mrr_recall
 
@@ -325,7 +325,7 @@ def main() -> None:
         rt.start(print, parts=["weaviate"])
         try:
             asked = {name: corpus.questions}
-            for lang in LANGUAGES:  # reported, never used to choose
+            for lang in languages(corpus):  # reported, never used to choose
                 asked[f"{name}@{lang}"] = translated(corpus, lang)
             e5 = E5Side(rt, name, Settings().cache_dir / "bench-e5") if args.e5 else None
             for key, questions in asked.items():

@@ -51,6 +51,7 @@ NEAR_MISS_FROM = {
     "git": "sqlite",
     "debian": "django",
     "django": "zsh",
+    "debian-mixed": "django",
     "starter": "git",
 }
 PER_SIDE = 60  # questions per kind per set (seeded sample), so every set weighs alike

@@ -39,7 +39,15 @@ from assistant.config import Settings
 from assistant.index.chunking import embedding_text
 from assistant.index.retrieve import RetrievalConfig, SearchRequest
 from assistant.runtime.stack import Runtime
-from benchmarks.corpora import HELD_OUT, SETS, TUNING, Corpus, build_corpus
+from benchmarks.corpora import (
+    HELD_OUT,
+    SETS,
+    TUNING,
+    Corpus,
+    build_corpus,
+    languages,
+    translated,
+)
 from benchmarks.corpora.common import Question
 from benchmarks.report import write_report
 
@@ -197,25 +205,34 @@ def run_set(corpus: Corpus, args: argparse.Namespace) -> dict:
                 "peak_rss_mib": round(peak_rss),
             }
             print(ingestion, file=sys.stderr)
-        rows, ablation_rows = [], []
-        for out, configs in ((rows, SYSTEMS), (ablation_rows, ABLATIONS)):
-            for name, cfg in configs:
-                retriever = rt.retriever(cfg)
+        runners: list[tuple[str, Callable[[str], list[str]]]] = []
+        for name, cfg in SYSTEMS + ABLATIONS:
+            retriever = rt.retriever(cfg)
 
-                def run(q: str, r=retriever) -> list[str]:
-                    hits = r.search(SearchRequest(q, k=CHUNK_CANDIDATES))
-                    return distinct_documents(h.chunk.path for h in hits)
+            def run(q: str, r=retriever) -> list[str]:
+                hits = r.search(SearchRequest(q, k=CHUNK_CANDIDATES))
+                return distinct_documents(h.chunk.path for h in hits)
 
-                run("warm-up query")
-                out.append(score(name, run, questions))
-                print(source, out[-1], file=sys.stderr)
-        rows.append(
-            score("rank_bm25 over section texts", rank_bm25_runner(corpus.root, source), questions)
-        )
-        print(source, rows[-1], file=sys.stderr)
+            run("warm-up query")
+            runners.append((name, run))
+        runners.append(("rank_bm25 over section texts", rank_bm25_runner(corpus.root, source)))
         li_run, li_info = llama_index_runner(corpus.root, source, rt)
-        rows.append(score("llama-index default (VectorStoreIndex)", li_run, questions))
-        print(source, rows[-1], file=sys.stderr)
+        runners.append(("llama-index default (VectorStoreIndex)", li_run))
+        ablations = {name for name, _ in ABLATIONS}
+        rows, ablation_rows = [], []
+        for name, run in runners:
+            (ablation_rows if name in ablations else rows).append(score(name, run, questions))
+            print(source, (ablation_rows if name in ablations else rows)[-1], file=sys.stderr)
+        # The same questions in other languages (reported; never used to choose defaults).
+        cross = {}
+        for lang in languages(corpus):
+            asked = translated(corpus, lang)
+            if asked:
+                cross[lang] = {
+                    "questions": len(asked),
+                    "systems": [score(n, run, asked) for n, run in runners if n not in ablations],
+                }
+                print(source, lang, cross[lang]["systems"][0], file=sys.stderr)
     finally:
         rt.stop()
         if args.data_dir is None:
@@ -228,6 +245,7 @@ def run_set(corpus: Corpus, args: argparse.Namespace) -> dict:
         "systems": rows,
         "ours_minus_best_peer_ndcg@10": round(rows[0]["ndcg@10"] - best_peer, 3),
         "ablations": ablation_rows,
+        "cross_language": cross,
         "ingestion": ingestion or "not measured in this run (--reuse-index)",
         "llama_index": li_info,
     }

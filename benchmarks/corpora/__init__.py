@@ -4,7 +4,8 @@ kinds and shapes, built by one protocol (``common.py``).
 Tuning sets (defaults are chosen by their mean, with leave-one-set-out validation):
 ``pydocs`` (reST), ``sqlite`` (HTML), ``curl`` (plain text, Markdown, man pages),
 ``zsh`` (HTML manual), ``git`` (AsciiDoc manuals). Held out, never tuned on: ``debian``
-and ``django``: their figures are reported, not optimised.
+and ``django``, and ``debian-mixed`` (the Debian FAQ in six languages, chapter by
+chapter): their figures are reported, not optimised.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.corpora import curl, debian, django, git, pydocs, sqlite, zsh
+from benchmarks.corpora import curl, debian, debian_mixed, django, git, pydocs, sqlite, zsh
 from benchmarks.corpora.common import CorpusWriter, Question
 
 
@@ -37,6 +38,12 @@ SETS = {
         BenchSet("git", "Git manuals, AsciiDoc; gitfaq", git.build),
         BenchSet("debian", "the Debian FAQ, DocBook HTML", debian.build, held_out=True),
         BenchSet("django", "Django docs, Sphinx HTML; the Django FAQ", django.build, held_out=True),
+        BenchSet(
+            "debian-mixed",
+            "the Debian FAQ, each chapter in one of en/de/fr/it/nl/pt (Debian's translations)",
+            debian_mixed.build,
+            held_out=True,
+        ),
     )
 }
 TUNING = [name for name, s in SETS.items() if not s.held_out]
@@ -49,6 +56,7 @@ class Corpus:
     root: Path  # one text file per section, ingested with ``--source <name>``
     questions: list[Question]
     documents: int
+    variants: dict[str, dict[str, str]]  # see CorpusWriter.variants
 
 
 def build_corpus(name: str, cache: Path) -> Corpus:
@@ -60,18 +68,27 @@ def build_corpus(name: str, cache: Path) -> Corpus:
     out.mkdir(parents=True)
     writer = CorpusWriter(out, name)
     bench.build(cache / "packages", writer)
-    return Corpus(name, out, writer.questions, writer.sections)
+    return Corpus(name, out, writer.questions, writer.sections, writer.variants)
 
 
 TRANSLATIONS = Path(__file__).with_name("translations")
 LANGUAGES = ("de", "fr", "es")
 
 
+def languages(corpus: Corpus) -> tuple[str, ...]:
+    """The languages the set's questions are also asked in."""
+    return tuple(dict.fromkeys((*LANGUAGES, *corpus.variants)))
+
+
 def translated(corpus: Corpus, language: str) -> list[Question]:
     """The set's questions asked in ``language`` (translated by hand, a seeded sample of
-    each set), with the same gold documents: cross-language retrieval."""
-    data = json.loads((TRANSLATIONS / f"{language}.json").read_text(encoding="utf-8"))
-    asked = data["sets"].get(corpus.name, {})
+    each set, or the set's own variants), with the same gold documents: cross-language
+    retrieval."""
+    if language in corpus.variants:
+        asked = corpus.variants[language]
+    else:
+        data = json.loads((TRANSLATIONS / f"{language}.json").read_text(encoding="utf-8"))
+        asked = data["sets"].get(corpus.name, {})
     return [
         Question(id=q.id, question=asked[q.id], gold=q.gold)
         for q in corpus.questions

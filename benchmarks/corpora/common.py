@@ -92,6 +92,9 @@ class CorpusWriter:
     out: Path
     source: str
     questions: list[Question] = field(default_factory=list)
+    # language -> question id -> the question asked in that language (written by the
+    # documentation's own translators), for sets that come with them
+    variants: dict[str, dict[str, str]] = field(default_factory=dict)
     sections: int = 0
     min_chars: int = 40  # a heading with next to nothing under it is not a document
 
@@ -113,6 +116,9 @@ class CorpusWriter:
             self.questions.append(
                 Question(id=f"{page}#{index}", question=question, gold=f"{self.source}/{name}")
             )
+
+    def variant(self, language: str, question_id: str, question: str) -> None:
+        self.variants.setdefault(language, {})[question_id] = question
 
 
 def html_sections(html: str) -> tuple[str, list[tuple[str, str]]]:
