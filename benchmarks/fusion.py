@@ -330,8 +330,8 @@ def main() -> None:
             e5 = E5Side(rt, name, Settings().cache_dir / "bench-e5") if args.e5 else None
             for key, questions in asked.items():
                 runs = {key: capture(rt, questions)}
-                if "@" in key:  # the same questions read as English, as before
-                    runs[f"{key} english-analysis"] = capture(rt, questions, analysis=english_only)
+                # the same questions read as English, as before questions had a language
+                runs[f"{key} english-analysis"] = capture(rt, questions, analysis=english_only)
                 for variant, got in runs.items():
                     captured[variant] = got
                     for q, one in zip(questions, got, strict=True) if e5 else ():
