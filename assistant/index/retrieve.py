@@ -17,7 +17,8 @@ the top hit is than the next. With the multilingual embedder on and a
 list, the multilingual vector's nearest chunks (min-max normalised likewise),
 blended here with Weaviate's fused scores so each side keeps exactly its weight.
 The section cosine is then added, with weight ``section_weight``, to the best
-``pool`` fused candidates, which are re-sorted.
+``pool`` fused candidates, which are re-sorted (with the multilingual vector on,
+MiniLM's and e5's section cosines blended by the same share).
 Every query is filtered by access groups inside Weaviate, so a chunk outside
 the caller's groups is never returned, scored or counted.
 """
@@ -37,6 +38,7 @@ from assistant.index.chunks import ScoredChunk
 from assistant.index.embeddings import Embedder
 from assistant.index.store import (
     CHUNK_VECTOR,
+    MULTILINGUAL_SECTION_VECTOR,
     MULTILINGUAL_VECTOR,
     SECTION_VECTOR,
     Store,
@@ -114,6 +116,8 @@ class Retriever:
         vectors = [CHUNK_VECTOR] if request.with_vectors else []
         if rescore:
             vectors.append(SECTION_VECTOR)
+            if share:
+                vectors.append(MULTILINGUAL_SECTION_VECTOR)
         fetch = {"filters": flt, "limit": limit, "include_vector": vectors or False}
         chunks = self.store.chunks
         qvec = None
@@ -145,7 +149,7 @@ class Retriever:
                 query=analyze_query(request.query),
                 vector=qvec.tolist(),
                 target_vector=CHUNK_VECTOR,
-                alpha=a * (1 - share) / (1 - a * share),
+                alpha=a * (1 - share) / (1 - a * share) if a * share < 1 else 1.0,
                 fusion_type=HybridFusion.RANKED
                 if cfg.mode == "rrf"
                 else HybridFusion.RELATIVE_SCORE,
@@ -155,8 +159,11 @@ class Retriever:
             )
             scores = [o.metadata.score or 0.0 for o in res.objects]
         objects = list(res.objects)
+        second_qvec = None
         if share:
-            objects, scores = self._blend(request, objects, scores, share, fetch)
+            assert self.multilingual is not None
+            second_qvec = self.multilingual.embed_query(request.query)
+            objects, scores = self._blend(second_qvec, objects, scores, share, fetch)
             objects, scores = objects[:keep], scores[:keep]
         hits = [
             ScoredChunk(
@@ -169,6 +176,10 @@ class Retriever:
         if rescore and hits:
             sections = np.stack([_vector(o, SECTION_VECTOR) for o in objects])
             cosines = sections @ np.asarray(qvec, dtype=np.float32)
+            named = [o.vector.get(MULTILINGUAL_SECTION_VECTOR) for o in objects]
+            if second_qvec is not None and all(v is not None for v in named):
+                second = np.asarray(named, dtype=np.float32) @ second_qvec
+                cosines = (1 - share) * cosines + share * second
             w = cfg.section_weight
             # Kept on the fused score's scale (about 0..1) for people reading it.
             hits = [
@@ -179,11 +190,9 @@ class Retriever:
         return hits[:k]
 
     def _blend(
-        self, request: SearchRequest, objects: list, scores: list[float], share: float, fetch: dict
+        self, qvec: np.ndarray, objects: list, scores: list[float], share: float, fetch: dict
     ) -> tuple[list, list[float]]:
         """Weaviate's fused list blended with the multilingual vector's nearest chunks."""
-        assert self.multilingual is not None
-        qvec = self.multilingual.embed_query(request.query)
         res = self.store.chunks.query.near_vector(
             near_vector=qvec.tolist(),
             target_vector=MULTILINGUAL_VECTOR,

@@ -5,7 +5,8 @@ chunk text and heading context, BM25 over their analysed (stemmed) forms, and
 two vectors per chunk: its own (``default``, HNSW, cosine) and the mean of its
 section's chunks (``section``, a flat index: read back, never searched), which
 lets retrieval weigh what a whole section is about; with the multilingual embedder
-on, a third (``multilingual``, HNSW, cosine) from that model. ``<P>Document`` is the
+on, the same two from that model (``multilingual``, ``multilingual_section``).
+``<P>Document`` is the
 registry of what was ingested from which file at which content hash. A
 document's registry entry is written only after its chunks are, which is what
 makes an interrupted ingestion re-runnable. A collection made by an older
@@ -44,6 +45,7 @@ BATCH_SIZE = 256
 CHUNK_VECTOR = "default"
 SECTION_VECTOR = "section"
 MULTILINGUAL_VECTOR = "multilingual"  # the second embedder's, when it is on
+MULTILINGUAL_SECTION_VECTOR = "multilingual_section"  # its section means
 
 
 # What each text property is for: (tokenization, searched by BM25, filterable).
@@ -200,6 +202,12 @@ class Store:
                             distance_metric=VectorDistances.COSINE
                         ),
                     ),
+                    Configure.Vectors.self_provided(
+                        name=MULTILINGUAL_SECTION_VECTOR,
+                        vector_index_config=Configure.VectorIndex.flat(
+                            distance_metric=VectorDistances.COSINE
+                        ),
+                    ),
                 ],
                 inverted_index_config=Configure.inverted_index(
                     bm25_b=0.75,
@@ -223,7 +231,8 @@ class Store:
         props = {p.name for p in config.properties}
         wanted = {p.name for p in CHUNK_PROPERTIES}
         vectors = config.vector_config or {}
-        return not wanted <= props or not {SECTION_VECTOR, MULTILINGUAL_VECTOR} <= set(vectors)
+        named = {SECTION_VECTOR, MULTILINGUAL_VECTOR, MULTILINGUAL_SECTION_VECTOR}
+        return not wanted <= props or not named <= set(vectors)
 
     @property
     def chunks(self) -> Collection:
@@ -349,14 +358,16 @@ class Store:
         failures: dict[str, str] = {}
         owner = {c.id: c.document_id for c in chunks}
         sections = section_vectors(chunks, vectors)
+        second = section_vectors(chunks, multilingual) if multilingual is not None else None
         with self.chunks.batch.fixed_size(batch_size=BATCH_SIZE, concurrent_requests=2) as batch:
             for n, (chunk, vector, section) in enumerate(
                 zip(chunks, vectors, sections, strict=True)
             ):
                 language = detect(chunk.text)  # a heading alone is too short to tell
                 named = {CHUNK_VECTOR: vector.tolist(), SECTION_VECTOR: section.tolist()}
-                if multilingual is not None:
+                if multilingual is not None and second is not None:
                     named[MULTILINGUAL_VECTOR] = multilingual[n].tolist()
+                    named[MULTILINGUAL_SECTION_VECTOR] = second[n].tolist()
                 batch.add_object(
                     uuid=chunk.id,
                     vector=named,

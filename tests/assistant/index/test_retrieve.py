@@ -17,6 +17,7 @@ from assistant.index.ingest import Ingestor
 from assistant.index.retrieve import RetrievalConfig, Retriever, SearchRequest
 from assistant.index.store import (
     CHUNK_VECTOR,
+    MULTILINGUAL_SECTION_VECTOR,
     MULTILINGUAL_VECTOR,
     SECTION_VECTOR,
     Store,
@@ -129,10 +130,13 @@ def test_the_multilingual_vector_finds_english_passages_for_other_languages(
     assert summary.documents_indexed == 4 and not summary.failed
     stored = store.chunks.query.fetch_objects(limit=10, include_vector=True).objects
     assert all(len(o.vector[MULTILINGUAL_VECTOR]) == e5.dim for o in stored)
+    for o in stored:  # one chunk per section: its section mean is its own vector
+        np.testing.assert_allclose(
+            o.vector[MULTILINGUAL_SECTION_VECTOR], o.vector[MULTILINGUAL_VECTOR], atol=1e-5
+        )
 
     question = "Wie viele bezahlte Urlaubstage bekomme ich im Jahr?"
-    # (the section signal is MiniLM's: over four one-section documents it would decide alone)
-    cfg = RetrievalConfig(multilingual=0.5, section_weight=0)
+    cfg = RetrievalConfig(multilingual=0.7)  # the section signal blends both models too
     both = Retriever(store, runtime.embedder, cfg, e5)
     hits = both.search(SearchRequest(question, k=4, groups=("staff",)))
     assert hits[0].chunk.path == "en/leave.md"
