@@ -113,6 +113,14 @@ DOCUMENT_PROPERTIES = [
 ]
 
 
+def _vector_config(name: str, *, searched: bool):  # type: ignore[no-untyped-def]
+    """A named vector we provide; searched ones get HNSW, read-back ones a flat index."""
+    index = Configure.VectorIndex.hnsw if searched else Configure.VectorIndex.flat
+    return Configure.Vectors.self_provided(
+        name=name, vector_index_config=index(distance_metric=VectorDistances.COSINE)
+    )
+
+
 def chunk_from(props: dict, uid: object) -> Chunk:
     return Chunk(
         id=str(uid),
@@ -184,30 +192,11 @@ class Store:
                 description="Passages of ingested documents, with vectors and BM25.",
                 properties=CHUNK_PROPERTIES,
                 vector_config=[
-                    Configure.Vectors.self_provided(
-                        name=CHUNK_VECTOR,
-                        vector_index_config=Configure.VectorIndex.hnsw(
-                            distance_metric=VectorDistances.COSINE
-                        ),
-                    ),
-                    Configure.Vectors.self_provided(
-                        name=SECTION_VECTOR,
-                        vector_index_config=Configure.VectorIndex.flat(
-                            distance_metric=VectorDistances.COSINE
-                        ),
-                    ),
-                    Configure.Vectors.self_provided(  # empty while the embedder is off
-                        name=MULTILINGUAL_VECTOR,
-                        vector_index_config=Configure.VectorIndex.hnsw(
-                            distance_metric=VectorDistances.COSINE
-                        ),
-                    ),
-                    Configure.Vectors.self_provided(
-                        name=MULTILINGUAL_SECTION_VECTOR,
-                        vector_index_config=Configure.VectorIndex.flat(
-                            distance_metric=VectorDistances.COSINE
-                        ),
-                    ),
+                    _vector_config(CHUNK_VECTOR, searched=True),
+                    _vector_config(SECTION_VECTOR, searched=False),
+                    # the multilingual two stay empty while that embedder is off
+                    _vector_config(MULTILINGUAL_VECTOR, searched=True),
+                    _vector_config(MULTILINGUAL_SECTION_VECTOR, searched=False),
                 ],
                 inverted_index_config=Configure.inverted_index(
                     bm25_b=0.75,
