@@ -16,5 +16,4 @@ entries = audit.entries(runtime().engine, actor=actor or None, action=action or 
 st.dataframe(
     pd.DataFrame([e.model_dump() for e in entries]),
     hide_index=True,
-    use_container_width=True,
 )

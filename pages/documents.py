@@ -75,5 +75,4 @@ st.dataframe(
         ]
     ),
     hide_index=True,
-    use_container_width=True,
 )

@@ -36,7 +36,6 @@ def approve_panel(item_id: int) -> None:
     st.dataframe(
         pd.DataFrame(rows),
         hide_index=True,
-        use_container_width=True,
     )
     if d.agreement is not None:
         st.caption(f"Reviewers agree on {d.agreement:.0%} of the rubric fields.")
@@ -97,7 +96,6 @@ with cases_tab:
             ]
         ),
         hide_index=True,
-        use_container_width=True,
     )
     stale = [c for c in cases if c.status == "stale"]
     if stale:
@@ -121,7 +119,6 @@ with agreement_tab:
     st.dataframe(
         pd.DataFrame([f.model_dump() for f in report.fields]),
         hide_index=True,
-        use_container_width=True,
     )
 
 with export_tab:
@@ -165,5 +162,4 @@ with export_tab:
                 ]
             ),
             hide_index=True,
-            use_container_width=True,
         )

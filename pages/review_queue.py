@@ -61,7 +61,6 @@ st.dataframe(
         ]
     ),
     hide_index=True,
-    use_container_width=True,
 )
 by_id = {e.item_id: e for e in entries}
 item_id = st.selectbox(
