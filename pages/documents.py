@@ -1,5 +1,7 @@
 """Documents: what is indexed, upload new documents, re-index."""
 
+import math
+
 import pandas as pd
 import streamlit as st
 
@@ -18,6 +20,8 @@ with st.form("upload", clear_on_submit=True):
         "Upload documents",
         accept_multiple_files=True,
         type=[s[1:] for s in library.SUPPORTED_SUFFIXES],
+        # the limit the uploader states is the one ingestion applies (ASSISTANT_MAX_FILE_MB)
+        max_upload_size=max(1, math.ceil(rt.settings.max_file_mb)),
     )
     groups = st.text_input(
         "Readable by groups",
