@@ -178,7 +178,7 @@ def test_employee_reviewer_and_lead_close_the_loop(loop_app, browser, tmp_path: 
     handbook.write_text(handbook.read_text() + "\n\n## Parking\n\nParking is free for staff.\n")
     _go(page, "Documents")
     # the uploader states the limit ingestion applies (ASSISTANT_MAX_FILE_MB, 50 by default)
-    page.get_by_text("50MB per file").wait_for()
+    page.get_by_text(re.compile(r"\b50(\.0)? ?MB per file")).wait_for()
     page.get_by_role("button", name="Re-index all documents").click()
     page.get_by_text("1 golden case(s) flagged stale").wait_for(timeout=180_000)
     _go(page, "Golden set")
