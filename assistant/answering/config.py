@@ -45,6 +45,17 @@ class RetrievalSection(_Strict):
 
 class RefusalSection(_Strict):
     min_similarity: float = Field(0.35, ge=-1, le=1)
+    # With the multilingual vector on, a question is also answered when that model's cosine
+    # to a retrieved passage reaches this (its cosines sit higher: ~0.82 for unrelated text).
+    min_multilingual_similarity: float = Field(0.86, ge=-1, le=1)
+
+    def too_far(self, similarities: list[float], multilingual: list[float]) -> bool:
+        """Whether no passage is close enough to the question to answer from."""
+        near = bool(similarities) and max(similarities) >= self.min_similarity
+        near_in_any_language = bool(multilingual) and (
+            max(multilingual) >= self.min_multilingual_similarity
+        )
+        return not (near or near_in_any_language)
 
 
 class GenerationSection(_Strict):

@@ -207,7 +207,8 @@ class Pipeline:
         d.clock.latency.retrieve_ms = d.clock.lap()
         sims = [float(h.vector @ qvec) if h.vector is not None else 0.0 for h in hits]
         d.sources = [source_of(h, s) for h, s in zip(hits, sims, strict=True)]
-        if not hits or max(sims) < self.config.refusal.min_similarity:
+        second = [h.multilingual_similarity for h in hits if h.multilingual_similarity is not None]
+        if not hits or self.config.refusal.too_far(sims, second):
             return d.refusal("no_relevant_documents", NOT_IN_DOCUMENTS), True
         d.passages, d.injection_flags = self._context(hits)
         return None

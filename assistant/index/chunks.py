@@ -66,3 +66,5 @@ class ScoredChunk:
     chunk: Chunk
     score: float
     vector: Any = None  # the stored embedding (numpy array) when the search asked for it
+    # cosine of the multilingual vector to the question, where that side found this chunk
+    multilingual_similarity: float | None = None

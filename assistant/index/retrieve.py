@@ -159,17 +159,18 @@ class Retriever:
             )
             scores = [o.metadata.score or 0.0 for o in res.objects]
         objects = list(res.objects)
-        second_qvec = None
+        second_qvec, second_cos = None, {}
         if share:
             assert self.multilingual is not None
             second_qvec = self.multilingual.embed_query(request.query)
-            objects, scores = self._blend(second_qvec, objects, scores, share, fetch)
+            objects, scores, second_cos = self._blend(second_qvec, objects, scores, share, fetch)
             objects, scores = objects[:keep], scores[:keep]
         hits = [
             ScoredChunk(
                 chunk_from(o.properties, o.uuid),
                 score,
                 _vector(o, CHUNK_VECTOR) if request.with_vectors else None,
+                second_cos.get(str(o.uuid)),
             )
             for o, score in zip(objects, scores, strict=True)
         ]
@@ -191,8 +192,9 @@ class Retriever:
 
     def _blend(
         self, qvec: np.ndarray, objects: list, scores: list[float], share: float, fetch: dict
-    ) -> tuple[list, list[float]]:
-        """Weaviate's fused list blended with the multilingual vector's nearest chunks."""
+    ) -> tuple[list, list[float], dict[str, float]]:
+        """Weaviate's fused list blended with the multilingual vector's nearest chunks (and
+        their cosines to the question, by chunk id)."""
         res = self.store.chunks.query.near_vector(
             near_vector=qvec.tolist(),
             target_vector=MULTILINGUAL_VECTOR,
@@ -208,7 +210,8 @@ class Retriever:
             by_id.setdefault(uid, o)
             fused[uid] = fused.get(uid, 0.0) + w * float(v)
         order = sorted(fused, key=lambda u: fused[u], reverse=True)
-        return [by_id[u] for u in order], [fused[u] for u in order]
+        cos = {str(o.uuid): float(c) for o, c in zip(res.objects, cosines, strict=True)}
+        return [by_id[u] for u in order], [fused[u] for u in order], cos
 
 
 def distinct(hits: Sequence[ScoredChunk]) -> list[ScoredChunk]:

@@ -25,3 +25,15 @@ def test_an_edit_changes_the_version_and_an_invalid_edit_is_named() -> None:
         parse_answer_config(text.replace("min_similarity = 0.43", "min_similarity = 7"), "pasted")
     with pytest.raises(ConfigurationError, match="Answer config pasted is invalid"):
         parse_answer_config(text + "\nunknown_field = 1\n", "pasted")
+
+
+def test_a_question_is_refused_only_when_no_passage_is_close_in_either_model() -> None:
+    refusal = load_answer_config().refusal.model_copy(
+        update={"min_similarity": 0.43, "min_multilingual_similarity": 0.86}
+    )
+    assert refusal.too_far([], [])
+    assert refusal.too_far([0.30, 0.42], [])
+    assert not refusal.too_far([0.30, 0.45], [])
+    # a German question to an English passage: MiniLM far, the multilingual model near
+    assert not refusal.too_far([0.21], [0.80, 0.87])
+    assert refusal.too_far([0.21], [0.84])

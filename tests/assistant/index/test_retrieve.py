@@ -141,6 +141,9 @@ def test_the_multilingual_vector_finds_english_passages_for_other_languages(
     hits = both.search(SearchRequest(question, k=4, groups=("staff",)))
     assert hits[0].chunk.path == "en/leave.md"
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    # each hit carries the multilingual model's cosine to the question (for refusals)
+    cos = [h.multilingual_similarity for h in hits]
+    assert all(c is not None for c in cos) and cos[0] == max(cos)
     # Without the multilingual embedder the same config searches as before (share ignored).
     alone = Retriever(store, runtime.embedder, cfg)
     plain = Retriever(store, runtime.embedder, replace(cfg, multilingual=0.0))
