@@ -98,7 +98,14 @@ def ingest_in_subprocess(corpus: Path, data_dir: Path, source: str) -> tuple[dic
         cwd=ROOT, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if done.returncode != 0:
-        raise RuntimeError(f"ingest failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        try:  # a partial run (exit 3) names its failed documents on stdout
+            failed = json.loads(done.stdout).get("failed", [])
+        except ValueError:
+            failed = []
+        raise RuntimeError(
+            f"ingest failed ({done.returncode}): {len(failed)} document(s) failed, first "
+            f"{failed[:3]}\n{done.stderr[-3000:]}"
+        )
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     # ru_maxrss of children is the largest child so far; the ingest process is by far the largest.
     return json.loads(done.stdout), max(peak, before) / 1024
