@@ -33,7 +33,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +42,7 @@ from weaviate.classes.query import MetadataQuery
 from assistant.config import Settings
 from assistant.index.analysis import analyze, analyze_query
 from assistant.index.chunking import embedding_text
+from assistant.index.language import detect
 from assistant.index.retrieve import RetrievalConfig, SearchRequest
 from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR, chunk_from, section_vectors
 from assistant.runtime.stack import Runtime
@@ -73,6 +74,7 @@ class Captured:
     section_cos: dict[str, float]
     e5: Side | None = None  # multilingual-e5-small over every chunk (--e5), exact cosine
     section_cos_e5: dict[str, float] | None = None  # e5's section-mean cosine (--e5)
+    language: str = "en"  # the question's, as the analyser detects it
 
 
 def capture(
@@ -125,7 +127,9 @@ def _capture_one(
     )  # fmt: skip
     vector = Side(keep(res.objects), np.array([1 - o.metadata.distance for o in res.objects]))
     text = bm25(list(RetrievalConfig().query_properties))
-    return Captured(gold, text, bm25(["section_stemmed"]), vector, path, section_cos)
+    return Captured(
+        gold, text, bm25(["section_stemmed"]), vector, path, section_cos, language=detect(question)
+    )
 
 
 class E5Side:
@@ -220,8 +224,12 @@ class Choice:
     pool: int = 50
     e5: float = 0.0  # share of the dense weight (alpha) given to e5-small, the rest MiniLM
     e5_sections: bool = False  # the section signal blends MiniLM's and e5's by the same share
+    # another choice for questions not in English (weights by the question's language)
+    foreign: Choice | None = None
 
     def rank(self, c: Captured) -> list[str]:
+        if self.foreign is not None and c.language != "en":
+            return self.foreign.rank(c)
         b = c.bm25 if self.bm25 == "text" else c.bm25_sections
         norm: Callable[[np.ndarray], np.ndarray] = {"minmax": _minmax, "z": _z, "rrf": _rrf}[
             self.norm
@@ -289,6 +297,13 @@ def e5_choices() -> list[Choice]:
         if w:
             name = f"{norm} a{alpha} e5 {share} w{w} e5-sections"
             out.append(Choice(name, norm, alpha, w, e5=share, e5_sections=True))
+    # By the question's language: English as one choice, other languages leaning on e5.
+    english = [c for c in out if c.norm == "minmax" and not c.e5_sections and c.e5 < 1]
+    for alpha, share, w in itertools.product((0.8, 1.0), (0.7, 1.0), (2, 3)):
+        foreign = Choice("", "minmax", alpha, w, e5=share, e5_sections=True)
+        for base in english:
+            name = f"{base.name} | other languages: a{alpha} e5 {share} w{w} e5-sections"
+            out.append(replace(base, name=name, foreign=foreign))
     return out
 
 
