@@ -16,7 +16,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import ConfigurationError
-from assistant.index.retrieve import Mode, RetrievalConfig
+from assistant.index.retrieve import Mode, RetrievalConfig, Weights
 
 DEFAULT_FILE = Path(__file__).with_name("answering.toml")
 
@@ -28,6 +28,17 @@ class _Strict(BaseModel):
 _SEARCH = RetrievalConfig()  # the search defaults have one home: index/retrieve.py
 
 
+class OtherLanguagesSection(_Strict):
+    """Fusion weights for questions not in English (``enabled``): the fusion lab's best
+    leaned on the multilingual vector for them (README, Other languages)."""
+
+    enabled: bool = False
+    alpha: float = Field(1.0, ge=0, le=1)
+    multilingual: float = Field(0.7, ge=0, le=1)
+    section_weight: float = Field(2.0, ge=0)
+    multilingual_sections: bool = True
+
+
 class RetrievalSection(_Strict):
     mode: Mode = _SEARCH.mode
     alpha: float = Field(_SEARCH.alpha, ge=0, le=1)
@@ -35,6 +46,8 @@ class RetrievalSection(_Strict):
     pool: int = Field(_SEARCH.pool, ge=1, le=500)
     # share of alpha given to the multilingual vector (needs ASSISTANT_EMBEDDINGS_MULTILINGUAL)
     multilingual: float = Field(_SEARCH.multilingual, ge=0, le=1)
+    multilingual_sections: bool = _SEARCH.multilingual_sections
+    other_languages: OtherLanguagesSection = OtherLanguagesSection()
     candidates: int = Field(12, ge=1, le=100)
     context_chunks: int = Field(4, ge=1, le=20)
     context_token_budget: int = Field(900, ge=100)
@@ -131,6 +144,15 @@ class AnswerConfig(_Strict):
             section_weight=r.section_weight,
             pool=r.pool,
             multilingual=r.multilingual,
+            multilingual_sections=r.multilingual_sections,
+            other_languages=Weights(
+                alpha=o.alpha,
+                multilingual=o.multilingual,
+                section_weight=o.section_weight,
+                multilingual_sections=o.multilingual_sections,
+            )
+            if (o := r.other_languages).enabled
+            else None,
         )
 
 

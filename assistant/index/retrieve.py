@@ -36,6 +36,8 @@ from assistant.identity.groups import EVERYONE
 from assistant.index.analysis import analyze_query
 from assistant.index.chunks import ScoredChunk
 from assistant.index.embeddings import Embedder
+from assistant.index.language import DEFAULT as DEFAULT_LANGUAGE
+from assistant.index.language import detect
 from assistant.index.store import (
     CHUNK_VECTOR,
     MULTILINGUAL_SECTION_VECTOR,
@@ -70,6 +72,37 @@ class RetrievalConfig:
     # Share of the vector weight (alpha) given to the multilingual vector, when the index has
     # it (ASSISTANT_EMBEDDINGS_MULTILINGUAL); hybrid mode only. 0 = MiniLM alone.
     multilingual: float = 0.0
+    # Whether the section signal blends in the multilingual model's section cosine (by the
+    # same share) when that vector is used.
+    multilingual_sections: bool = True
+    # Weights for questions not in English (the language the analyser detects), if any: in
+    # the fusion lab they lean on the multilingual vector (README, Other languages).
+    other_languages: Weights | None = None
+
+    def for_question(self, question: str) -> RetrievalConfig:
+        """The config one question is searched with: ``other_languages`` applied to a
+        question the analyser reads as not English."""
+        if self.other_languages is None or detect(question) == DEFAULT_LANGUAGE:
+            return self
+        w = self.other_languages
+        return replace(
+            self,
+            alpha=w.alpha,
+            multilingual=w.multilingual,
+            section_weight=w.section_weight,
+            multilingual_sections=w.multilingual_sections,
+            other_languages=None,
+        )
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The fusion weights that may differ by the question's language."""
+
+    alpha: float
+    multilingual: float
+    section_weight: float
+    multilingual_sections: bool = True
 
 
 @dataclass(frozen=True)
@@ -95,28 +128,27 @@ class Retriever:
         self.config = config or RetrievalConfig()
         self.multilingual = multilingual
 
-    def _multilingual_share(self) -> float:
+    def _multilingual_share(self, cfg: RetrievalConfig) -> float:
         """The multilingual vector's share of alpha in this search (0 when it cannot run)."""
-        cfg = self.config
         on = cfg.mode == "hybrid" and self.multilingual is not None and cfg.alpha > 0
         return cfg.multilingual if on else 0.0
 
     def search(self, request: SearchRequest) -> list[ScoredChunk]:
         if not self.store.indexed():
             return []  # nothing ingested yet
-        cfg = self.config
+        cfg = self.config.for_question(request.query)
         k = request.k or cfg.top_k
         flt = access_filter(request.groups)
         if request.documents:
             flt = flt & Filter.by_property("path").contains_any(list(request.documents))
         rescore = cfg.section_weight > 0
-        share = self._multilingual_share()
+        share = self._multilingual_share(cfg)
         keep = max(k, cfg.pool) if rescore else k
         limit = max(keep, SIDE_DEPTH) if share else keep  # all fused, to blend with the third
         vectors = [CHUNK_VECTOR] if request.with_vectors else []
         if rescore:
             vectors.append(SECTION_VECTOR)
-            if share:
+            if share and cfg.multilingual_sections:
                 vectors.append(MULTILINGUAL_SECTION_VECTOR)
         fetch = {"filters": flt, "limit": limit, "include_vector": vectors or False}
         chunks = self.store.chunks
@@ -163,7 +195,9 @@ class Retriever:
         if share:
             assert self.multilingual is not None
             second_qvec = self.multilingual.embed_query(request.query)
-            objects, scores, second_cos = self._blend(second_qvec, objects, scores, share, fetch)
+            objects, scores, second_cos = self._blend(
+                second_qvec, objects, scores, cfg.alpha * share, fetch
+            )
             objects, scores = objects[:keep], scores[:keep]
         hits = [
             ScoredChunk(
@@ -178,7 +212,7 @@ class Retriever:
             sections = np.stack([_vector(o, SECTION_VECTOR) for o in objects])
             cosines = sections @ np.asarray(qvec, dtype=np.float32)
             named = [o.vector.get(MULTILINGUAL_SECTION_VECTOR) for o in objects]
-            if second_qvec is not None and all(v is not None for v in named):
+            if cfg.multilingual_sections and second_qvec is not None and None not in named:
                 second = np.asarray(named, dtype=np.float32) @ second_qvec
                 cosines = (1 - share) * cosines + share * second
             w = cfg.section_weight
@@ -191,7 +225,7 @@ class Retriever:
         return hits[:k]
 
     def _blend(
-        self, qvec: np.ndarray, objects: list, scores: list[float], share: float, fetch: dict
+        self, qvec: np.ndarray, objects: list, scores: list[float], w: float, fetch: dict
     ) -> tuple[list, list[float], dict[str, float]]:
         """Weaviate's fused list blended with the multilingual vector's nearest chunks (and
         their cosines to the question, by chunk id)."""
@@ -202,7 +236,6 @@ class Retriever:
             **{**fetch, "limit": SIDE_DEPTH},
         )
         cosines = np.array([1.0 - (o.metadata.distance or 0.0) for o in res.objects])
-        w = self.config.alpha * share
         by_id = {str(o.uuid): o for o in objects}
         fused = {str(o.uuid): (1 - w) * s for o, s in zip(objects, scores, strict=True)}
         for o, v in zip(res.objects, _minmax(cosines), strict=True):

