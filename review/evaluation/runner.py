@@ -115,7 +115,7 @@ def _start(
         config=request.config.model_dump(mode="json"),
         generator_model=pipeline.generator_model,
         generator_endpoint=pipeline.generator_url,
-        embedder=type(rt.embedder).__name__,
+        embedder=" + ".join(e.name for e in (rt.embedder, rt.multilingual_embedder) if e),
         index_fingerprint=fingerprint,
         judge=request.judge.describe() if request.judge else None,
         repeat=request.repeat,
