@@ -81,7 +81,7 @@ def analyze_query(question: str) -> str:
     """A question's BM25 terms: in its language and, if that is not English, in English too
     (each distinct term once, so no word counts twice)."""
     language = detect(question)
-    terms = analyze(question, language).split()
-    if language != DEFAULT:
-        terms += analyze(question, DEFAULT).split()
+    if language == DEFAULT:
+        return analyze(question, DEFAULT)  # exactly as before questions had a language
+    terms = analyze(question, language).split() + analyze(question, DEFAULT).split()
     return " ".join(dict.fromkeys(terms))
