@@ -23,10 +23,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from assistant.answering.config import AnswerConfig, load_answer_config
 from assistant.answering.pipeline import Asker, Pipeline
 from assistant.config import Settings
-from assistant.index.retrieve import SearchRequest
+from assistant.index.retrieve import SearchRequest, distinct
 from assistant.runtime.stack import Runtime
 from benchmarks.corpora import SETS, build_corpus
 from benchmarks.report import answer_all, write_report
@@ -102,32 +104,43 @@ def summarise(name: str, answered: list, gold: list[str], off: list) -> dict:
     }
 
 
+def best_similarity(rt: Runtime, retriever, question: str, k: int | None = None) -> float:  # type: ignore[no-untyped-def]
+    """What the pipeline compares with ``refusal.min_similarity``: the best retrieved
+    passage's cosine to the question (among the top ``k``; default: all it retrieves)."""
+    vec = rt.embedder.embed_query(question)
+    request = SearchRequest(question, vector=vec, with_vectors=True, k=k)
+    hits = distinct(retriever.search(request))
+    return max((float(h.vector @ vec) for h in hits if h.vector is not None), default=0.0)
+
+
+def balanced(pos: np.ndarray, neg: np.ndarray, t: float) -> float:
+    """Balanced accuracy of threshold ``t``: answerable kept and the rest refused, each half."""
+    return float(((pos >= t).mean() + (neg < t).mean()) / 2)
+
+
 def calibrate(
     rt: Runtime, config: AnswerConfig, answerable: list[str], off_topic: list[str]
 ) -> dict:
     """Best-passage cosine for each question; the threshold that separates them best."""
     retriever = rt.retriever(config.retrieval_config())
-
-    def best(q: str) -> float:
-        vec = rt.embedder.embed_query(q)
-        hits = retriever.search(SearchRequest(q, vector=vec, with_vectors=True, k=5))
-        return max((float(h.vector @ vec) for h in hits), default=0.0)
-
-    pos = [best(q) for q in answerable]
-    neg = [best(q) for q in off_topic]
-    candidates = sorted(set(round(x, 3) for x in pos + neg))
-
-    def balanced(t: float) -> float:
-        return (sum(p >= t for p in pos) / len(pos) + sum(n < t for n in neg) / len(neg)) / 2
-
-    threshold = max(candidates, key=balanced)
+    pos = np.array([best_similarity(rt, retriever, q, k=5) for q in answerable])
+    neg = np.array([best_similarity(rt, retriever, q, k=5) for q in off_topic])
+    candidates = sorted(set(round(float(x), 3) for x in [*pos, *neg]))
+    threshold = max(candidates, key=lambda t: balanced(pos, neg, t))
+    configured = config.refusal.min_similarity
     return {
-        "answerable_similarity_p05_p50": [round(pct(pos, 0.05), 3), round(pct(pos, 0.5), 3)],
-        "off_topic_similarity_p50_p95": [round(pct(neg, 0.5), 3), round(pct(neg, 0.95), 3)],
+        "answerable_similarity_p05_p50": [
+            round(pct(list(pos), 0.05), 3),
+            round(pct(list(pos), 0.5), 3),
+        ],
+        "off_topic_similarity_p50_p95": [
+            round(pct(list(neg), 0.5), 3),
+            round(pct(list(neg), 0.95), 3),
+        ],
         "best_threshold": threshold,
-        "balanced_accuracy_at_best": round(balanced(threshold), 3),
-        "configured_threshold": config.refusal.min_similarity,
-        "balanced_accuracy_at_configured": round(balanced(config.refusal.min_similarity), 3),
+        "balanced_accuracy_at_best": round(balanced(pos, neg, threshold), 3),
+        "configured_threshold": configured,
+        "balanced_accuracy_at_configured": round(balanced(pos, neg, configured), 3),
     }
 
 

@@ -33,9 +33,8 @@ import numpy as np
 
 from assistant.answering.config import load_answer_config
 from assistant.config import Settings
-from assistant.index.retrieve import SearchRequest, distinct
 from assistant.runtime.stack import Runtime
-from benchmarks.answers import OFF_TOPIC
+from benchmarks.answers import OFF_TOPIC, balanced, best_similarity
 from benchmarks.corpora import HELD_OUT, SETS, TUNING, build_corpus
 from benchmarks.report import write_report
 from review.evaluation.datasets import STARTER
@@ -56,17 +55,6 @@ NEAR_MISS_FROM = {
 }
 PER_SIDE = 60  # questions per kind per set (seeded sample), so every set weighs alike
 THRESHOLDS = np.round(np.arange(0.20, 0.70, 0.005), 3)
-
-
-def best_similarity(rt: Runtime, retriever, question: str) -> float:  # type: ignore[no-untyped-def]
-    """What the pipeline compares with the threshold: the best hit's cosine to the question."""
-    vec = rt.embedder.embed_query(question)
-    hits = distinct(retriever.search(SearchRequest(question, vector=vec, with_vectors=True)))
-    return max((float(h.vector @ vec) for h in hits if h.vector is not None), default=0.0)
-
-
-def balanced(pos: np.ndarray, neg: np.ndarray, t: float) -> float:
-    return float(((pos >= t).mean() + (neg < t).mean()) / 2)
 
 
 def _sample(items: list[str], seed: int) -> list[str]:
@@ -132,7 +120,7 @@ def main() -> None:
         print(name, {"answerable_p50": float(np.median(sims[name][0]))}, file=sys.stderr)
 
     table = {n: [balanced(p, q, float(t)) for t in THRESHOLDS] for n, (p, q) in sims.items()}
-    tuning = [n for n in sims if n in TUNING or n == "starter"]
+    tuning = [n for n in sims if n in TUNING or n == "starter"] or list(sims)  # (a look only)
     held = [n for n in sims if n in HELD_OUT]
 
     def best_over(sets: list[str]) -> int:
