@@ -8,12 +8,24 @@ from pages.ui.resources import runtime
 from pages.ui.signin import require
 
 require("audit")
+st.set_page_config(layout="wide")
 st.title("Audit log")
 c1, c2 = st.columns(2)
 actor = c1.text_input("Who")
 action = c2.text_input("Action starts with (e.g. review., golden., account.)")
 entries = audit.entries(runtime().engine, actor=actor or None, action=action or None, limit=500)
 st.dataframe(
-    pd.DataFrame([e.model_dump() for e in entries]),
+    pd.DataFrame(
+        [
+            {
+                "when": e.at,
+                "who": e.actor,
+                "action": e.action,
+                "about": e.target,
+                "details": e.summary,
+            }
+            for e in entries
+        ]
+    ),
     hide_index=True,
 )

@@ -12,6 +12,7 @@ from pages.ui.resources import runtime
 from pages.ui.signin import require
 
 me = require("documents")
+st.set_page_config(layout="wide")
 st.title("Documents")
 rt = runtime()
 

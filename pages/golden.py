@@ -10,9 +10,12 @@ from pages.ui.signin import require, show_error
 from review import export, golden
 from review.desk import ReviewDesk
 from review.grading import propose
+from review.labels import word
+from review.models import FLAG_FIELDS
 from review.queue import QueueFilter
 
 me = require("approve")
+st.set_page_config(layout="wide")
 st.title("Golden set")
 rt = runtime()
 desk = ReviewDesk(rt, me.reader())
@@ -32,11 +35,16 @@ def approve_panel(item_id: int) -> None:
     version = seen.setdefault(item_id, d.version)
     render_review_detail(d)
     st.markdown("**Grades**")
-    rows = [{"reviewer": g.reviewer, **g.rubric, "reference": g.reference_answer} for g in d.grades]
-    st.dataframe(
-        pd.DataFrame(rows),
-        hide_index=True,
-    )
+    rows = [
+        {
+            "reviewer": g.reviewer,
+            **{word(k) if k in FLAG_FIELDS else k: v for k, v in g.rubric.items()},
+            "reference": g.reference_answer,
+            "notes": g.notes,
+        }
+        for g in d.grades
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
     if d.agreement is not None:
         st.caption(f"Reviewers agree on {d.agreement:.0%} of the rubric fields.")
     adjudication, action = adjudication_form(d, propose(d), key=f"a{item_id}-r{d.round}")
@@ -77,14 +85,16 @@ with cases_tab:
         st.warning(f"Could not check cases against the index: {err}")
     if flagged:
         st.warning(f"{len(flagged)} case(s) just flagged stale: their documents changed.")
-    statuses = st.multiselect("Status", ["active", "stale", "superseded"], ["active", "stale"])
+    statuses = st.multiselect(
+        "Status", ["active", "stale", "superseded"], ["active", "stale"], format_func=word
+    )
     cases = desk.cases(golden.CaseFilter(statuses=tuple(statuses)))
     st.dataframe(
         pd.DataFrame(
             [
                 {
                     "case": c.id,
-                    "status": c.status,
+                    "status": word(c.status),
                     "question": c.user_input,
                     "reference": c.reference,
                     "stale because": c.stale_reason or "",

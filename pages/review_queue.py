@@ -10,9 +10,11 @@ from pages.ui.resources import runtime
 from pages.ui.review_forms import grading_form, render_review_detail
 from pages.ui.signin import require, show_error
 from review.desk import ReviewDesk
+from review.labels import word
 from review.queue import QueueFilter
 
 me = require("review")
+st.set_page_config(layout="wide")
 st.title("Review queue")
 desk = ReviewDesk(runtime(), me.reader())
 CLAIMS = "review.claims"  # item id -> the version this reviewer's claim produced
@@ -30,7 +32,9 @@ if me.role == "admin":
 
 with st.expander("Filters", icon=":material/filter_list:"):
     c1, c2, c3, c4 = st.columns(4)
-    statuses = c1.multiselect("Status", ["new", "in_review", "graded"], ["new", "in_review"])
+    statuses = c1.multiselect(
+        "Status", ["new", "in_review", "graded"], ["new", "in_review"], format_func=word
+    )
     since = c2.date_input("Asked since", value=None)
     document = c3.text_input("Document contains")
     text = c4.text_input("Question contains")
@@ -49,8 +53,8 @@ st.dataframe(
         [
             {
                 "item": e.item_id,
-                "why": e.reason.replace("_", " "),
-                "status": e.status.replace("_", " "),
+                "why": word(e.reason),
+                "status": word(e.status),
                 "question": e.question,
                 "asked": e.asked_at,
                 "grades": f"{e.grades}/{e.required_reviews}"
@@ -66,7 +70,7 @@ by_id = {e.item_id: e for e in entries}
 item_id = st.selectbox(
     "Item to review",
     list(by_id),
-    format_func=lambda i: f"#{i} · {by_id[i].reason.replace('_', ' ')} · {by_id[i].question[:70]}",
+    format_func=lambda i: f"#{i} · {word(by_id[i].reason)} · {by_id[i].question[:70]}",
 )
 try:
     d = desk.detail(item_id)
@@ -74,7 +78,7 @@ except AssistantError as err:  # gone, or no longer readable, since the list was
     show_error(err)
     st.stop()
 state = d.claim_state(me.user_id, datetime.now(UTC))
-st.subheader(f"Item #{d.item_id} · {d.status.replace('_', ' ')}")
+st.subheader(f"Item #{d.item_id} · {word(d.status)}")
 render_review_detail(d)
 
 if state == "mine" and item_id in claims:

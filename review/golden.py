@@ -94,7 +94,9 @@ def build_case(
     cited_refs = interaction.citations or []
     retrieved_refs = interaction.retrieval or []
     wanted = [c["chunk_id"] for c in cited_refs] + [r["chunk_id"] for r in retrieved_refs]
-    chunks = {c.id: c for c in store.get_chunks(list(dict.fromkeys(wanted + expected_chunk_ids)))}
+    chunks = {
+        c.id: c for c in store.get_chunks(list(dict.fromkeys(wanted + expected_chunk_ids)), None)
+    }
     missing = [
         c
         for c in expected_chunk_ids

@@ -135,7 +135,7 @@ def detail(engine: Engine, store: Store, item_id: int, reader: Reader) -> Review
         grades = _round_grades(session, item)
         chunk_ids = [c["chunk_id"] for c in row.citations or []]
         chunk_ids += [r["chunk_id"] for r in row.retrieval or []]
-        chunks = {c.id: c for c in store.get_chunks(list(dict.fromkeys(chunk_ids)))}
+        chunks = {c.id: c for c in store.get_chunks(list(dict.fromkeys(chunk_ids)), None)}
 
         def passage(ref: dict, **extra) -> EvidencePassage:  # type: ignore[no-untyped-def]
             chunk = chunks.get(ref["chunk_id"])

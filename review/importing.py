@@ -43,7 +43,7 @@ def _import_access(store: Store, rec: GoldenRecord) -> Requirement | None:
     if not pinned:
         quotes = rec.retrieved_contexts or rec.reference_contexts
         return None if quotes and rec.access is None else requirement(declared)
-    chunks = {c.id: c for c in store.get_chunks(list(dict.fromkeys(pinned)))}
+    chunks = {c.id: c for c in store.get_chunks(list(dict.fromkeys(pinned)), None)}
     if any(i not in chunks for i in pinned):
         return None
     return requirement([*(list(c.access_groups) for c in chunks.values()), *declared])

@@ -28,6 +28,7 @@ from assistant.identity.groups import Reader, may_read_all, widest
 from assistant.storage import db
 from assistant.storage.audit import audit
 from assistant.storage.db import as_utc, utcnow
+from review.labels import word
 from review.models import OPEN_STATUSES, PRIORITY, Feedback, Grade, ReviewItem
 
 
@@ -347,7 +348,7 @@ def _explain_conflict(
     if item.version != expected_version:
         return ConflictError(
             f"Item {item.id} was changed by someone else while you had it open "
-            f"(now {item.status.replace('_', ' ')}); nothing of yours was saved.",
+            f"(now {word(item.status)}); nothing of yours was saved.",
             fix="Reload it and check the current state before trying again.",
         )
     if needs_claim and item.claimed_by != reviewer:
@@ -356,7 +357,7 @@ def _explain_conflict(
             fix="Claim it again (your form is still filled in) and resubmit.",
         )
     return ConflictError(
-        f"Item {item.id} cannot be changed in state {item.status.replace('_', ' ')}.",
+        f"Item {item.id} cannot be changed in state {word(item.status)}.",
         fix="Reload the queue.",
     )
 

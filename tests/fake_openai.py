@@ -32,6 +32,7 @@ class Reply:
     garbage_after: int | None = None  # an event that is not JSON
     stall_after: int | None = None  # nothing more is sent for ``stall_s``
     stall_s: float = 0.0
+    pace_s: float = 0.0  # between deltas: a model that writes slowly
 
 
 @dataclass
@@ -43,6 +44,8 @@ class FakeOpenAI:
     # provider's content filter does.
     refuse_words: set[str] = field(default_factory=set)
     embedding_dim: int = 64
+    # Streams the client closed before their end (a reader who stopped the answer).
+    abandoned: int = 0
 
     def __post_init__(self) -> None:
         fake = self
@@ -86,7 +89,14 @@ class FakeOpenAI:
                 self.send_header("content-type", "text/event-stream")
                 self.send_header("transfer-encoding", "chunked")
                 self.end_headers()
+                try:
+                    self._stream(payload, reply)
+                except (BrokenPipeError, ConnectionResetError):
+                    fake.abandoned += 1
+
+            def _stream(self, payload: dict, reply: Reply) -> None:
                 for k, i in enumerate(range(0, len(reply.text), reply.chunk)):
+                    time.sleep(reply.pace_s)
                     if k == reply.error_after:
                         err = {"error": {"message": "fake overloaded", "type": "server_error"}}
                         self._chunk(f"data: {json.dumps(err)}\n\n")

@@ -118,6 +118,16 @@ class ServedApp:
             self.kill(signal.SIGTERM)
 
 
+def idle(page, timeout: float = 120_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the app's script run is over (Streamlit marks its root while it runs), so
+    a click does not land during a rerun that redraws what it targets."""
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=stApp]')"
+        "?.getAttribute('data-test-script-state') !== 'running'",
+        timeout=timeout,
+    )
+
+
 def in_nav(page, name: str) -> bool:  # type: ignore[no-untyped-def]
     """Whether the sidebar navigation offers the page `name`. The app writes who is signed in
     before it builds the navigation, so wait for the navigation itself, then look."""

@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-AnswerMode = Literal["generated", "extractive", "refused"]
+# "stopped": the reader stopped the model mid-answer (or asked something else); the answer
+# holds what had been shown.
+AnswerMode = Literal["generated", "extractive", "refused", "stopped"]
 RefusalReason = Literal[
     "no_relevant_documents",  # retrieval found nothing close enough
     "model_not_found",  # the model said the passages do not answer
@@ -17,6 +19,21 @@ RefusalReason = Literal[
 
 
 NOT_IN_DOCUMENTS = "I couldn't find this in the documents."  # when the documents do not say
+
+# Why a quoted answer replaced the model's (``Answer.fallback``), and how a reader is told.
+Fallback = Literal["not_configured", "slow", "unavailable", "unchecked", "unverified", "figure"]
+QUOTED_BECAUSE: dict[str, str] = {
+    "not_configured": "This assistant is set up to quote the documents rather than write answers.",
+    "slow": "The language model took too long, so the documents' own sentences are shown.",
+    "unavailable": "The language model is not available right now, so the documents' own "
+    "sentences are shown.",
+    "unchecked": "The model's answer could not be checked against the documents, so their own "
+    "sentences are shown.",
+    "unverified": "The documents do not back up the model's answer, so their own sentences are "
+    "shown.",
+    "figure": "The model's answer gave a figure the documents do not contain, so their own "
+    "sentences are shown.",
+}
 
 
 class Citation(BaseModel):
@@ -74,6 +91,7 @@ class Answer(BaseModel):
     moved_markers: int = 0  # sentences cited to another passage than the model's
     dropped_sentences: int = 0  # the model's sentences no passage supports, left out
     fallback_reason: str | None = None  # why an extractive answer replaced the model's
+    fallback: Fallback | None = None  # the same, as a kind (``QUOTED_BECAUSE``)
     model: str
     config_version: str
     prompt_version: str
@@ -87,6 +105,28 @@ class Answer(BaseModel):
     access: list[list[str]] | None = None
     cached: bool = False
     interaction_id: str | None = None
+
+
+def quoted_because(answer: Answer) -> str | None:
+    """Why a reader sees quoted sentences rather than the model's answer, in their words;
+    None for an answer the model wrote (or a refusal)."""
+    if answer.mode != "extractive":
+        return None
+    if answer.fallback is None:
+        return "Quoted from the documents."
+    return QUOTED_BECAUSE[answer.fallback]
+
+
+def as_plain_text(answer: Answer) -> str:
+    """The answer and its sources as plain text, for the clipboard."""
+    lines = [answer.text.strip()]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        for c in answer.citations:
+            where = " > ".join(x for x in (c.title, c.section) if x)
+            page = f", p. {c.page}" if c.page else ""
+            lines.append(f"[{c.n}] {where}{page} ({c.document})")
+    return "\n".join(lines)
 
 
 class Preview(BaseModel):

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answering.answer import Answer, Citation, Latency, RefusalReason, Source
+from assistant.answering.answer import Answer, Citation, Fallback, Latency, RefusalReason, Source
 from assistant.answering.citations import Passage
 from assistant.answering.pii import Redaction
 from assistant.identity.groups import Reader, requirement
@@ -68,13 +68,16 @@ class Draft:
     stored_standalone: str | None = None
     cache_key: str = ""
     cacheable: bool = False  # may an answer to this question be kept and served again
+    fresh: bool = False  # answer afresh (regenerate): not served from the cache
     query_vector: np.ndarray | None = None
     sources: list[Source] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     injection_flags: list[str] = field(default_factory=list)
     quoted: Answer | None = None  # the extractive answer: preview, and fallback
     model_text: str = ""  # everything the model wrote, shown or held back
+    shown_text: str = ""  # what the reader has seen of it so far
     failure: str | None = None  # why the model's answer cannot be shown
+    fallback: Fallback | None = None  # the same, as a kind a reader is told about
     unchecked: Exception | None = None  # a fault while verifying, logged with the answer
     usage: dict[str, int | None] = field(default_factory=dict)
 

@@ -28,9 +28,12 @@ class GeneratorUnavailable(DependencyUnavailable):
     """The model could not be reached, failed, or was too slow. ``unreachable``: no server
     answered at all (refused or cut connection), so a managed one may need starting again."""
 
-    def __init__(self, what: str, *, fix: str | None = None, unreachable: bool = False) -> None:
+    def __init__(
+        self, what: str, *, fix: str | None = None, unreachable: bool = False, slow: bool = False
+    ) -> None:
         super().__init__(what, fix=fix)
         self.unreachable = unreachable
+        self.slow = slow  # it answered too slowly, rather than not at all
 
 
 @dataclass
@@ -100,25 +103,31 @@ class Generator:
                 stream=True,
                 stream_options={"include_usage": True},
             )
-            for chunk in stream:
-                if chunk.usage is not None:
-                    self.usage.prompt_tokens = chunk.usage.prompt_tokens
-                    self.usage.completion_tokens = chunk.usage.completion_tokens
-                if not chunk.choices:
-                    continue
-                delta = chunk.choices[0].delta.content or ""
-                if delta:
-                    if self.usage.first_token_ms is None:
-                        self.usage.first_token_ms = (time.perf_counter() - t0) * 1000
-                    yield delta
-                if time.perf_counter() > deadline:
-                    stream.close()
-                    raise GeneratorUnavailable(
-                        f"The model {self.model} took longer than {self.config.timeout_s:.0f}s.",
-                        fix="Raise generation.timeout_s or use a faster model.",
-                    )
+            try:
+                yield from self._deltas(stream, t0, deadline)
+            finally:  # also when the reader stops: closing it stops the server's work
+                stream.close()
         except (openai.APIError, httpx.HTTPError, ValueError) as err:
             raise self._unavailable(err) from err
+
+    def _deltas(self, stream, t0: float, deadline: float) -> Iterator[str]:  # type: ignore[no-untyped-def]
+        for chunk in stream:
+            if chunk.usage is not None:
+                self.usage.prompt_tokens = chunk.usage.prompt_tokens
+                self.usage.completion_tokens = chunk.usage.completion_tokens
+            if not chunk.choices:
+                continue
+            delta = chunk.choices[0].delta.content or ""
+            if delta:
+                if self.usage.first_token_ms is None:
+                    self.usage.first_token_ms = (time.perf_counter() - t0) * 1000
+                yield delta
+            if time.perf_counter() > deadline:
+                raise GeneratorUnavailable(
+                    f"The model {self.model} took longer than {self.config.timeout_s:.0f}s.",
+                    fix="Raise generation.timeout_s or use a faster model.",
+                    slow=True,
+                )
 
     def _unavailable(self, err: Exception) -> GeneratorUnavailable:
         """What went wrong, in words, and whether it was before or during the answer. The
@@ -133,7 +142,9 @@ class Generator:
                 else f"did not answer within {wait:.0f}s"
             )
             return GeneratorUnavailable(
-                f"The model {self.model} {what}.", fix="The extractive answer is shown instead."
+                f"The model {self.model} {what}.",
+                fix="The extractive answer is shown instead.",
+                slow=True,
             )
         if isinstance(err, ValueError):  # a server event that is not the protocol's JSON
             return GeneratorUnavailable(

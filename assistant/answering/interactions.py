@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from assistant.answering.answer import Answer
 from assistant.storage import db
@@ -50,9 +51,16 @@ class AnswerCache(SQLModel, table=True):
 
 
 def log_interaction(
-    engine: Engine, answer: Answer, *, user_id: str, conversation_id: str, stored_answer_text: str
+    engine: Engine,
+    answer: Answer,
+    *,
+    user_id: str,
+    conversation_id: str,
+    stored_answer_text: str,
+    also: Callable[[Session], None] | None = None,
 ) -> str:
-    """Store one answer (its text already redacted by the caller); return the row id."""
+    """Store one answer (its text already redacted by the caller); return the row id.
+    ``also`` adds what must commit with it (the conversation's entry) to the same session."""
     row = Interaction(
         user_id=user_id,
         conversation_id=conversation_id,
@@ -98,12 +106,15 @@ def log_interaction(
             "moved_markers": answer.moved_markers,
             "dropped_sentences": answer.dropped_sentences,
             "fallback_reason": answer.fallback_reason,
+            "fallback": answer.fallback,
             "injection_flags": answer.injection_flags,
         },
     )
     row_id = row.id  # assigned at construction; the row expires on commit
     with db.session_scope(engine) as session:
         session.add(row)
+        if also is not None:
+            also(session)
     return row_id
 
 

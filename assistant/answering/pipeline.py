@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
-from assistant.answering import extractive, versions
+from assistant.answering import conversations, extractive, versions
 from assistant.answering.answer import NOT_IN_DOCUMENTS, Answer, Preview
 from assistant.answering.citations import (
     Passage,
+    best_snippet,
     marker_numbers,
     shown_while_streaming,
     split_units,
@@ -86,6 +87,10 @@ class Pipeline:
         self._client = Generator.client_for(g.base_url, g.api_key, self.config.generation)
 
     # -- public -------------------------------------------------------------
+    def stored_form(self, text: str) -> str:
+        """``text`` as the assistant may store it: redacted unless configured otherwise."""
+        return text if self.settings.store_raw_text else self.redactor.redact(text).text
+
     def ask(
         self,
         question: str,
@@ -93,10 +98,11 @@ class Pipeline:
         asker: Asker,
         history: Sequence[Turn] = (),
         conversation_id: str = "cli",
+        fresh: bool = False,
     ) -> Answer:
         final = None
         for event in self.stream(
-            question, asker=asker, history=history, conversation_id=conversation_id
+            question, asker=asker, history=history, conversation_id=conversation_id, fresh=fresh
         ):
             if isinstance(event, Answer):
                 final = event
@@ -110,13 +116,19 @@ class Pipeline:
         asker: Asker,
         history: Sequence[Turn] = (),
         conversation_id: str = "ui",
+        on_stopped: Callable[[Answer], None] | None = None,
+        fresh: bool = False,  # regenerate: never served from the cache
     ) -> Iterator[str | Preview | Answer]:
         """Text deltas of the model's answer as it writes, perhaps a ``Preview`` before them,
         and the final, verified ``Answer`` last.
 
+        Closing the stream while the model writes stops the model (its request is closed)
+        and logs what the reader had seen as a "stopped" answer, handed to ``on_stopped``.
+
         The steps, in order; each of the first four may settle the answer (a refusal, or
         one from the cache), and every answer leaves through ``_finish``."""
         d = self._draft(question, asker, history, conversation_id)
+        d.fresh = fresh
         generator = Generator(self._client, self.generator_model, self.config.generation)
         settled = self._guard(d) or self._rewrite(d, generator) or self._retrieve(d)
         if settled is not None:
@@ -125,9 +137,19 @@ class Pipeline:
         if preview := self._preview(d):
             yield preview
         if self.config.generation.enabled:
-            yield from self._generate(d, generator)
+            try:
+                yield from self._generate(d, generator)
+            except GeneratorExit:  # the reader stopped it, or asked something else
+                try:
+                    stopped = self._finish(d, self._stopped(d), keep=False)
+                except Exception:  # the stop itself must not fail the reader's next step
+                    log.exception("Logging a stopped answer failed (%s).", d.conversation_id)
+                else:
+                    if on_stopped is not None:
+                        on_stopped(stopped)
+                raise
         else:
-            d.failure = GENERATION_OFF
+            d.failure, d.fallback = GENERATION_OFF, "not_configured"
         yield self._finish(d, *self._judge(d))
 
     # -- steps --------------------------------------------------------------
@@ -189,7 +211,11 @@ class Pipeline:
         )
         # never keep answers that might echo personal data
         d.cacheable = self.use_cache and not d.redaction.found
-        if d.cacheable and (hit := cached_answer(self.rt.engine, d.cache_key)) is not None:
+        if (
+            d.cacheable
+            and not d.fresh
+            and (hit := cached_answer(self.rt.engine, d.cache_key)) is not None
+        ):
             hit.cached = True
             hit.question, hit.standalone_query = d.stored_question, d.stored_standalone
             hit.pii_entities = list(d.redaction.entities)
@@ -243,9 +269,10 @@ class Pipeline:
             for delta in shown_while_streaming(written, d.passages, min_lexical):
                 if d.clock.latency.answer_first_token_ms is None:
                     d.clock.latency.answer_first_token_ms = d.clock.since_start()
+                d.shown_text += delta
                 yield delta
         except GeneratorUnavailable as err:
-            d.failure = str(err)
+            d.failure, d.fallback = str(err), "slow" if err.slow else "unavailable"
             self._revive_if_gone(err)
         d.model_text = "".join(raw)
         usage = generator.usage
@@ -274,14 +301,16 @@ class Pipeline:
                     c.min_semantic_support,
                 )
             except Exception as err:  # a fault here costs the reader the wording, not the answer
-                d.unchecked, d.failure = err, UNCHECKED
+                d.unchecked, d.failure, d.fallback = err, UNCHECKED, "unchecked"
         if verified is not None:
             if verified.supported_sentences == 0:
                 d.failure = "the model's answer could not be verified against the passages"
+                d.fallback = "unverified"
             elif any(numbers(sentence) for sentence in verified.dropped):
                 # A wrong figure (a limit, a deadline, an amount) is the costly mistake: the
                 # passages' own sentences are safer than the rest of such an answer.
                 d.failure = "the model stated a figure the passages do not support"
+                d.fallback = "figure"
         d.clock.latency.verify_ms = d.clock.lap()
         if verified is not None and d.failure is None:
             answer = d.answer(
@@ -294,8 +323,31 @@ class Pipeline:
             )
             return answer, True
         assert d.quoted is not None
-        answer = d.quoted.model_copy(update={"fallback_reason": d.failure or "", **d.usage})
+        answer = d.quoted.model_copy(
+            update={"fallback_reason": d.failure or "", "fallback": d.fallback, **d.usage}
+        )
         return answer, verified is not None  # not when the model was down: that passes
+
+    def _stopped(self, d: Draft) -> Answer:
+        """What the reader had seen when they stopped the model: its sentences so far (each
+        already checked word for word as it streamed), cited to the passages they name; or
+        the quoted preview if the model had not shown anything yet."""
+        d.clock.latency.generate_ms = d.clock.lap()
+        text = d.shown_text.strip()
+        if not text:
+            assert d.quoted is not None
+            return d.quoted.model_copy(update={"mode": "stopped"})
+        by_n = {p.n: p for p in d.passages}
+        units = split_units(text)
+        citations = [
+            citation_of(
+                n,
+                by_n[n],
+                best_snippet(" ".join(u for u in units if n in marker_numbers(u)), by_n[n].text),
+            )
+            for n in sorted({n for u in units for n in marker_numbers(u)} & set(by_n))
+        ]
+        return d.answer(text=text, mode="stopped", citations=citations)
 
     def _finish(self, d: Draft, answer: Answer, keep: bool) -> Answer:
         """The one way out: latency, the cache (``keep``), the interaction log."""
@@ -313,6 +365,9 @@ class Pipeline:
                 user_id=d.asker.user_id,
                 conversation_id=d.conversation_id,
                 stored_answer_text=stored_text,
+                also=lambda s: conversations.note_turn(
+                    s, d.asker.user_id, d.conversation_id, d.stored_question
+                ),
             )
         if d.unchecked is not None:
             log.error(

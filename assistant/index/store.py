@@ -269,16 +269,27 @@ class Store:
             (chunk_from(o.properties, o.uuid) for o in res.objects), key=lambda c: c.position
         )
 
-    def get_chunks(self, ids: Sequence[str]) -> list[Chunk]:
+    def get_chunks(self, ids: Sequence[str], groups: Sequence[str] | None) -> list[Chunk]:
+        """The chunks of ``ids`` (in that order, missing ones left out): those a reader
+        holding ``groups`` may read, or (``None``: the caller checks access itself) all."""
         if not self.indexed():
             return []
         if not ids:
             return []
-        res = self.chunks.query.fetch_objects(
-            filters=Filter.by_id().contains_any(list(ids)), limit=len(ids)
-        )
+        flt = Filter.by_id().contains_any(list(ids))
+        if groups is not None:
+            flt = flt & access_filter(groups)
+        res = self.chunks.query.fetch_objects(filters=flt, limit=len(ids))
         by_id = {str(o.uuid): chunk_from(o.properties, o.uuid) for o in res.objects}
         return [by_id[i] for i in ids if i in by_id]
+
+    def headings(self, groups: Sequence[str], limit: int = 300) -> list[Chunk]:
+        """Up to ``limit`` chunks a reader holding ``groups`` may read, any order (for
+        their titles and headings: suggested questions)."""
+        if not self.indexed():
+            return []
+        res = self.chunks.query.fetch_objects(filters=access_filter(groups), limit=limit)
+        return [chunk_from(o.properties, o.uuid) for o in res.objects]
 
     def chunks_by_hash(
         self, hashes: Sequence[str], groups: Sequence[str] | None

@@ -67,6 +67,10 @@ def server_spec(settings: Settings, model: LocalModel, model_file: Path) -> Serv
         "--n_threads_batch", str(settings.local_model_threads),
         "--n_ctx", str(settings.local_model_context),
         "--n_batch", "512",
+        # A new request must wait its turn, not cut the answer being written for someone
+        # else short (the server's default). A reader who stops closes the request, and the
+        # server stops writing when it sees the connection gone.
+        "--interrupt_requests", "False",
     ]  # fmt: skip
     if model.chat_format:
         argv += ["--chat_format", model.chat_format]

@@ -38,6 +38,23 @@ class AuditEntry(BaseModel):
     target: str
     details: dict[str, Any]
 
+    @property
+    def summary(self) -> str:
+        """The details as readable "what: value" pairs, for a person (the JSON stays stored)."""
+        return " · ".join(f"{k.replace('_', ' ')}: {_readable(v)}" for k, v in self.details.items())
+
+
+def _readable(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_readable(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')} {_readable(v)}" for k, v in value.items())
+    return str(value)
+
 
 def audit(session: Session, actor: str, action: str, target: str = "", **details: Any) -> None:
     """Add an entry to ``session``; it commits with the change it describes."""

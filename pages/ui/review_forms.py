@@ -8,10 +8,33 @@ import streamlit as st
 from assistant.render import safe_inline, safe_markdown
 from pages.ui.answer import answer_markdown_text
 from review.grading import Adjudication, EvidencePassage, ReviewDetail
-from review.models import SCALE_FIELDS, GradeInput
+from review.labels import scale_help, word
+from review.models import SCALE_FIELDS, VERDICTS, GradeInput
 
 SCALE = [1, 2, 3, 4, 5]
-VERDICT_LABELS = {"supports": "supports", "partial": "partial", "does_not_support": "does not"}
+
+
+def scale_radio(field: str, key: str, index: int | None) -> int | None:
+    """A 1-5 rubric scale that says what its ends mean."""
+    return st.radio(
+        f"{field.capitalize()} ({scale_help(field)})",
+        SCALE,
+        index=index,
+        horizontal=True,
+        key=key,
+    )
+
+
+def verdict_radio(p: EvidencePassage, key: str, index: int | None) -> str | None:
+    return st.radio(
+        f"Does passage [{p.n}] ({safe_inline(p.document)} › "
+        f"{safe_inline(p.section)}) support its sentence?",
+        list(VERDICTS),
+        format_func=word,
+        index=index,
+        horizontal=True,
+        key=key,
+    )
 
 
 def passage_label(p: EvidencePassage) -> str:
@@ -38,15 +61,12 @@ def render_review_detail(d: ReviewDetail) -> None:
         st.text(d.question)
         if d.standalone_query != d.question:
             st.caption(f"Searched for: {safe_inline(d.standalone_query)}")
-        st.markdown("**Answer**" + (" (refused)" if d.refused else f" ({d.mode})"))
+        st.markdown("**Answer**" + (" (refused)" if d.refused else f" ({word(d.mode)})"))
         st.markdown(answer_markdown_text(d.answer))
-        st.caption(f"{d.model} · config {d.config_version} · queued as {d.reason}")
+        st.caption(f"{d.model} · config {d.config_version} · in the queue: {word(d.reason)}")
         for f in d.feedback:
             thumbs = ":material/thumb_down:" if f.rating < 0 else ":material/thumb_up:"
-            st.caption(
-                f"{thumbs} {f.user_id}: {(f.reason or '').replace('_', ' ')} "
-                f"{safe_inline(f.comment or '')}"
-            )
+            st.caption(f"{thumbs} {f.user_id}: {word(f.reason)} {safe_inline(f.comment or '')}")
             if f.correct_answer:
                 st.caption(f"Suggested answer: {safe_inline(f.correct_answer)}")
             if f.correct_source:
@@ -63,27 +83,24 @@ def render_review_detail(d: ReviewDetail) -> None:
 def grading_form(
     d: ReviewDetail, extra_sources: list[EvidencePassage], key: str
 ) -> tuple[GradeInput | None, bool]:
-    """The rubric form. Returns (grade, released): grade when submitted and complete."""
-    with st.form(f"{key}-grade"):
+    """The rubric form. Returns (grade, released): grade when submitted and complete.
+
+    Not an ``st.form``: after a submit with missing ratings, the message lists what is still
+    missing and goes away as the reviewer fills it in (a form would keep it until the next
+    submit)."""
+    tried = f"{key}-tried"
+    with st.container(border=True):
         cols = st.columns(2)
         scales = {}
         for i, field in enumerate(SCALE_FIELDS):
-            scales[field] = cols[i % 2].radio(
-                field.capitalize(), SCALE, index=None, horizontal=True, key=f"{key}-{field}"
-            )
+            with cols[i % 2]:
+                scales[field] = scale_radio(field, f"{key}-{field}", None)
         flags = st.columns(2)
         refuse = flags[0].checkbox("Should have refused", key=f"{key}-refuse")
         unsafe = flags[1].checkbox("Safety issue", key=f"{key}-unsafe")
         verdicts: dict[int, str | None] = {}
         for p in d.cited:
-            verdicts[p.n or 0] = st.radio(
-                f"Citation [{p.n}] {safe_inline(p.document)} › {safe_inline(p.section)}",
-                list(VERDICT_LABELS),
-                format_func=VERDICT_LABELS.get,
-                index=None,
-                horizontal=True,
-                key=f"{key}-v{p.n}",
-            )
+            verdicts[p.n or 0] = verdict_radio(p, f"{key}-v{p.n}", None)
         reference = st.text_area("Corrected reference answer", key=f"{key}-reference")
         options = {p.chunk_id: p for p in [*d.cited, *d.retrieved, *extra_sources]}
         expected = st.multiselect(
@@ -91,18 +108,22 @@ def grading_form(
             list(options),
             format_func=lambda c: passage_label(options[c]),
             key=f"{key}-expected",
+            select_all=False,
         )
-        notes = st.text_area("Notes", key=f"{key}-notes", height=68)
+        notes = st.text_area("Notes (the lead sees them)", key=f"{key}-notes", height=68)
+        missing = [f for f, v in scales.items() if v is None]
+        missing += [f"passage [{n}]" for n, v in verdicts.items() if v is None]
+        warning = st.empty()
         b1, b2 = st.columns(2)
-        submitted = b1.form_submit_button("Submit grade", type="primary")
-        released = b2.form_submit_button("Release without grading")
-    if not submitted:
+        submitted = b1.button("Submit grade", type="primary", key=f"{key}-submit")
+        released = b2.button("Release without grading", key=f"{key}-release")
+        if submitted:
+            st.session_state[tried] = True
+        if missing and st.session_state.get(tried):
+            warning.warning(f"Still to rate: {', '.join(missing)}.")
+    if not submitted or missing:
         return None, released
-    missing = [f for f, v in scales.items() if v is None]
-    missing += [f"citation [{n}]" for n, v in verdicts.items() if v is None]
-    if missing:
-        st.warning(f"Please rate: {', '.join(missing)}.")
-        return None, False
+    st.session_state.pop(tried, None)
     grade = GradeInput(
         **{f: int(v) for f, v in scales.items()},  # type: ignore[arg-type]
         should_have_refused=refuse,
@@ -124,13 +145,9 @@ def adjudication_form(
         rubric: dict[str, int | bool] = {}
         cols = st.columns(2)
         for i, field in enumerate(SCALE_FIELDS):
-            rubric[field] = cols[i % 2].radio(
-                field.capitalize(),
-                SCALE,
-                index=SCALE.index(int(proposal.rubric[field])),
-                horizontal=True,
-                key=f"{key}-{field}",
-            )
+            with cols[i % 2]:
+                chosen = scale_radio(field, f"{key}-{field}", int(proposal.rubric[field]) - 1)
+            rubric[field] = int(chosen or proposal.rubric[field])
         flags = st.columns(2)
         rubric["should_have_refused"] = flags[0].checkbox(
             "Should have refused", value=bool(proposal.rubric["should_have_refused"])
@@ -141,13 +158,8 @@ def adjudication_form(
         verdicts = {}
         for p in d.cited:
             current = proposal.citation_verdicts.get(str(p.n))
-            verdicts[str(p.n)] = st.radio(
-                f"Citation [{p.n}] {safe_inline(p.document)} › {safe_inline(p.section)}",
-                list(VERDICT_LABELS),
-                format_func=VERDICT_LABELS.get,
-                index=list(VERDICT_LABELS).index(current) if current else 0,
-                horizontal=True,
-                key=f"{key}-v{p.n}",
+            verdicts[str(p.n)] = verdict_radio(
+                p, f"{key}-v{p.n}", VERDICTS.index(current) if current else 0
             )
         reference = st.text_area("Approved reference answer", proposal.reference_answer)
         options = {p.chunk_id: p for p in [*d.cited, *d.retrieved]}
@@ -160,6 +172,7 @@ def adjudication_form(
             list(options),
             default=proposal.expected_chunk_ids,
             format_func=lambda c: passage_label(options[c]),
+            select_all=False,
         )
         note = st.text_input("Note (optional)")
         b1, b2 = st.columns(2)

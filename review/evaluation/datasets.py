@@ -224,7 +224,7 @@ def _resolve(store: Store, expected: list[Ref]) -> dict[str, tuple[str, ...]]:
     """Expected chunk id -> the access groups of the passage holding it now (by chunk id,
     else by content hash). Existence and groups only: no text is read, so a passage the
     reader may not read is found, and makes the case unreadable rather than stale."""
-    by_id = {c.id: c for c in store.get_chunks([e.chunk_id for e in expected])}
+    by_id = {c.id: c for c in store.get_chunks([e.chunk_id for e in expected], None)}
     hashes = [e.content_hash for e in expected if e.chunk_id not in by_id and e.content_hash]
     by_hash = store.chunks_by_hash(hashes, None)
     out = {}

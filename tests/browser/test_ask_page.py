@@ -12,13 +12,13 @@ ANSWERS = "[data-testid=stChatMessage]"
 
 
 def _ask(page, question: str, turn: int) -> object:
-    """Type a question; wait until its answer is final (its Details button has rendered)."""
+    """Type a question; wait until its answer is final (its Copy button has rendered)."""
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(question)
     box.press("Enter")
     page.wait_for_function(
         f"() => document.querySelectorAll('{ANSWERS}').length >= {2 * turn} && "
-        f"document.querySelectorAll('{ANSWERS}')[{2 * turn - 1}].innerText.includes('Details')",
+        f"document.querySelectorAll('{ANSWERS}')[{2 * turn - 1}].innerText.includes('Copy')",
         timeout=240_000,
     )
     return page.locator(ANSWERS).nth(2 * turn - 1)

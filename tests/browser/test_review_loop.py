@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ServedApp, assistant_cli, choose, in_nav
+from playwright.sync_api import expect
 
 from assistant.config import PROJECT_ROOT
 
@@ -90,12 +91,17 @@ def test_employee_reviewer_and_lead_close_the_loop(loop_app, browser, tmp_path: 
     box.fill(QUESTION)
     box.press("Enter")
     answer = page.get_by_test_id("stChatMessage").nth(1)
-    answer.get_by_text("Details").wait_for(timeout=240_000)
+    answer.get_by_role("button", name="Copy").wait_for(timeout=240_000)
     assert "[1]" in answer.inner_text()
+    assert "config" not in answer.inner_text()  # versions are for reviewers and leads
     answer.get_by_test_id("stFeedbackButton").nth(1).click()  # thumbs down
     choose(page, answer.get_by_test_id("stSelectbox"), "incomplete")
     answer.get_by_role("button", name="Send feedback").click()
     page.get_by_text("your feedback was saved").wait_for()
+    answer.get_by_text("Feedback sent").wait_for()  # collapsed to what was sent
+    expect(answer.get_by_text("incomplete")).to_have_count(1)
+    answer.get_by_role("button", name="Change").click()  # and reopened to change it
+    answer.get_by_role("button", name="Send feedback").wait_for()
     ctx.close()
     # Typing a reviewer page's address: after sign-in the employee lands on Ask instead.
     ctx, page = _sign_in(browser, app, "emma", path="/review")
@@ -108,16 +114,20 @@ def test_employee_reviewer_and_lead_close_the_loop(loop_app, browser, tmp_path: 
     assert in_nav(page, "Review") and not in_nav(page, "Golden set")
     _go(page, "Review")
     page.get_by_text("Review queue").wait_for()
-    page.get_by_text("queued as negative_feedback").wait_for()
+    page.get_by_text("in the queue: thumbs down").wait_for()
     page.get_by_role("button", name="Claim for review").click()
     page.get_by_role("button", name="Submit grade").wait_for()
+    _radio(page, "Correctness", "3")
+    page.get_by_role("button", name="Submit grade").click()  # too early: says what is missing
+    page.get_by_text("Still to rate: groundedness, completeness, helpfulness").wait_for()
     for field, value in (
         ("Correctness", "3"), ("Groundedness", "5"), ("Completeness", "2"), ("Helpfulness", "4"),
     ):  # fmt: skip
         _radio(page, field, value)
-    citations = page.get_by_test_id("stRadio").filter(has_text="Citation [")
+    citations = page.get_by_test_id("stRadio").filter(has_text="Does passage [")
     for i in range(citations.count()):  # every citation needs a verdict
-        citations.nth(i).get_by_text("supports", exact=True).click()
+        citations.nth(i).get_by_text("supports it", exact=True).click()
+    expect(page.get_by_text("Still to rate")).to_have_count(0)  # gone once all are rated
     page.get_by_label("Corrected reference answer").fill(
         "Full-time employees get 28 days of paid annual leave per calendar year."
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from sqlmodel import select
 from stack import Stack, answer_config
 
 from assistant.answering.answer import Answer, Preview
-from assistant.answering.config import load_answer_config
+from assistant.answering.config import GenerationSection, load_answer_config
+from assistant.answering.generate import Generator
 from assistant.answering.guardrails import NEUTRALISED
 from assistant.answering.interactions import Interaction, get_interaction
 from assistant.answering.pipeline import UNCHECKED, Asker, Pipeline, QuestionTooLong, Turn
@@ -415,3 +417,61 @@ def test_a_question_over_the_limit_is_refused_before_anything_reads_it(
     assert "[[[[" not in caplog.text
     assert len(stack.fake.requests) == sent  # neither the generator nor the embedder saw it
     assert logged() == before
+
+
+LONG_WRITE = [{"role": "user", "content": "Count from 1 to 400, one number per line."}]
+
+
+def _next_reply_wait(generator: Generator) -> float:
+    """Seconds until a short request to the same server is answered."""
+    t0 = time.perf_counter()
+    generator.complete([{"role": "user", "content": "Say OK."}], max_tokens=3)
+    return time.perf_counter() - t0
+
+
+def test_closing_the_stream_stops_the_model_server_writing(runtime: Runtime) -> None:
+    """Measured against the local model server: a request left open keeps the server busy,
+    so the next one waits; a closed one frees it at once (the server serves one at a time)."""
+    g = runtime.generator
+    config = GenerationSection(max_tokens=400, temperature=0.0, timeout_s=120)
+    generator = Generator(Generator.client_for(g.base_url, g.api_key, config), g.model, config)
+    left_open = generator.stream(LONG_WRITE)
+    [next(left_open) for _ in range(5)]
+    waited_behind_open = _next_reply_wait(generator)
+    left_open.close()
+    closed = generator.stream(LONG_WRITE)
+    [next(closed) for _ in range(5)]
+    closed.close()
+    waited_after_close = _next_reply_wait(generator)
+    assert waited_behind_open > 1.0, "the model wrote too little to tell"
+    assert waited_after_close < waited_behind_open / 3, (waited_after_close, waited_behind_open)
+
+
+def test_a_stopped_answer_keeps_what_was_shown_and_is_logged(stack: Stack) -> None:
+    """The reader stops while the model writes: the stream is closed, and what they had seen
+    is logged as a stopped answer, cited, and handed back."""
+    sentences = " ".join([GOOD_REPLY] * 40)
+    stack.fake.replies.append(Reply(text=sentences))
+    stopped: list[Answer] = []
+    events = stack.pipeline().stream(LEAVE, asker=USER, on_stopped=stopped.append)
+    seen = ""
+    for event in events:
+        if isinstance(event, str):
+            seen += event
+            if len(seen) > 100:
+                break
+    events.close()
+    (answer,) = stopped
+    assert answer.mode == "stopped" and answer.text == seen.strip()
+    assert [c.n for c in answer.citations] == [1] and "28 days" in answer.citations[0].snippet
+    row = get_interaction(stack.rt.engine, answer.interaction_id or "")
+    assert row is not None and row.mode == "stopped" and row.answer == answer.text
+
+
+def test_regenerating_never_serves_the_cached_answer(stack: Stack) -> None:
+    stack.fake.default = Reply(text=GOOD_REPLY)
+    pipeline = stack.pipeline()
+    first = pipeline.ask(LEAVE, asker=USER)
+    assert pipeline.ask(LEAVE, asker=USER).cached
+    again = pipeline.ask(LEAVE, asker=USER, fresh=True)
+    assert not again.cached and again.interaction_id != first.interaction_id

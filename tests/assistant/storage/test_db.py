@@ -10,6 +10,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from assistant.answering.conversations import Conversation
 from assistant.answering.interactions import AnswerCache, Interaction
 from assistant.answering.versions import ConfigLabel, ConfigVersion
 from assistant.identity.accounts import Account
@@ -96,7 +97,15 @@ def test_session_scope_rolls_back_on_error(tmp_path: Path) -> None:
 # The core's tables; the review loop checks its own (tests/review/test_migrations.py).
 CORE_TABLES = {
     m.__table__.name
-    for m in (Interaction, AnswerCache, Account, AuditEvent, ConfigVersion, ConfigLabel)
+    for m in (
+        Interaction,
+        AnswerCache,
+        Account,
+        AuditEvent,
+        ConfigVersion,
+        ConfigLabel,
+        Conversation,
+    )
 }
 
 
