@@ -100,7 +100,7 @@ def test_a_conversation_stops_regenerates_copies_and_survives_a_reload(
 
     # An empty chat offers questions from the documents' headings; one click asks it.
     page.get_by_text("Try asking:").wait_for()
-    main = page.get_by_test_id("stMainBlockContainer")  # the sidebar lists earlier conversations' questions
+    main = page.get_by_test_id("stMainBlockContainer")  # not the sidebar: earlier questions
     suggestion = main.get_by_role("button", name=re.compile(r"\?$")).first
     asked = suggestion.inner_text().splitlines()[-1].strip()  # after its icon's name
     suggestion.click()
