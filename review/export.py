@@ -79,6 +79,7 @@ def csv_safe(value: object) -> str:
 CSV_COLUMNS = (
     "id",
     "user_input",
+    "conversation",
     "response",
     "reference",
     "should_refuse",
@@ -113,6 +114,7 @@ def _csv(records: list[GoldenRecord]) -> bytes:
             "cited_chunk_ids": ";".join(p.chunk_id for p in r.cited_chunks),
             "expected_chunk_ids": ";".join(p.chunk_id for p in r.expected_chunks),
             "documents": ";".join(docs),
+            "conversation": "\n".join(f"{t['role']}: {t['content']}" for t in r.conversation),
         }
         writer.writerow([csv_safe(row.get(c)) for c in CSV_COLUMNS])
     return buf.getvalue().encode("utf-8")
@@ -143,7 +145,11 @@ def _promptfoo(records: list[GoldenRecord], version: str) -> bytes:
         tests.append(
             {
                 "description": f"{r.id}: {r.user_input[:80]}",
-                "vars": {"question": r.user_input, "context": "\n\n".join(r.reference_contexts)},
+                "vars": {
+                    "question": r.user_input,
+                    "context": "\n\n".join(r.reference_contexts),
+                    "conversation": r.conversation,
+                },
                 "assert": asserts,
                 "metadata": {
                     "golden_case": r.id,
@@ -161,9 +167,10 @@ def _openai_evals(records: list[GoldenRecord]) -> bytes:
     lines = []
     for r in records:
         sample = {
+            # a follow-up with its conversation, as it was asked; a first question alone
             "input": [
                 {"role": "system", "content": EVAL_SYSTEM_PROMPT},
-                {"role": "user", "content": r.user_input},
+                *(r.conversation or [{"role": "user", "content": r.user_input}]),
             ],
             "ideal": _reference(r),
             "metadata": {"golden_case": r.id, "should_refuse": r.should_refuse},

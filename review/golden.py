@@ -9,6 +9,7 @@ re-review; ``reopen`` sends it back to the queue, and the next approval supersed
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +45,7 @@ class GoldenRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$")
     user_input: str = Field(min_length=1, pattern=r"\S")
+    conversation: list[dict[str, str]] = Field(default_factory=list)  # a follow-up's turns
     retrieved_contexts: list[str] = Field(default_factory=list)
     reference_contexts: list[str] = Field(default_factory=list)
     response: str
@@ -87,10 +89,15 @@ def build_case(
     agreement: float | None,
     approver: Reader,
     redactor: PiiRedactor,
+    earlier: Sequence[Interaction] = (),
 ) -> GoldenCase:
     """A golden case from an approved item; evidence read from the index now. The case
     requires what its answer required plus the groups of its expected passages, which the
-    approver must be able to read."""
+    approver must be able to read.
+
+    A follow-up (``earlier``: the turns of its conversation before it) is kept as the
+    question it stood for (``user_input``, what retrieval searched) with its conversation,
+    which then counts for access too."""
     cited_refs = interaction.citations or []
     retrieved_refs = interaction.retrieval or []
     wanted = [c["chunk_id"] for c in cited_refs] + [r["chunk_id"] for r in retrieved_refs]
@@ -150,7 +157,8 @@ def build_case(
             if changed
             else None
         ),
-        user_input=interaction.question,
+        user_input=interaction.standalone_query if earlier else interaction.question,
+        conversation=_conversation(earlier, interaction) if earlier else [],
         response=interaction.answer,
         reference=reference,
         retrieved_contexts=retrieved_contexts,
@@ -166,11 +174,29 @@ def build_case(
         agreement=agreement,
         approved_by=approver.user_id,
         access=None
-        if interaction.access is None
+        if interaction.access is None or any(e.access is None for e in earlier)
         else requirement(
-            [*interaction.access, *(list(chunks[i].access_groups) for i in expected_chunk_ids)]
+            [
+                *interaction.access,
+                *(g for e in earlier for g in e.access or []),
+                *(list(chunks[i].access_groups) for i in expected_chunk_ids),
+            ]
         ),
     )
+
+
+CONVERSATION_TURNS = 3  # earlier turns kept with a follow-up (as many as its rewrite reads)
+
+
+def _conversation(earlier: Sequence[Interaction], asked: Interaction) -> list[dict[str, str]]:
+    """The turns before a follow-up, then the follow-up as it was asked."""
+    turns = []
+    for e in list(earlier)[-CONVERSATION_TURNS:]:
+        turns += [
+            {"role": "user", "content": e.question},
+            {"role": "assistant", "content": e.answer},
+        ]
+    return [*turns, {"role": "user", "content": asked.question}]
 
 
 def supersede(session: Session, item_id: int, actor: str) -> None:
@@ -274,6 +300,7 @@ def to_record(case: GoldenCase) -> GoldenRecord:
     return GoldenRecord.model_validate(
         {
             **case.model_dump(include=shared_fields()),
+            "conversation": case.conversation or [],
             "cited_chunks": case.cited,
             "expected_chunks": case.expected,
         }

@@ -350,6 +350,19 @@ def approve(
         row = session.get(Interaction, item.interaction_id)
         assert row is not None
         grades = _round_grades(session, item)
+        earlier = (
+            session.exec(
+                select(Interaction)
+                .where(
+                    Interaction.user_id == row.user_id,
+                    Interaction.conversation_id == row.conversation_id,
+                    col(Interaction.created_at) < row.created_at,
+                )
+                .order_by(col(Interaction.created_at))
+            ).all()
+            if row.standalone_query != row.question
+            else []
+        )
         case = golden.build_case(
             store,
             item=item,
@@ -363,6 +376,7 @@ def approve(
             agreement=item_agreement([g.rubric() for g in grades]),
             approver=lead,
             redactor=redactor,
+            earlier=earlier,
         )
         golden.supersede(session, item.id, lead.user_id)
         session.add(case)

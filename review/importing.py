@@ -85,6 +85,13 @@ def import_records(
                 "retrieved_contexts": [redactor.redact(t).text for t in rec.retrieved_contexts],
                 "reference_contexts": [redactor.redact(t).text for t in rec.reference_contexts],
                 "should_refuse": rec.should_refuse,
+                "conversation": [
+                    {
+                        "role": t.get("role", "user"),
+                        "content": redactor.redact(t.get("content", "")).text,
+                    }
+                    for t in rec.conversation
+                ],
             }
             existing = session.get(GoldenCase, rec.id)
             if existing is not None:

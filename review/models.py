@@ -149,7 +149,10 @@ class GoldenCase(SQLModel, table=True):
     source_interaction_id: str | None = Field(default=None, index=True, max_length=32)
     status: str = Field(default="active", index=True, max_length=16)
     stale_reason: str | None = None
-    user_input: str
+    user_input: str  # the question as it stands alone (a follow-up, rewritten)
+    # A follow-up's conversation up to it: [{"role": "user"|"assistant", "content": ...}],
+    # as stored (redacted), the follow-up as asked last; empty for a first question.
+    conversation: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON))
     response: str
     reference: str
     retrieved_contexts: list[str] = Field(default_factory=list, sa_column=Column(JSON))
