@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from assistant.errors import AssistantError
+from assistant.render import safe_inline
 from pages.ui.resources import runtime
 from pages.ui.review_forms import adjudication_form, render_review_detail
 from pages.ui.signin import require, show_error
@@ -135,41 +136,43 @@ with export_tab:
     if not me.can("export"):
         st.info("Exports are for leads.")
     else:
+        exports_dir = rt.settings.data_dir / "exports"
         with st.form("export"):
-            c1, c2, c3 = st.columns(3)
-            fmt = c1.selectbox("Format", export.FORMATS)
-            include_stale = c2.checkbox("Include stale cases")
-            document = c3.text_input("Only cases about document (contains)")
+            st.caption(
+                "One export is one dataset version, in every format: JSONL (ragas fields), "
+                "CSV, a promptfoo suite and OpenAI evals samples."
+            )
+            c1, c2 = st.columns(2)
+            include_stale = c1.checkbox("Include stale cases")
+            document = c2.text_input("Only cases about document (contains)")
             create = st.form_submit_button("Create export", type="primary")
         if create:
             flt = golden.CaseFilter(
                 statuses=golden.exportable_statuses(include_stale),
                 document=document or None,
             )
-            snap = desk.export(fmt, flt)
-            saved = export.save_in_data_dir(snap, rt.settings.data_dir / "exports")
+            for fmt in export.FORMATS:
+                snap = desk.export(fmt, flt)
+                export.save_in_data_dir(snap, exports_dir)
             st.success(f"{snap.manifest.dataset_version}: {snap.manifest.count} case(s).")
-            st.download_button(
-                f"Download {saved.name}",
-                snap.content,
-                file_name=saved.name,
-                icon=":material/download:",
-            )
-            st.json(snap.manifest.model_dump(mode="json"), expanded=False)
-        st.markdown("**Earlier exports**")
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "version": f"golden-v{e.version}",
-                        "format": e.format,
-                        "cases": e.count,
-                        "sha256": e.sha256[:12],
-                        "by": e.created_by,
-                        "at": e.created_at,
-                    }
-                    for e in export.list_exports(rt.engine)
-                ]
-            ),
-            hide_index=True,
-        )
+        st.markdown("**Dataset versions**")
+        for i, v in enumerate(export.versions(rt.engine, me.reader())):
+            with st.expander(f"{v.version} · {safe_inline(v.summary)}", expanded=create and i == 0):
+                if not v.readable:
+                    st.caption(
+                        ":material/lock: Holds cases you may not read (or that were deleted)."
+                    )
+                    continue
+                cols = st.columns(len(export.FORMATS))
+                for col, fmt in zip(cols, export.FORMATS, strict=True):
+                    data = export.saved_file(exports_dir, v, fmt)
+                    if data is None:
+                        col.caption(f"{fmt}: not saved here")
+                        continue
+                    col.download_button(
+                        f"Download {export.file_name(v.version, fmt)}",
+                        data,
+                        file_name=export.file_name(v.version, fmt),
+                        icon=":material/download:",
+                        key=f"dl-{v.version}-{fmt}",
+                    )

@@ -6,9 +6,12 @@
 - ``promptfoo``: a promptfoo test-suite YAML (``vars`` + ``assert`` per case).
 - ``openai-evals``: OpenAI evals samples (``input`` chat messages + ``ideal``).
 
-Each export gets the next dataset version, recorded with its manifest (count, filters,
-sha256 of the file, case ids, who and when) in the SQL store and written next to the file
-as ``<file>.manifest.json``. An existing file is never overwritten.
+A dataset version is a snapshot of cases, not of a file: exporting the same cases (same
+content, same filters) in another format adds that format's file to the latest version
+instead of making a new one; anything changed makes the next version. Each version is
+recorded with its manifest (count, filters, case ids, who and when, the sha256 of each of
+its files) in the SQL store and written next to each file as ``<file>.manifest.json``. An
+existing file is never overwritten.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 
 from assistant.answering.answer import NOT_IN_DOCUMENTS
 from assistant.errors import AssistantError
@@ -31,7 +35,7 @@ from assistant.identity.groups import Reader, reader_groups
 from assistant.storage import db
 from assistant.storage.audit import audit
 from review.golden import CaseFilter, GoldenRecord, list_cases
-from review.models import RUBRIC_FIELDS, GoldenExport
+from review.models import RUBRIC_FIELDS, GoldenCase, GoldenExport
 
 ExportFormat = Literal["jsonl", "csv", "promptfoo", "openai-evals"]
 FORMATS: tuple[str, ...] = ExportFormat.__args__  # type: ignore[attr-defined]
@@ -57,6 +61,7 @@ class Manifest(BaseModel):
     groups: list[str]  # the exporter's access groups: the export holds only what they may read
     created_at: datetime
     schema_version: int
+    files: dict[str, str] = {}  # every file of this dataset version so far: format -> sha256
 
 
 class Snapshot(BaseModel):
@@ -179,36 +184,55 @@ def _openai_evals(records: list[GoldenRecord]) -> bytes:
     return ("\n".join(lines) + "\n" if lines else "").encode("utf-8")
 
 
+def _fingerprint(records: list[GoldenRecord], filters: dict[str, Any]) -> str:
+    """What makes two exports the same dataset version: the cases' content and the filters."""
+    body = [r.model_dump(mode="json", exclude={"dataset_version"}) for r in records]
+    return hashlib.sha256(json.dumps([body, filters], sort_keys=True).encode()).hexdigest()
+
+
+def render(fmt: str, records: list[GoldenRecord], version: str) -> bytes:
+    for r in records:
+        r.dataset_version = version
+    return {
+        "jsonl": lambda: _jsonl(records),
+        "csv": lambda: _csv(records),
+        "promptfoo": lambda: _promptfoo(records, version),
+        "openai-evals": lambda: _openai_evals(records),
+    }[fmt]()
+
+
 def snapshot(engine: Engine, fmt: str, flt: CaseFilter, exporter: Reader) -> Snapshot:
-    """Render the filtered golden set, as far as ``exporter`` may read it, as a new dataset
-    version and record its manifest (with the exporter's groups)."""
+    """Render the filtered golden set, as far as ``exporter`` may read it, in ``fmt``: a file
+    of the latest dataset version when it holds exactly these cases, else of a new one."""
     if fmt not in FORMATS:
         raise ExportError(f"Unknown export format {fmt!r}.", fix=f"Use one of {FORMATS}.")
     actor = exporter.user_id
     groups = sorted(reader_groups(exporter.groups))
     records = list_cases(engine, exporter, flt)
+    fingerprint = _fingerprint(records, flt.describe())
     with db.session_scope(engine) as session:
-        row = GoldenExport(
-            format=fmt,
-            count=len(records),
-            sha256="",
-            filters=flt.describe(),
-            case_ids=[r.id for r in records],
-            created_by=actor,
-            groups=groups,
-        )
-        session.add(row)
-        session.flush()  # assigns the version
+        row = session.exec(
+            select(GoldenExport).order_by(col(GoldenExport.version).desc()).limit(1)
+        ).first()
+        if row is None or row.fingerprint != fingerprint:
+            row = GoldenExport(
+                format=fmt,
+                count=len(records),
+                sha256="",
+                filters=flt.describe(),
+                case_ids=[r.id for r in records],
+                created_by=actor,
+                groups=groups,
+                fingerprint=fingerprint,
+                files={},
+            )
+            session.add(row)
+            session.flush()  # assigns the version
         version = f"golden-v{row.version}"
-        for r in records:
-            r.dataset_version = version
-        content = {
-            "jsonl": lambda: _jsonl(records),
-            "csv": lambda: _csv(records),
-            "promptfoo": lambda: _promptfoo(records, version),
-            "openai-evals": lambda: _openai_evals(records),
-        }[fmt]()
-        row.sha256 = hashlib.sha256(content).hexdigest()
+        content = render(fmt, records, version)
+        sha = hashlib.sha256(content).hexdigest()
+        row.files = {**(row.files or {}), fmt: sha}
+        row.sha256 = row.sha256 or sha  # the version's first file (kept for older readers)
         session.add(row)
         audit(
             session, actor, "golden.export", version, format=fmt, count=len(records), groups=groups
@@ -219,14 +243,75 @@ def snapshot(engine: Engine, fmt: str, flt: CaseFilter, exporter: Reader) -> Sna
             format=fmt,
             count=row.count,
             filters=row.filters,
-            sha256=row.sha256,
+            sha256=sha,
             case_ids=row.case_ids,
-            created_by=actor,
+            created_by=row.created_by,
             groups=groups,
             created_at=row.created_at,
             schema_version=records[0].schema_version if records else 1,
+            files=dict(row.files),
         )
     return Snapshot(manifest=manifest, content=content)
+
+
+class ExportVersion(BaseModel):
+    """A dataset version as a lead sees it: what it holds and its files."""
+
+    version: str
+    count: int
+    filters: dict[str, Any]
+    created_by: str
+    created_at: datetime
+    files: dict[str, str]  # format -> sha256
+    readable: bool  # may this reader download it (every case in it readable now)
+
+    @property
+    def summary(self) -> str:
+        what = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.filters.items()) or "all"
+        return (
+            f"{self.count} case{'s' if self.count != 1 else ''} ({what}), by {self.created_by} "
+            f"on {self.created_at:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+def versions(engine: Engine, reader: Reader, limit: int = 50) -> list[ExportVersion]:
+    """The latest dataset versions, each marked downloadable only if ``reader`` may read
+    every case it holds now (a deleted case or one outside their groups: not)."""
+    with db.session_scope(engine) as session:
+        rows = session.exec(
+            select(GoldenExport).order_by(col(GoldenExport.version).desc()).limit(limit)
+        ).all()
+        ids = {i for r in rows for i in r.case_ids or []}
+        access = {
+            c.id: c.access
+            for c in session.exec(select(GoldenCase).where(col(GoldenCase.id).in_(ids))).all()
+        }
+        return [
+            ExportVersion(
+                version=f"golden-v{r.version}",
+                count=r.count,
+                filters=r.filters or {},
+                created_by=r.created_by,
+                created_at=r.created_at,
+                files=dict(r.files or {r.format: r.sha256}),
+                readable=all(i in access and reader.may_read(access[i]) for i in r.case_ids or []),
+            )
+            for r in rows
+        ]
+
+
+def file_name(version: str, fmt: str) -> str:
+    return f"{version}-{fmt}{SUFFIX[fmt]}"
+
+
+def saved_file(exports_dir: Path, version: ExportVersion, fmt: str) -> bytes | None:
+    """A version's file as saved by the page, if it is still there and unchanged."""
+    path = exports_dir / file_name(version.version, fmt)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == version.files.get(fmt) else None
 
 
 def manifest_path(out: Path) -> Path:
@@ -249,20 +334,10 @@ def write_snapshot(snap: Snapshot, out: Path) -> Path:
     return out
 
 
-def list_exports(engine: Engine, limit: int = 50) -> list[GoldenExport]:
-    from sqlmodel import col, select
-
-    with db.session_scope(engine) as session:
-        rows = session.exec(
-            select(GoldenExport).order_by(col(GoldenExport.version).desc()).limit(limit)
-        ).all()
-        for row in rows:
-            session.expunge(row)
-        return list(rows)
-
-
 def save_in_data_dir(snap: Snapshot, exports_dir: Path) -> Path:
-    """Keep a page export's snapshot under the data dir (its name carries its version)."""
-    suffix = SUFFIX[snap.manifest.format]
-    name = f"{snap.manifest.dataset_version}-{snap.manifest.format}{suffix}"
-    return write_snapshot(snap, exports_dir / name)
+    """Keep a page export's snapshot under the data dir (its name carries its version and
+    format); the same file of the same version is kept once."""
+    path = exports_dir / file_name(snap.manifest.dataset_version, snap.manifest.format)
+    if path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == snap.manifest.sha256:
+        return path
+    return write_snapshot(snap, path)

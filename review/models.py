@@ -188,6 +188,9 @@ class GoldenExport(SQLModel, table=True):
     created_by: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     groups: list[str] | None = Field(default=None, sa_column=Column(JSON))  # the exporter's
+    # What makes an export this version (its cases' content and filters), and its files.
+    fingerprint: str = Field(default="", max_length=64)
+    files: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))  # format: sha
 
 
 class EvalRun(SQLModel, table=True):

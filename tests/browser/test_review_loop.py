@@ -143,8 +143,11 @@ def test_employee_reviewer_and_lead_close_the_loop(loop_app, browser, tmp_path: 
     page.get_by_text("No graded answers wait for approval").wait_for()
     page.get_by_role("tab", name="Export").click()
     page.get_by_role("button", name="Create export").click()
+    # One export is one dataset version with a file in each of the four formats.
+    expect(page.get_by_role("button", name=re.compile(r"^Download golden-v1-"))).to_have_count(4)
+    expect(page.get_by_role("button", name=re.compile(r"^Download golden-v2"))).to_have_count(0)
     with page.expect_download() as download:
-        page.get_by_role("button", name=re.compile(r"^Download golden-v")).click()
+        page.get_by_role("button", name=re.compile(r"^Download golden-v1-jsonl")).click()
     exported = tmp_path / "golden.jsonl"
     download.value.save_as(exported)
     (case,) = [json.loads(line) for line in exported.read_text().splitlines()]
