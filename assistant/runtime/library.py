@@ -101,3 +101,32 @@ def reindex(
             failed=len(summary.failed),
         )
     return summary
+
+
+def delete_document(
+    rt: Runtime,
+    doc_id: str,
+    groups: Sequence[str],
+    actor: str = SYSTEM,
+    progress: Callable[[Progress], None] | None = None,
+) -> IngestSummary:
+    """Delete an uploaded document: its file goes, then a re-index removes its passages
+    (and flags the golden cases that pin it stale). A document of the documents folder is
+    that folder's: it is removed there, not here."""
+    record = rt.store().get_document(doc_id)
+    if record is None or not may_read(groups, record.access_groups):
+        raise UploadError(
+            f"No document {doc_id[:12]} that you may read.", fix="Reload the list of documents."
+        )
+    if record.source != UPLOADS:
+        raise UploadError(
+            f"{record.path} comes from the documents folder ({rt.settings.documents_dir.name}), "
+            "not from an upload.",
+            fix="Remove the file from that folder; the next re-index removes it from the index.",
+        )
+    name = record.path[len(UPLOADS) + 1 :]
+    target = uploads_dir(rt) / name
+    target.with_name(target.name + SIDECAR_SUFFIX).unlink(missing_ok=True)
+    target.unlink(missing_ok=True)
+    audit.record(rt.engine, actor, "documents.delete", record.path, title=record.title)
+    return reindex(rt, progress=progress, actor=actor)

@@ -120,7 +120,7 @@ def _document_body(citation: Citation, runtime: Runtime, groups: tuple[str, ...]
         return
     if at:
         with st.expander(f"Earlier in the document ({at} passage{'s' if at > 1 else ''})"):
-            _passages(chunks[:at])
+            show_passages(chunks[:at])
     cited = chunks[at]
     with st.container(border=True):
         st.markdown(f"**{place('', cited.section) or 'Cited passage'}**")
@@ -128,10 +128,11 @@ def _document_body(citation: Citation, runtime: Runtime, groups: tuple[str, ...]
     if rest := chunks[at + 1 :]:
         plural = "s" if len(rest) > 1 else ""
         with st.expander(f"Later in the document ({len(rest)} passage{plural})"):
-            _passages(rest)
+            show_passages(rest)
 
 
-def _passages(chunks: list) -> None:  # type: ignore[type-arg]
+def show_passages(chunks: list) -> None:  # type: ignore[type-arg]
+    """A document's passages in order, each under its heading."""
     for chunk in chunks:
         if chunk.section:
             st.markdown(f"**{place('', chunk.section)}**")

@@ -198,4 +198,17 @@ def test_employee_reviewer_and_lead_close_the_loop(loop_app, browser, tmp_path: 
     page.get_by_role("tab", name="Golden cases").click()
     page.get_by_text("Send back to review").wait_for()
     page.screenshot(path=str(tmp_path / "stale.png"), full_page=True)
+
+    # -- Upload a document, preview it, delete it ------------------------------------------
+    _go(page, "Documents")
+    note = tmp_path / "parking-rules.md"
+    note.write_text("# Parking rules\n\n## Visitors\n\nVisitors park on level -1.\n")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(note))
+    page.get_by_role("button", name="Upload and index").click()
+    page.get_by_text("1 indexed").wait_for(timeout=180_000)
+    choose(page, page.get_by_test_id("stSelectbox"), "Parking rules (uploads/parking-rules.md)")
+    page.get_by_text("Visitors park on level -1.").wait_for()
+    page.get_by_role("button", name="Delete this document").click()
+    page.get_by_text("1 removed").wait_for(timeout=180_000)
+    expect(page.get_by_text("parking-rules.md")).to_have_count(0)
     ctx.close()

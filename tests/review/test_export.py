@@ -58,8 +58,8 @@ def test_exports_are_versioned_snapshots_in_every_format(world: Stack, tmp_path:
     assert set(version.files) == set(export.FORMATS) and version.count == 1
     # A changed set of cases is the next version.
     approved(world, "Who approves travel expenses?")
-    assert export.snapshot(engine, "csv", CaseFilter(), LENA).manifest.dataset_version != (
-        versions[0]
+    assert (
+        export.snapshot(engine, "csv", CaseFilter(), LENA).manifest.dataset_version != (versions[0])
     )
     # Never overwritten.
     snap = export.snapshot(engine, "jsonl", CaseFilter(), LENA)
