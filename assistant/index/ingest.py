@@ -31,7 +31,7 @@ from assistant.index.placement import Known, Placement, known_documents, place, 
 from assistant.index.readers import read_document
 from assistant.index.store import Store, now
 
-READERS_VERSION = "2"  # bump when readers or chunking change: every document is re-indexed
+READERS_VERSION = "3"  # bump when readers or chunking change: every document is re-indexed
 WINDOW_CHUNKS = 256
 
 

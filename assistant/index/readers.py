@@ -68,9 +68,27 @@ def read_markdown(data: bytes) -> ParsedDocument:
     return markdown_sections(decode_text(data))
 
 
+MAX_TITLE_LINE = 100
+
+
+def title_line(text: str) -> str | None:
+    """A plain-text document's first line when it reads as a title: on its own (a blank
+    line after it), short, mostly letters, not ending like a sentence or a lead-in."""
+    first, sep, rest = text.partition("\n\n")
+    if not sep or not rest.strip() or "\n" in first or len(first) > MAX_TITLE_LINE:
+        return None
+    letters = sum(c.isalpha() for c in first)
+    if letters < 4 or letters < len(first) / 2 or first.endswith((".", ":", ";", ",")):
+        return None
+    return first
+
+
 def read_text(data: bytes) -> ParsedDocument:
     text = clean_text(decode_text(data))
-    return ParsedDocument(title=None, sections=[Section(path=[], text=text)] if text else [])
+    title = title_line(text)
+    if title is not None:  # the title names the document; the text is what follows it
+        text = text.partition("\n\n")[2].strip()
+    return ParsedDocument(title=title, sections=[Section(path=[], text=text)] if text else [])
 
 
 # -- HTML -------------------------------------------------------------------

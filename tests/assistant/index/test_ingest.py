@@ -14,6 +14,7 @@ import pytest
 from assistant.config import PROJECT_ROOT
 from assistant.index.chunks import chunk_id, document_id, sha256_hex
 from assistant.index.ingest import Ingestor
+from assistant.index.readers import read_text
 from assistant.index.retrieve import Retriever, SearchRequest
 from assistant.index.store import Store
 from assistant.runtime.stack import Runtime
@@ -277,3 +278,26 @@ def test_a_document_whose_access_changed_but_cannot_be_read_is_withdrawn(
     summary = Ingestor(store, embedder).sync([root])
     assert "withdrawn from search" in summary.failed[0].error
     assert store.list_documents() == []
+
+
+OFFICE = "Northwind Robotics - Office Guide (Munich headquarters)"
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        (f"{OFFICE}\n\nThe office is open.", OFFICE),
+        ("The office opens at 07:00 and closes at 21:00 on weekdays.\n\nMore.", None),
+        ("Address and access:\n\nWerksviertel 12.", None),
+        ("  _   _ ____  _\n | | | |  _ \\| |\n\nASCII art is no title.", None),
+        ("Only one paragraph, nothing after it", None),
+        ("== 42 ==\n\nText.", None),
+    ],
+)  # fmt: skip
+def test_a_plain_text_title_is_its_first_line_when_it_reads_as_one(
+    text: str, title: str | None
+) -> None:
+    parsed = read_text(text.encode())
+    assert parsed.title == title
+    if title:
+        assert title not in parsed.sections[0].text
