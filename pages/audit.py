@@ -28,4 +28,5 @@ st.dataframe(
         ]
     ),
     hide_index=True,
+    column_config={"when": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
 )

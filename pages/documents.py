@@ -99,6 +99,7 @@ st.dataframe(
         ]
     ),
     hide_index=True,
+    column_config={"indexed at": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
 )
 
 by_id = {d.id: d for d in docs}

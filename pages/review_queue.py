@@ -65,6 +65,7 @@ st.dataframe(
         ]
     ),
     hide_index=True,
+    column_config={"asked": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
 )
 by_id = {e.item_id: e for e in entries}
 item_id = st.selectbox(
