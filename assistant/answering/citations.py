@@ -18,7 +18,13 @@ from functools import cache
 
 import numpy as np
 
-from assistant.answering.wording import content_tokens, content_words, numbers, split_sentences
+from assistant.answering.wording import (
+    Token,
+    content_tokens,
+    content_words,
+    numbers,
+    split_sentences,
+)
 from assistant.index.chunks import ScoredChunk
 from assistant.index.embeddings import Embedder
 
@@ -89,7 +95,42 @@ def numbers_supported(sentence: str, passage: str) -> bool:
                 continue
             if near.text in near_unstated and token.text not in bound[near.text]:
                 return False
-    return True
+    return not _paired_elsewhere(said, bound)
+
+
+def _paired_elsewhere(said: tuple[Token, ...], bound: dict[str, set[str]]) -> bool:
+    """Whether the sentence puts a word closest to a number the passage never puts near it,
+    while the passage does bind that word to numbers: both of "EUR 180 in most cities and
+    EUR 250 in London" stated, but as "the limit in London is EUR 180 ... EUR 250 per
+    person". A word the sentence holds equally close to two numbers may go with either, and
+    a run of numbers (a date, 15/01/2024) counts as one; a word with no number within
+    ``NUMBER_RADIUS`` (or none near it in the passage) says nothing. Linear: each word looks
+    at most ``NUMBER_RADIUS`` tokens either side, and a run is read once per word."""
+    for i, token in enumerate(said):
+        if token.number or not bound.get(token.text):
+            continue
+        for distance in range(1, NUMBER_RADIUS + 1):
+            nearest: set[str] = set()
+            for j in (i - distance, i + distance):
+                if 0 <= j < len(said) and said[j].number:
+                    nearest |= _run(said, j)
+            if nearest:
+                if not nearest & bound[token.text]:
+                    return True
+                break
+    return False
+
+
+def _run(tokens: tuple[Token, ...], j: int, limit: int = 4) -> set[str]:
+    """The numbers adjacent to ``tokens[j]`` (a date or a version read as several), at most
+    ``limit`` either side."""
+    out = {tokens[j].text}
+    for step in (-1, 1):
+        k = j + step
+        while 0 <= k < len(tokens) and tokens[k].number and abs(k - j) <= limit:
+            out.add(tokens[k].text)
+            k += step
+    return out
 
 
 def best_snippet(sentence: str, passage: str) -> str:

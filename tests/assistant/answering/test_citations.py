@@ -60,6 +60,12 @@ HOTELS = (
         ("In London, the nightly limit for hotels is EUR 250.", True),
         ("The limit is EUR 180 in most cities and EUR 250 in London.", True),
         ("The nightly hotel limit in London is EUR 180 [1].", False),  # London's is 250
+        # both figures stated, paired the wrong way round (a small model wrote this)
+        (
+            "The nightly hotel limit in London is EUR 180, and clients are allowed to book "
+            "hotels for up to EUR 250 per person [1].",
+            False,
+        ),
         ("In most cities the limit is EUR 250.", False),
         ("The nightly hotel limit in Paris is EUR 300.", False),  # not in the passage
     ],
