@@ -35,7 +35,7 @@ from assistant.answering.generate import (
 from assistant.answering.guardrails import neutralise, out_of_role
 from assistant.answering.interactions import cache_key, cached_answer, log_interaction, store_answer
 from assistant.answering.pii import PiiRedactor, default_redactor
-from assistant.answering.wording import content_words, numbers, plain_text
+from assistant.answering.wording import content_words, numbers, plain_text, reads_as_follow_up
 from assistant.errors import AssistantError
 from assistant.index.chunks import ScoredChunk
 from assistant.index.retrieve import SearchRequest, distinct
@@ -50,10 +50,8 @@ OUT_OF_SCOPE = (
     "I can only answer questions about the company's documents, so I can't help with that. "
     "Try asking about a policy, a process or a tool."
 )
-_FOLLOW_UP = re.compile(
-    r"\b(it|its|that|this|those|these|they|them|their|there|he|she|his|her|same|also|else|more)\b",
-    re.I,
-)
+
+
 Settled = tuple[Answer, bool]  # an outcome, and whether the cache may keep it
 
 
@@ -389,7 +387,7 @@ class Pipeline:
             return question
         last = history[-1]
         own = set(content_words(question))
-        if not (_FOLLOW_UP.search(question) or len(own) <= 3):
+        if not reads_as_follow_up(question):
             return question  # already stands alone; no model call, no added latency
         convo = "\n".join(f"User: {t.question}\nAssistant: {t.answer[:300]}" for t in history[-3:])
         prompt = self.config.prompts.rewrite.format(history=convo, question=question)

@@ -140,3 +140,18 @@ def content_words(text: str) -> list[str]:
 def numbers(text: str) -> set[str]:
     """The canonical numbers of ``text``."""
     return {t.text for t in tokens(text) if t.number}
+
+
+# Words that point back into the conversation. "there" counts only as a place ("the wifi
+# there"), not in "is there ...?", which asks whether something exists.
+_FOLLOW_UP = regex.compile(
+    r"\b(it|its|that|this|those|these|they|them|their|he|she|his|her|same|also|else|more)\b"
+    r"|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b",
+    regex.I,
+)
+
+
+def reads_as_follow_up(question: str) -> bool:
+    """Whether a question leans on the conversation: a pointing word, or too few words of
+    its own to stand alone."""
+    return bool(_FOLLOW_UP.search(question)) or len(set(content_words(question))) <= 3

@@ -9,7 +9,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assistant.answering.citations import lexical_support, marker_numbers, numbers_supported, verify
-from assistant.answering.wording import canonical_number, content_words, numbers, plain_text, tokens
+from assistant.answering.wording import (
+    canonical_number,
+    content_words,
+    numbers,
+    plain_text,
+    reads_as_follow_up,
+    tokens,
+)
 from assistant.index.embeddings import OnnxMiniLM
 
 # -- examples ------------------------------------------------------------------------------
@@ -204,3 +211,20 @@ def test_plain_text_has_no_control_characters_but_keeps_lines(text: str) -> None
     plain = plain_text(text)
     assert not any((ord(c) < 32 and c not in "\t\n") or c == "\x7f" for c in plain)
     assert plain.count("\n") == text.count("\n") and len(plain) <= len(text)
+
+
+@pytest.mark.parametrize(
+    ("question", "follow_up"),
+    [
+        ("Is there a parking policy for visitors at the Munich office?", False),
+        ("Are there limits on hotel costs for business trips abroad?", False),
+        ("What is the wifi password there?", True),
+        ("Until when do I have to use them?", True),
+        ("And in most other cities?", True),  # too few words of its own
+        ("How many days of paid annual leave do full-time employees get?", False),
+    ],
+)
+def test_a_question_reads_as_a_follow_up_only_when_it_leans_on_the_conversation(
+    question: str, follow_up: bool
+) -> None:
+    assert reads_as_follow_up(question) is follow_up
