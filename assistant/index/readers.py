@@ -85,10 +85,11 @@ def title_line(text: str) -> str | None:
 
 def read_text(data: bytes) -> ParsedDocument:
     text = clean_text(decode_text(data))
-    title = title_line(text)
-    if title is not None:  # the title names the document; the text is what follows it
-        text = text.partition("\n\n")[2].strip()
-    return ParsedDocument(title=title, sections=[Section(path=[], text=text)] if text else [])
+    # The title line stays in the text: passages keep their content (and content hashes,
+    # which golden cases pin) whatever the title reading makes of them.
+    return ParsedDocument(
+        title=title_line(text), sections=[Section(path=[], text=text)] if text else []
+    )
 
 
 # -- HTML -------------------------------------------------------------------
