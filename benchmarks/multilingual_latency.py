@@ -38,12 +38,14 @@ PREFIX = "LatencyBench"
 # The English weights the fusion lab found for e5 beside MiniLM (README, Other languages).
 WITH_E5 = RetrievalConfig(alpha=0.8, multilingual=0.7, multilingual_sections=False)
 WITHOUT_E5 = RetrievalConfig()
+WRITE_BATCH = 1000  # chunks per store write (one batch each)
 
 
 def copy_with_e5(rt: Runtime, e5_cache: Path) -> tuple[Store, int]:
     """The set's chunks, MiniLM and e5 vectors, written by the store into a new collection."""
-    cached = np.load(e5_cache)
-    e5_row = {cid: n for n, cid in enumerate(cached["ids"])}
+    with np.load(e5_cache) as cached:  # an npz reads an array afresh on every access
+        e5_ids, e5_vectors = list(cached["ids"]), cached["vectors"]
+    e5_row = {cid: n for n, cid in enumerate(e5_ids)}
     chunks, vectors = [], []
     for o in rt.store().chunks.iterator(include_vector=[CHUNK_VECTOR]):
         chunks.append(chunk_from(o.properties, o.uuid))
@@ -53,14 +55,18 @@ def copy_with_e5(rt: Runtime, e5_cache: Path) -> tuple[Store, int]:
         sys.exit(f"{len(missing)} chunks have no cached e5 vector: run benchmarks.fusion --e5")
     dst = Store(rt.weaviate(), prefix=PREFIX)
     dst.ensure_schema()
-    order = sorted(range(len(chunks)), key=lambda i: chunks[i].document_id)  # whole documents
+    order = sorted(range(len(chunks)), key=lambda i: chunks[i].document_id)
+    batches: list[list[int]] = [[]]
     for _, group in itertools.groupby(order, key=lambda i: chunks[i].document_id):
-        rows = list(group)
+        if len(batches[-1]) >= WRITE_BATCH:  # whole documents per write: section means
+            batches.append([])
+        batches[-1].extend(group)
+    for rows in batches:
         failed = dst.write_chunks(
             [chunks[i] for i in rows],
             np.stack([vectors[i] for i in rows]),
             run_id="latency",
-            multilingual=np.stack([cached["vectors"][e5_row[chunks[i].id]] for i in rows]),
+            multilingual=e5_vectors[[e5_row[chunks[i].id] for i in rows]],
         )
         if failed:
             sys.exit(f"Weaviate refused chunks: {failed}")
