@@ -50,8 +50,6 @@ OUT_OF_SCOPE = (
     "I can only answer questions about the company's documents, so I can't help with that. "
     "Try asking about a policy, a process or a tool."
 )
-
-
 Settled = tuple[Answer, bool]  # an outcome, and whether the cache may keep it
 
 
@@ -194,11 +192,7 @@ class Pipeline:
         """The question made to stand alone; an answer from the cache if it has one."""
         d.standalone = self._standalone(generator, d.model_question, d.history)
         d.clock.latency.rewrite_ms = d.clock.lap()
-        d.stored_standalone = (
-            d.standalone
-            if self.settings.store_raw_text
-            else self.redactor.redact(d.standalone).text
-        )
+        d.stored_standalone = self.stored_form(d.standalone)
         d.cache_key = cache_key(
             self.config.version,
             self.generator_model,
@@ -354,9 +348,7 @@ class Pipeline:
             store_answer(self.rt.engine, d.cache_key, answer)
         answer.latency.total_ms = d.clock.since_start()
         if self.log_interactions:
-            stored_text = answer.text
-            if not self.settings.store_raw_text:
-                stored_text = self.redactor.redact(answer.text).text
+            stored_text = self.stored_form(answer.text)
             answer.interaction_id = log_interaction(
                 self.rt.engine,
                 answer,
