@@ -116,9 +116,13 @@ def conversation_sidebar(me: Principal, rt: Runtime, answering: Pipeline) -> Non
                 except AssistantError as err:
                     st.error(str(err))
             if st.button("Delete", key=f"delete-{current}", icon=":material/delete:"):
-                conversations.delete(rt.engine, me.user_id, current)
-                new_conversation()
-                st.rerun()
+                try:
+                    conversations.delete(rt.engine, me.user_id, current)
+                except AssistantError as err:  # gone already (another tab), or the database
+                    st.error(str(err))
+                else:
+                    new_conversation()
+                    st.rerun()
 
 
 def _ask_again(question: str, fresh: bool) -> None:
