@@ -72,7 +72,8 @@ def export(
     ] = None,
     groups: Annotated[str | None, typer.Option(help=GROUPS_HELP)] = None,
 ) -> None:
-    """Export the golden set as a new dataset version; prints its manifest."""
+    """Export the golden set in one format: a file of the latest dataset version when it holds
+    exactly these cases, else of a new version; prints its manifest."""
     from datetime import UTC
 
     from review import export as exports

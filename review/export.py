@@ -324,7 +324,7 @@ def write_snapshot(snap: Snapshot, out: Path) -> Path:
         if path.exists():
             raise ExportError(
                 f"{path} already exists; exports never overwrite.",
-                fix="Choose another --out path (each export is a new dataset version).",
+                fix="Choose another --out path; exports never replace a file.",
             )
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "xb") as f:
