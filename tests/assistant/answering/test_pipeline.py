@@ -420,29 +420,42 @@ def test_a_question_over_the_limit_is_refused_before_anything_reads_it(
 
 
 LONG_WRITE = [{"role": "user", "content": "Count from 1 to 400, one number per line."}]
+# The test model's end-of-text tokens (smollm2: <|endoftext|> 0, <|im_end|> 2), barred so
+# it writes all of max_tokens: long enough (~4 s here) for a wait behind it to show.
+NO_END = {"0": -100, "2": -100}
 
 
-def _next_reply_wait(generator: Generator) -> float:
+def _next_reply_wait(client, model: str) -> float:  # type: ignore[no-untyped-def]
     """Seconds until a short request to the same server is answered."""
     t0 = time.perf_counter()
-    generator.complete([{"role": "user", "content": "Say OK."}], max_tokens=3)
+    client.chat.completions.create(
+        model=model, messages=[{"role": "user", "content": "Say OK."}], max_tokens=3
+    )
     return time.perf_counter() - t0
 
 
 def test_closing_the_stream_stops_the_model_server_writing(runtime: Runtime) -> None:
-    """Measured against the local model server: a request left open keeps the server busy,
-    so the next one waits; a closed one frees it at once (the server serves one at a time)."""
+    """Measured against the local model server, which serves one request at a time: a
+    stream left open keeps it writing, so the next request waits; a closed one (what
+    ``Generator.stream`` does when the reader stops) frees it at once."""
     g = runtime.generator
     config = GenerationSection(max_tokens=400, temperature=0.0, timeout_s=120)
-    generator = Generator(Generator.client_for(g.base_url, g.api_key, config), g.model, config)
-    left_open = generator.stream(LONG_WRITE)
-    [next(left_open) for _ in range(5)]
-    waited_behind_open = _next_reply_wait(generator)
+    client = Generator.client_for(g.base_url, g.api_key, config)
+
+    def long_stream():  # type: ignore[no-untyped-def]
+        stream = client.chat.completions.create(
+            model=g.model, messages=LONG_WRITE, max_tokens=400, temperature=0.0,
+            stream=True, logit_bias=NO_END,
+        )  # fmt: skip
+        for _, _chunk in zip(range(5), stream, strict=False):
+            pass
+        return stream
+
+    left_open = long_stream()
+    waited_behind_open = _next_reply_wait(client, g.model)
     left_open.close()
-    closed = generator.stream(LONG_WRITE)
-    [next(closed) for _ in range(5)]
-    closed.close()
-    waited_after_close = _next_reply_wait(generator)
+    long_stream().close()
+    waited_after_close = _next_reply_wait(client, g.model)
     assert waited_behind_open > 1.0, "the model wrote too little to tell"
     assert waited_after_close < waited_behind_open / 3, (waited_after_close, waited_behind_open)
 
@@ -451,7 +464,7 @@ def test_a_stopped_answer_keeps_what_was_shown_and_is_logged(stack: Stack) -> No
     """The reader stops while the model writes: the stream is closed, and what they had seen
     is logged as a stopped answer, cited, and handed back."""
     sentences = " ".join([GOOD_REPLY] * 40)
-    stack.fake.replies.append(Reply(text=sentences))
+    stack.fake.replies.append(Reply(text=sentences, pace_s=0.01))
     stopped: list[Answer] = []
     events = stack.pipeline().stream(LEAVE, asker=USER, on_stopped=stopped.append)
     seen = ""
@@ -466,6 +479,10 @@ def test_a_stopped_answer_keeps_what_was_shown_and_is_logged(stack: Stack) -> No
     assert [c.n for c in answer.citations] == [1] and "28 days" in answer.citations[0].snippet
     row = get_interaction(stack.rt.engine, answer.interaction_id or "")
     assert row is not None and row.mode == "stopped" and row.answer == answer.text
+    deadline = time.monotonic() + 10
+    while stack.fake.abandoned < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert stack.fake.abandoned == 1  # the model's request was closed, not left to run
 
 
 def test_regenerating_never_serves_the_cached_answer(stack: Stack) -> None:
