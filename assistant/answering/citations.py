@@ -133,6 +133,13 @@ def _run(tokens: tuple[Token, ...], j: int, limit: int = 4) -> set[str]:
     return out
 
 
+def snippet_for(units: Sequence[str], n: int, passage: str) -> str:
+    """The passage sentence that best supports the answer's units citing ``[n]`` ("" when
+    none cites it)."""
+    citing = " ".join(u for u in units if n in marker_numbers(u))
+    return best_snippet(citing, passage) if citing else ""
+
+
 def best_snippet(sentence: str, passage: str) -> str:
     """The passage sentence that shares the most content words with ``sentence``."""
     parts = split_sentences(passage)

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from assistant.answering.answer import Answer, Citation, Latency, Source
-from assistant.answering.citations import best_snippet, marker_numbers, split_units
+from assistant.answering.citations import snippet_for, split_units
 from assistant.answering.interactions import Interaction
 from assistant.errors import AssistantError
 from assistant.identity.groups import may_read_all
@@ -175,7 +175,6 @@ def _answer(row: Interaction, chunks: dict) -> Answer:  # type: ignore[type-arg]
     citations = []
     for c in row.citations or []:
         chunk = chunks[c["chunk_id"]]
-        citing = " ".join(u for u in units if c["n"] in marker_numbers(u))
         citations.append(
             Citation(
                 n=c["n"],
@@ -185,7 +184,7 @@ def _answer(row: Interaction, chunks: dict) -> Answer:  # type: ignore[type-arg]
                 title=chunk.title,
                 section=chunk.section,
                 page=chunk.page,
-                snippet=best_snippet(citing, chunk.text) if citing else "",
+                snippet=snippet_for(units, c["n"], chunk.text),
                 text=chunk.text,
                 score=c.get("score", 0.0),
                 content_hash=chunk.content_hash,

@@ -17,9 +17,9 @@ from assistant.answering import conversations, extractive, versions
 from assistant.answering.answer import NOT_IN_DOCUMENTS, Answer, Preview
 from assistant.answering.citations import (
     Passage,
-    best_snippet,
     marker_numbers,
     shown_while_streaming,
+    snippet_for,
     split_units,
     verify,
 )
@@ -335,7 +335,7 @@ class Pipeline:
             citation_of(
                 n,
                 by_n[n],
-                best_snippet(" ".join(u for u in units if n in marker_numbers(u)), by_n[n].text),
+                snippet_for(units, n, by_n[n].text),
             )
             for n in sorted({n for u in units for n in marker_numbers(u)} & set(by_n))
         ]
