@@ -32,9 +32,12 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answering.config import load_answer_config
+from assistant.answering.pipeline import TERMS_DEPTH
 from assistant.config import Settings
+from assistant.index.analysis import term_coverage
+from assistant.index.retrieve import SearchRequest, distinct
 from assistant.runtime.stack import Runtime
-from benchmarks.answers import OFF_TOPIC, balanced, best_similarity
+from benchmarks.answers import OFF_TOPIC
 from benchmarks.corpora import HELD_OUT, SETS, TUNING, build_corpus
 from benchmarks.report import write_report
 from review.evaluation.datasets import STARTER
@@ -55,6 +58,7 @@ NEAR_MISS_FROM = {
 }
 PER_SIDE = 60  # questions per kind per set (seeded sample), so every set weighs alike
 THRESHOLDS = np.round(np.arange(0.20, 0.70, 0.005), 3)
+COVERAGES = (0.5, 0.6, 0.67, 0.75, 0.8, 1.0)  # share of the question's terms in a passage
 
 
 def _sample(items: list[str], seed: int) -> list[str]:
@@ -79,11 +83,30 @@ def questions(cache: Path) -> dict[str, tuple[list[str], list[str]]]:
     return out
 
 
+def evidence(rt: Runtime, retriever, question: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """What the pipeline's refusal reads: the best passage's cosine to the question, and
+    the largest share of its search terms one of the best-ranked passages holds."""
+    vec = rt.embedder.embed_query(question)
+    hits = distinct(retriever.search(SearchRequest(question, vector=vec, with_vectors=True)))
+    best = max((float(h.vector @ vec) for h in hits if h.vector is not None), default=0.0)
+    return best, term_coverage(question, (h.chunk.text for h in hits[:TERMS_DEPTH]))
+
+
 def measure(rt: Runtime, asked: tuple[list[str], list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """(similarity, coverage) per question: answerable, and should refuse."""
     retriever = rt.retriever(load_answer_config().retrieval_config())
-    pos = np.array([best_similarity(rt, retriever, q) for q in asked[0]])
-    neg = np.array([best_similarity(rt, retriever, q) for q in asked[1]])
+    pos = np.array([evidence(rt, retriever, q) for q in asked[0]])
+    neg = np.array([evidence(rt, retriever, q) for q in asked[1]])
     return pos, neg
+
+
+def kept(e: np.ndarray, t: float, c: float, t_low: float) -> np.ndarray:
+    """Which questions are answered: close enough, or holding the terms and close enough."""
+    return (e[:, 0] >= t) | ((e[:, 1] >= c) & (e[:, 0] >= t_low))
+
+
+def accuracy(pos: np.ndarray, neg: np.ndarray, rule: tuple[float, float, float]) -> float:
+    return float((kept(pos, *rule).mean() + (~kept(neg, *rule)).mean()) / 2)
 
 
 def main() -> None:
@@ -119,46 +142,79 @@ def main() -> None:
             rt.stop()
         print(name, {"answerable_p50": float(np.median(sims[name][0]))}, file=sys.stderr)
 
-    table = {n: [balanced(p, q, float(t)) for t in THRESHOLDS] for n, (p, q) in sims.items()}
+    configured = load_answer_config().refusal
+    # Similarity alone (as before), and with the terms rule on top of the configured
+    # threshold: (threshold, term coverage, lowest similarity with that coverage).
+    never = 2.0
+    rules = [(float(t), never, never) for t in THRESHOLDS] + [
+        (configured.min_similarity, float(c), float(lo))
+        for c in COVERAGES
+        for lo in np.round(np.arange(0.15, configured.min_similarity, 0.01), 3)
+    ]
+    table = {n: [accuracy(p, q, r) for r in rules] for n, (p, q) in sims.items()}
     tuning = [n for n in sims if n in TUNING or n == "starter"] or list(sims)  # (a look only)
     held = [n for n in sims if n in HELD_OUT]
 
-    def best_over(sets: list[str]) -> int:
-        return int(
-            np.argmax([statistics.fmean(table[s][i] for s in sets) for i in range(len(THRESHOLDS))])
-        )
+    def best_over(sets: list[str], among: range) -> int:
+        return max(among, key=lambda i: statistics.fmean(table[s][i] for s in sets))
 
-    configured = load_answer_config().refusal.min_similarity
-    at_configured = int(np.argmin(np.abs(THRESHOLDS - configured)))
-    chosen = best_over(tuning)
-    loso = {}
-    for left in tuning if len(tuning) > 1 else []:
-        i = best_over([s for s in tuning if s != left])
-        loso[left] = {
-            "threshold": float(THRESHOLDS[i]),
-            "balanced_accuracy": round(table[left][i], 3),
+    alone = range(len(THRESHOLDS))
+    with_terms = range(len(THRESHOLDS), len(rules))
+    today = (
+        configured.min_similarity,
+        configured.min_term_coverage,
+        configured.min_similarity_with_terms,
+    )
+    rules.append(today)
+    for n, (p, q) in sims.items():
+        table[n].append(accuracy(p, q, today))
+    at_configured = len(rules) - 1
+    chosen = {"similarity": best_over(tuning, alone), "terms": best_over(tuning, with_terms)}
+    loso = {
+        kind: {
+            left: {
+                "rule": rules[i],
+                "balanced_accuracy": round(table[left][i], 3),
+            }
+            for left in tuning
+            if len(tuning) > 1
+            for i in [best_over([s for s in tuning if s != left], among)]
+        }
+        for kind, among in (("similarity", alone), ("terms", with_terms))
+    }
+
+    def figures(name: str, i: int) -> dict:
+        pos, neg = sims[name]
+        off = neg[-len(OFF_TOPIC) :]
+        return {
+            "rule": rules[i],
+            "balanced_accuracy": round(table[name][i], 3),
+            "false_refusals": round(float((~kept(pos, *rules[i])).mean()), 3),
+            "should_refuse_answered": round(float(kept(neg, *rules[i]).mean()), 3),
+            "off_topic_answered": round(float(kept(off, *rules[i]).mean()), 3),
         }
 
     def row(name: str) -> dict:
         pos, neg = sims[name]
-        i = int(np.argmax(table[name]))
         return {
             "answerable": len(pos),
             "should_refuse": len(neg),
             "answerable_similarity_p05_p50": [
-                round(float(np.percentile(pos, 5)), 3),
-                round(float(np.median(pos)), 3),
+                round(float(np.percentile(pos[:, 0], 5)), 3),
+                round(float(np.median(pos[:, 0])), 3),
             ],
             "refuse_similarity_p50_p95": [
-                round(float(np.median(neg)), 3),
-                round(float(np.percentile(neg, 95)), 3),
+                round(float(np.median(neg[:, 0])), 3),
+                round(float(np.percentile(neg[:, 0], 95)), 3),
             ],
-            "best_threshold": float(THRESHOLDS[i]),
-            "balanced_accuracy_at_best": round(table[name][i], 3),
-            "balanced_accuracy_at_chosen": round(table[name][chosen], 3),
-            "false_refusals_at_chosen": round(float((pos < THRESHOLDS[chosen]).mean()), 3),
-            "balanced_accuracy_at_configured": round(table[name][at_configured], 3),
-            "false_refusals_at_configured": round(float((pos < configured).mean()), 3),
+            "answerable_coverage_p05_p50": [
+                round(float(np.percentile(pos[:, 1], 5)), 3),
+                round(float(np.median(pos[:, 1])), 3),
+            ],
+            "best_threshold_alone": figures(name, best_over([name], alone)),
+            "at_configured": figures(name, at_configured),
+            "at_chosen_similarity": figures(name, chosen["similarity"]),
+            "at_chosen_terms": figures(name, chosen["terms"]),
         }
 
     def mean_at(sets: list[str], i: int) -> float | None:
@@ -166,12 +222,16 @@ def main() -> None:
 
     report = {
         "sets": {n: row(n) for n in sims},
-        "configured_threshold": configured,
-        "chosen_threshold_tuning_mean": float(THRESHOLDS[chosen]),
-        "mean_balanced_accuracy_tuning_at_chosen": mean_at(tuning, chosen),
-        "mean_balanced_accuracy_tuning_at_configured": mean_at(tuning, at_configured),
-        "mean_balanced_accuracy_held_out_at_chosen": mean_at(held, chosen),
-        "mean_balanced_accuracy_held_out_at_configured": mean_at(held, at_configured),
+        "configured": today,
+        "chosen": {k: rules[i] for k, i in chosen.items()},
+        "mean_balanced_accuracy_tuning": {
+            "configured": mean_at(tuning, at_configured),
+            **{k: mean_at(tuning, i) for k, i in chosen.items()},
+        },
+        "mean_balanced_accuracy_held_out": {
+            "configured": mean_at(held, at_configured),
+            **{k: mean_at(held, i) for k, i in chosen.items()},
+        },
         "leave_one_set_out": loso,
     }
     write_report(report, args.out)

@@ -11,6 +11,7 @@ import hashlib
 import json
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -61,14 +62,25 @@ class RefusalSection(_Strict):
     # With the multilingual vector on, a question is also answered when that model's cosine
     # to a retrieved passage reaches this (its cosines sit higher: ~0.82 for unrelated text).
     min_multilingual_similarity: float = Field(0.86, ge=-1, le=1)
+    # Or when a passage holds this share of the question's search terms and is at least
+    # ``min_similarity_with_terms`` close: short passages of a plain document ("Book a desk
+    # or a meeting room in the Workplace app") sit low in cosine however well they answer.
+    min_term_coverage: float = Field(1.0, ge=0, le=1)
+    min_similarity_with_terms: float = Field(1.0, ge=-1, le=1)
 
-    def too_far(self, similarities: list[float], multilingual: list[float]) -> bool:
+    def too_far(
+        self, similarities: list[float], multilingual: list[float], coverage: float = 0.0
+    ) -> bool:
         """Whether no passage is close enough to the question to answer from."""
-        near = bool(similarities) and max(similarities) >= self.min_similarity
+        best = max(similarities, default=-1.0)
+        near = bool(similarities) and best >= self.min_similarity
         near_in_any_language = bool(multilingual) and (
             max(multilingual) >= self.min_multilingual_similarity
         )
-        return not (near or near_in_any_language)
+        near_in_words = (
+            coverage >= self.min_term_coverage and best >= self.min_similarity_with_terms
+        )
+        return not (near or near_in_any_language or near_in_words)
 
 
 class GenerationSection(_Strict):
@@ -93,6 +105,17 @@ class ExtractiveSection(_Strict):
     # Show the quoted answer at once while the model writes (a slow local model takes
     # seconds to its first token); the model's verified answer replaces it.
     preview: bool = True
+
+
+class FollowUpSection(_Strict):
+    """How a follow-up is searched (assistant/answering/followups.py): ``joined`` to the
+    question before it (no model call), the ``model``'s rewrite, or ``both`` (joined for
+    the preview, both fused for the model's answer). Measured by benchmarks/followups.py."""
+
+    rewrite: Literal["joined", "model", "both"] = "both"
+    # The earlier question's share of a joined follow-up's query vector (the follow-up's
+    # own counts 1): 0.3-0.7 were within 0.015 nDCG@10 of each other on both tuning sets.
+    earlier_weight: float = Field(0.5, ge=0, le=2)
 
 
 DEFAULT_ANSWER_PROMPT = (
@@ -125,6 +148,7 @@ class AnswerConfig(_Strict):
     generation: GenerationSection = GenerationSection()
     citations: CitationSection = CitationSection()
     extractive: ExtractiveSection = ExtractiveSection()
+    follow_ups: FollowUpSection = FollowUpSection()
     prompts: PromptSection
     # Price per model name (the name sent to the endpoint); the local model costs nothing,
     # a hosted one without a price has no cost estimate (never a guessed zero).

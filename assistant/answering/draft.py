@@ -26,6 +26,7 @@ Asker = Reader  # who asks: their id and the groups every search is filtered by
 class Turn:
     question: str
     answer: str
+    standalone: str = ""  # how it was searched, when that differed from the question
 
 
 @dataclass
@@ -69,7 +70,10 @@ class Draft:
     cache_key: str = ""
     cacheable: bool = False  # may an answer to this question be kept and served again
     fresh: bool = False  # answer afresh (regenerate): not served from the cache
+    earlier: str | None = None  # a joined follow-up: the question it was joined to
+    widen: bool = False  # a follow-up's model rewrite is still to be searched (``both``)
     query_vector: np.ndarray | None = None
+    hits: list[ScoredChunk] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     injection_flags: list[str] = field(default_factory=list)

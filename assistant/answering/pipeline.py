@@ -13,7 +13,9 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from assistant.answering import conversations, extractive, versions
+import numpy as np
+
+from assistant.answering import conversations, extractive, followups, versions
 from assistant.answering.answer import NOT_IN_DOCUMENTS, Answer, Preview
 from assistant.answering.citations import (
     Passage,
@@ -35,10 +37,11 @@ from assistant.answering.generate import (
 from assistant.answering.guardrails import neutralise, out_of_role
 from assistant.answering.interactions import cache_key, cached_answer, log_interaction, store_answer
 from assistant.answering.pii import PiiRedactor, default_redactor
-from assistant.answering.wording import content_words, numbers, plain_text, reads_as_follow_up
+from assistant.answering.wording import numbers, plain_text
 from assistant.errors import AssistantError
+from assistant.index.analysis import term_coverage
 from assistant.index.chunks import ScoredChunk
-from assistant.index.retrieve import SearchRequest, distinct
+from assistant.index.retrieve import SearchRequest, distinct, rank_fused
 from assistant.runtime.model_server import count_prompt_tokens
 from assistant.runtime.stack import Runtime
 
@@ -50,6 +53,7 @@ OUT_OF_SCOPE = (
     "I can only answer questions about the company's documents, so I can't help with that. "
     "Try asking about a policy, a process or a tool."
 )
+TERMS_DEPTH = 5  # the best-ranked passages whose words count as evidence against refusing
 Settled = tuple[Answer, bool]  # an outcome, and whether the cache may keep it
 
 
@@ -134,6 +138,8 @@ class Pipeline:
             yield preview
         if self.config.generation.enabled:
             try:
+                if d.widen:
+                    self._widen(d, generator)
                 yield from self._generate(d, generator)
             except GeneratorExit:  # the reader stopped it, or asked something else
                 try:
@@ -190,7 +196,7 @@ class Pipeline:
 
     def _rewrite(self, d: Draft, generator: Generator) -> Settled | None:
         """The question made to stand alone; an answer from the cache if it has one."""
-        d.standalone = self._standalone(generator, d.model_question, d.history)
+        d.standalone = self._standalone(generator, d)
         d.clock.latency.rewrite_ms = d.clock.lap()
         d.stored_standalone = self.stored_form(d.standalone)
         d.cache_key = cache_key(
@@ -216,17 +222,19 @@ class Pipeline:
 
     def _retrieve(self, d: Draft) -> Settled | None:
         """Passages under the asker's groups; a refusal when none is close enough."""
-        d.query_vector = qvec = self.rt.embedder.embed_query(d.standalone)
-        hits = distinct(
-            self.rt.retriever(self.config.retrieval_config()).search(
-                SearchRequest(d.standalone, groups=d.asker.groups, vector=qvec, with_vectors=True)
-            )
-        )
+        # What is compared with the refusal threshold: the question as searched, whole.
+        whole = qvec = self.rt.embedder.embed_query(d.standalone)
+        if d.earlier is not None:  # a joined follow-up: the search leans to its own words
+            weight = self.config.follow_ups.earlier_weight
+            qvec = followups.leaning_vector(self.rt.embedder, d.model_question, d.earlier, weight)
+        d.query_vector = qvec
+        d.hits = hits = self._search(d.standalone, qvec, d.asker)
         d.clock.latency.retrieve_ms = d.clock.lap()
-        sims = [float(h.vector @ qvec) if h.vector is not None else 0.0 for h in hits]
+        sims = [float(h.vector @ whole) if h.vector is not None else 0.0 for h in hits]
         d.sources = [source_of(h, s) for h, s in zip(hits, sims, strict=True)]
         second = [h.multilingual_similarity for h in hits if h.multilingual_similarity is not None]
-        if not hits or self.config.refusal.too_far(sims, second):
+        coverage = term_coverage(d.standalone, (h.chunk.text for h in hits[:TERMS_DEPTH]))
+        if not hits or self.config.refusal.too_far(sims, second, coverage):
             return d.refusal("no_relevant_documents", NOT_IN_DOCUMENTS), True
         d.passages, d.injection_flags = self._context(hits)
         return None
@@ -373,31 +381,48 @@ class Pipeline:
         if err.unreachable and not self._external:
             self.rt.revive("generator")
 
-    def _standalone(self, generator: Generator, question: str, history: Sequence[Turn]) -> str:
-        """The follow-up rewritten to stand alone (model first, a plain rule if it fails)."""
-        if not history:
-            return question
-        last = history[-1]
-        own = set(content_words(question))
-        if not reads_as_follow_up(question):
+    def _standalone(self, generator: Generator, d: Draft) -> str:
+        """What is searched: the question, or a follow-up made to stand alone as the config
+        says (followups.py); ``both`` searches the joined form first (``_widen`` later)."""
+        question, history = d.model_question, d.history
+        if not followups.needs_context(question, history):
             return question  # already stands alone; no model call, no added latency
-        convo = "\n".join(f"User: {t.question}\nAssistant: {t.answer[:300]}" for t in history[-3:])
-        prompt = self.config.prompts.rewrite.format(history=convo, question=question)
-        rewritten = ""
-        if self.config.generation.enabled:  # a quoted-only config calls no model at all
-            try:
-                rewritten = generator.complete([{"role": "user", "content": prompt}], max_tokens=60)
-            except GeneratorUnavailable as err:
-                self._revive_if_gone(err)
-        rewritten = rewritten.strip().strip('"').splitlines()[0].strip() if rewritten else ""
-        context = set(content_words(" ".join(t.question for t in history))) - own
-        # A rewrite counts only if it brought something from the conversation in.
-        plausible = (
-            5 <= len(rewritten) <= 3 * len(question) + 200
-            and not says_not_found(rewritten)
-            and bool(set(content_words(rewritten)) & context)
+        strategy = self.config.follow_ups.rewrite
+        model = self.config.generation.enabled  # a quoted-only config calls no model at all
+        if model and strategy == "model" and (rewritten := self._model_rewrite(generator, d)):
+            return rewritten
+        d.widen = model and strategy == "both"
+        d.earlier = followups.earlier(history)
+        return followups.joined(question, history)
+
+    def _model_rewrite(self, generator: Generator, d: Draft) -> str | None:
+        template = self.config.prompts.rewrite
+        try:
+            return followups.model_rewrite(generator, template, d.model_question, d.history)
+        except GeneratorUnavailable as err:
+            self._revive_if_gone(err)
+            return None
+
+    def _widen(self, d: Draft, generator: Generator) -> None:
+        """``both``: after the preview, the model's rewrite is searched too and its passages
+        fused with the joined question's for the model's answer."""
+        d.widen = False
+        d.clock.lap()
+        rewritten = self._model_rewrite(generator, d)
+        d.clock.latency.rewrite_ms += d.clock.lap()
+        if not rewritten or rewritten == d.standalone:
+            return
+        hits = self._search(rewritten, self.rt.embedder.embed_query(rewritten), d.asker)
+        d.hits = distinct(rank_fused(d.hits, hits))
+        d.passages, d.injection_flags = self._context(d.hits)
+        d.clock.latency.retrieve_ms += d.clock.lap()
+
+    def _search(self, query: str, vector: np.ndarray, asker: Asker) -> list[ScoredChunk]:
+        return distinct(
+            self.rt.retriever(self.config.retrieval_config()).search(
+                SearchRequest(query, groups=asker.groups, vector=vector, with_vectors=True)
+            )
         )
-        return rewritten if plausible else f"{last.question} {question}"
 
     def _context(self, hits: list[ScoredChunk]) -> tuple[list[Passage], list[str]]:
         r = self.config.retrieval

@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import re
 import threading
+from collections.abc import Iterable
 from functools import cache
 
 import Stemmer  # PyStemmer: the Snowball stemmers, compiled
@@ -85,3 +86,13 @@ def analyze_query(question: str) -> str:
         return analyze(question, DEFAULT)  # exactly as before questions had a language
     terms = analyze(question, language).split() + analyze(question, DEFAULT).split()
     return " ".join(dict.fromkeys(terms))
+
+
+def term_coverage(question: str, passages: Iterable[str]) -> float:
+    """The largest share of the question's BM25 terms (``analyze_query``) that one of the
+    passages holds (each analysed in its own language): lexical evidence of a passage
+    about the question."""
+    asked = set(analyze_query(question).split())
+    if not asked:
+        return 0.0
+    return max((len(asked & set(analyze(p).split())) / len(asked) for p in passages), default=0.0)

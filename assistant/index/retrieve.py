@@ -260,6 +260,18 @@ def distinct(hits: Sequence[ScoredChunk]) -> list[ScoredChunk]:
     return kept
 
 
+def rank_fused(*lists: Sequence[ScoredChunk], k: int = 60) -> list[ScoredChunk]:
+    """Result lists of the same search for different phrasings merged by reciprocal rank
+    (a chunk's score is the sum of 1/(k + rank) over the lists it is in)."""
+    score: dict[str, float] = {}
+    first: dict[str, ScoredChunk] = {}
+    for hits in lists:
+        for rank, hit in enumerate(hits, 1):
+            score[hit.chunk.id] = score.get(hit.chunk.id, 0.0) + 1 / (k + rank)
+            first.setdefault(hit.chunk.id, hit)
+    return [first[i] for i in sorted(score, key=lambda i: -score[i])]
+
+
 def _minmax(values: np.ndarray) -> np.ndarray:
     """Scores mapped onto 0..1 over their own list, as Weaviate's relative-score fusion does."""
     if len(values) == 0:

@@ -209,7 +209,11 @@ def ask(question: str, fresh: bool, me: Principal, rt: Runtime, answering: Pipel
     in its place as they come, the verified answer last. A stop (or a new question) keeps
     the turn with what had been shown."""
     turns: list[ChatTurn] = st.session_state[TURNS]
-    history = [Turn(t.question, t.answer.text) for t in turns if t.answer is not None]
+    history = [
+        Turn(t.question, t.answer.text, t.answer.standalone_query)
+        for t in turns
+        if t.answer is not None
+    ]
     turn = ChatTurn(question, regenerated=fresh)
     turns.append(turn)  # in the conversation now: an interruption keeps it
     st.query_params[URL_KEY] = st.session_state[CONVERSATION]

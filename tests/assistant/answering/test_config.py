@@ -37,3 +37,17 @@ def test_a_question_is_refused_only_when_no_passage_is_close_in_either_model() -
     # a German question to an English passage: MiniLM far, the multilingual model near
     assert not refusal.too_far([0.21], [0.80, 0.87])
     assert refusal.too_far([0.21], [0.84])
+
+
+def test_a_passage_holding_the_questions_words_keeps_a_low_similarity_question() -> None:
+    refusal = load_answer_config().refusal.model_copy(
+        update={
+            "min_similarity": 0.43,
+            "min_term_coverage": 0.67,
+            "min_similarity_with_terms": 0.31,
+        }
+    )
+    assert not refusal.too_far([0.32], [], coverage=1.0)
+    assert not refusal.too_far([0.32], [], coverage=0.67)
+    assert refusal.too_far([0.32], [], coverage=0.5)  # too few of its words
+    assert refusal.too_far([0.25], [], coverage=1.0)  # words alone are not enough

@@ -260,6 +260,19 @@ def test_the_model_saying_not_found_is_a_refusal_offering_sources(stack: Stack) 
     assert not any("NOT_FOUND" in e for e in events if isinstance(e, str))
 
 
+def test_a_plain_documents_short_passage_answers_though_its_similarity_is_low(
+    stack: Stack,
+) -> None:
+    """ "How do I book a meeting room?" sits at cosine ~0.32 to the office guide's passage
+    (below min_similarity) but holds every search term of the question."""
+    stack.fake.replies.append(
+        Reply(text="Book a desk or a meeting room in the Workplace app up to 14 days ahead [1].")
+    )
+    answer = stack.pipeline().ask("How do I book a meeting room?", asker=USER, fresh=True)
+    assert not answer.refused and answer.citations
+    assert answer.citations[0].document.endswith("office-guide.txt")
+
+
 def test_off_topic_questions_are_refused_without_calling_the_model(stack: Stack) -> None:
     answer = stack.pipeline().ask("Who won the football world cup in 2018?", asker=USER)
     assert answer.refused and answer.refusal_reason == "no_relevant_documents"
@@ -346,20 +359,72 @@ def test_the_cache_is_per_model(stack: Stack, runtime: Runtime) -> None:
     assert not Pipeline(Runtime(other), config=answer_config()).ask(LEAVE, asker=USER).cached
 
 
-def test_follow_ups_are_rewritten_into_standalone_questions(stack: Stack) -> None:
-    stack.fake.replies.extend(
-        [
-            Reply(text="Can unused annual leave days be carried over into the next year?"),
-            Reply(text="Up to five unused days may be carried over into the next year [1]."),
-        ]
-    )
+def _rewriting(stack: Stack, strategy: str) -> Pipeline:
+    cfg = answer_config()
+    follow_ups = cfg.follow_ups.model_copy(update={"rewrite": strategy})
+    return Pipeline(stack.rt, config=cfg.model_copy(update={"follow_ups": follow_ups}))
+
+
+CARRY = "Can I carry them over?"
+REWRITTEN = "Can unused annual leave days be carried over into the next year?"
+CARRIED = "Up to five unused days may be carried over into the next year [1]."
+
+
+def test_a_follow_up_is_searched_joined_to_the_question_before_it_without_a_model_call(
+    stack: Stack,
+) -> None:
+    """The preview of a follow-up comes as fast as a first question's."""
+    stack.fake.replies.append(Reply(text=CARRIED))
+    history = [Turn(LEAVE, GOOD_REPLY, standalone=LEAVE)]
+    events = _rewriting(stack, "joined").stream(CARRY, asker=USER, history=history, fresh=True)
+    preview = next(events)
+    assert isinstance(preview, Preview) and not stack.fake.requests  # nothing asked yet
+    assert "five unused days" in preview.answer.text
+    answer = [e for e in events if isinstance(e, Answer)][-1]
+    assert len(stack.fake.requests) == 1  # the answer only: no rewrite request
+    assert answer.standalone_query == f"{LEAVE} {CARRY}"
+    assert answer.mode == "generated" and "five unused days" in answer.citations[0].snippet
+
+
+def test_a_question_that_stands_alone_is_searched_as_asked(stack: Stack) -> None:
+    stack.fake.replies.append(Reply(text=GOOD_REPLY))
+    history = [Turn("Where is the staff canteen?", "On floor 3 [1].")]
+    answer = stack.pipeline().ask(LEAVE, asker=USER, history=history)
+    assert answer.standalone_query == LEAVE
+
+
+def test_the_model_rewrites_a_follow_up_when_configured(stack: Stack) -> None:
+    stack.fake.replies.extend([Reply(text=REWRITTEN), Reply(text=CARRIED)])
     history = [Turn(LEAVE, GOOD_REPLY)]
-    answer = stack.pipeline().ask("Can I carry them over?", asker=USER, history=history)
-    assert answer.standalone_query == (
-        "Can unused annual leave days be carried over into the next year?"
-    )
+    answer = _rewriting(stack, "model").ask(CARRY, asker=USER, history=history, fresh=True)
+    assert answer.standalone_query == REWRITTEN
+    assert "Rewrite the last question" in _sent_text(stack.fake).split(CARRIED)[0]
     assert answer.mode == "generated"
     assert "five unused days" in answer.citations[0].snippet
+
+
+def test_an_implausible_rewrite_falls_back_to_the_joined_question(stack: Stack) -> None:
+    """A rewrite that brings nothing in from the conversation is not searched."""
+    stack.fake.replies.extend([Reply(text="Can I carry them over?"), Reply(text=CARRIED)])
+    history = [Turn(LEAVE, GOOD_REPLY)]
+    answer = _rewriting(stack, "model").ask(CARRY, asker=USER, history=history, fresh=True)
+    assert answer.standalone_query == f"{LEAVE} {CARRY}"
+
+
+def test_both_previews_from_the_joined_question_and_answers_from_both_searches(
+    stack: Stack,
+) -> None:
+    stack.fake.replies.extend([Reply(text=REWRITTEN), Reply(text=CARRIED)])
+    history = [Turn(LEAVE, GOOD_REPLY)]
+    events = _rewriting(stack, "both").stream(CARRY, asker=USER, history=history, fresh=True)
+    preview = next(events)
+    assert isinstance(preview, Preview) and not stack.fake.requests
+    answer = [e for e in events if isinstance(e, Answer)][-1]
+    rewrite, answered = stack.fake.requests
+    assert "Rewrite the last question" in json.dumps(rewrite)
+    assert "carried over into the next year" in json.dumps(answered)
+    assert answer.standalone_query == f"{LEAVE} {CARRY}"  # what the preview searched
+    assert answer.latency.rewrite_ms > 0 and answer.mode == "generated"
 
 
 def test_a_document_copied_into_two_folders_is_one_passage_to_the_model(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from assistant.index.analysis import analyze, analyze_query, stopwords
+from assistant.index.analysis import analyze, analyze_query, stopwords, term_coverage
 
 
 def test_english_drops_stopwords_and_conflates_word_forms() -> None:
@@ -34,3 +34,13 @@ def test_a_question_in_another_language_is_also_read_in_english() -> None:
     assert len(terms) == len(set(terms))
     # an English question is analysed exactly as before
     assert analyze_query("How do I configure the proxies?") == "configur proxi"
+
+
+def test_term_coverage_is_the_best_passages_share_of_the_questions_terms() -> None:
+    office = "Book a desk or a meeting room in the Workplace app up to 14 days ahead."
+    canteen = "Lunch is subsidised in the staff canteen on floor 3."
+    assert term_coverage("How do I book a meeting room?", [canteen, office]) == 1.0
+    assert term_coverage("Can I bring my dog to a meeting room?", [office]) == 0.5
+    assert term_coverage("Who won the football world cup?", [office, canteen]) == 0.0
+    assert term_coverage("How do I?", [office]) == 0.0  # no terms: no evidence
+    assert term_coverage("How do I book a room?", []) == 0.0

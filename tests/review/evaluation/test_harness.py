@@ -69,13 +69,20 @@ def test_the_starter_set_passes_the_gate_against_its_kept_baseline(world: Stack)
     assert len(results) == STARTER_CASES
 
 
+# Refusal thresholds no passage reaches: every answerable case refused (a regression).
+UNREACHABLE = {"min_similarity": 0.95, "min_similarity_with_terms": 0.95}
+
+
 def test_a_broken_config_is_refused_by_the_gate_on_the_command_line(
     world: Stack, tmp_path: Path
 ) -> None:
-    """The injected regression: a refusal threshold no passage reaches."""
+    """The injected regression: refusal thresholds no passage reaches."""
     toml = DEFAULT_FILE.read_text()
     broken = tmp_path / "broken.toml"
-    broken.write_text(toml.replace("min_similarity = 0.43", "min_similarity = 0.95"))
+    toml = toml.replace("min_similarity = 0.43", "min_similarity = 0.95")
+    broken.write_text(
+        toml.replace("min_similarity_with_terms = 0.31", "min_similarity_with_terms = 0.95")
+    )
     env = world.environment()
     missing = assistant_cli(
         "eval", "run", "--dataset", str(tmp_path / "none.jsonl"), "--extractive", env=env
@@ -219,9 +226,7 @@ def test_cases_the_reader_may_not_read_are_left_out_and_counted(
     insider = Reader("hana", ("everyone", "hr"))
     good = runner.run(world.rt, runner.RunRequest(str(path), _extractive()), insider)
     cfg = _extractive()
-    strict = cfg.model_copy(
-        update={"refusal": cfg.refusal.model_copy(update={"min_similarity": 0.95})}
-    )
+    strict = cfg.model_copy(update={"refusal": cfg.refusal.model_copy(update=UNREACHABLE)})
     broken = runner.run(world.rt, runner.RunRequest(str(path), strict), insider)
     _, results = load_run(world.rt.engine, good.id)
     bands = {r.case_id: r for r in results}["bands"]

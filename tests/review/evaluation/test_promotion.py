@@ -19,6 +19,10 @@ from review.evaluation.promotion import PromotionRefused
 pytestmark = pytest.mark.integration
 
 
+# Refusal thresholds no passage reaches: every answerable case refused (a regression).
+UNREACHABLE = {"min_similarity": 0.95, "min_similarity_with_terms": 0.95}
+
+
 def _variant(**refusal: object) -> AnswerConfig:
     """The shipped config in quoted-answer mode (no model), with other refusal settings."""
     cfg = load_answer_config()
@@ -41,7 +45,7 @@ def test_a_candidate_reaches_production_only_through_the_gate(world: Stack) -> N
     assert versions.labelled(engine, "production") == seeded.version
     assert Pipeline(world.rt).config.version == seeded.version
 
-    production, broken = _variant(), _variant(min_similarity=0.95)
+    production, broken = _variant(), _variant(**UNREACHABLE)
     versions.move(engine, "production", versions.remember(engine, production, "t", "t"), "t")
     promotion.set_candidate(engine, broken, "lena", "broken.toml")
     with pytest.raises(PromotionRefused, match="No finished evaluation"):
@@ -106,7 +110,7 @@ def test_the_loop_a_reviewed_answer_becomes_a_case_that_blocks_a_bad_config(worl
     version = snap.manifest.dataset_version
     assert case_id in snap.manifest.case_ids and version.startswith("golden-v")
 
-    production, breaking = _variant(), _variant(min_similarity=0.95)
+    production, breaking = _variant(), _variant(**UNREACHABLE)
     versions.move(engine, "production", versions.remember(engine, production, "t", "t"), "t")
     promotion.set_candidate(engine, breaking, "lena", "breaking.toml")
     before = runner.run(world.rt, runner.RunRequest(version, production), LENA)
