@@ -143,10 +143,14 @@ def numbers(text: str) -> set[str]:
 
 
 # Words that point back into the conversation. "there" counts only as a place ("the wifi
-# there"), not in "is there ...?", which asks whether something exists.
+# there"), not in "is there ...?", which asks whether something exists. "one" counts where
+# it stands for a thing named before ("book one?", "a new one for me", "which one"), not
+# as a number ("one day off").
 _FOLLOW_UP = regex.compile(
     r"\b(it|its|that|this|those|these|they|them|their|he|she|his|her|same|also|else|more)\b"
-    r"|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b",
+    r"|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b"
+    r"|\b(?:which|another|other|new|old|same|each|every|right|first|last)\s+ones?\b"
+    r"|\bones?\b(?=\s*(?:[?.!,;:]|$|\b(?:for|from|in|on|at|with|to|of|instead|too|again)\b))",
     regex.I,
 )
 

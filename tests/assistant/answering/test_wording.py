@@ -222,6 +222,11 @@ def test_plain_text_has_no_control_characters_but_keeps_lines(text: str) -> None
         ("Until when do I have to use them?", True),
         ("And in most other cities?", True),  # too few words of its own
         ("How many days of paid annual leave do full-time employees get?", False),
+        ("How far ahead can I book one?", True),  # "one" stands for the room asked about
+        ("Can I order a new one for my home office?", True),
+        ("Which one applies to contractors working abroad?", True),
+        ("Can I take one day of unpaid leave without notice?", False),  # a number
+        ("Does every employee get one laptop and one phone?", False),
     ],
 )
 def test_a_question_reads_as_a_follow_up_only_when_it_leans_on_the_conversation(
