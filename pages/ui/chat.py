@@ -200,8 +200,9 @@ def suggestions(me: Principal, rt: Runtime) -> None:
         return
     st.caption("Try asking:")
     for i, question in enumerate(offered):
-        st.button(question, key=f"suggest-{i}", on_click=_ask_again, args=(question, False),
-                  icon=":material/help:", type="tertiary")  # fmt: skip
+        # A label renders Markdown (links, images): a heading is the documents' text.
+        st.button(safe_inline(question), key=f"suggest-{i}", on_click=_ask_again,
+                  args=(question, False), icon=":material/help:", type="tertiary")  # fmt: skip
 
 
 def ask(question: str, fresh: bool, me: Principal, rt: Runtime, answering: Pipeline) -> None:
