@@ -412,7 +412,15 @@ class Pipeline:
         d.clock.latency.rewrite_ms += d.clock.lap()
         if not rewritten or rewritten == d.standalone:
             return
-        hits = self._search(rewritten, self.rt.embedder.embed_query(rewritten), d.asker)
+        try:
+            hits = self._search(rewritten, self.rt.embedder.embed_query(rewritten), d.asker)
+        except Exception as err:  # a second look, not a reason to fail: the joined passages serve
+            # (the error's text may quote the question: only its kind is logged)
+            log.warning(
+                "Searching a follow-up's rewrite failed (%s, %s); answering from the joined "
+                "search.", type(err).__name__, d.conversation_id,
+            )  # fmt: skip
+            return
         d.hits = distinct(rank_fused(d.hits, hits))
         d.passages, d.injection_flags = self._context(d.hits)
         d.clock.latency.retrieve_ms += d.clock.lap()

@@ -1,0 +1,159 @@
+"""What the reader should end with when the model's verified answer says less than the
+quoted preview it replaces.
+
+    python -m benchmarks.preview_vs_final [--set starter] [--set pydocs] [--questions 40]
+                                          [--model M] [--index-dir DIR] [--out FILE]
+
+Every question runs once through the real pipeline with the local model; the quoted
+preview and the final answer are both kept. Each is scored by key-fact recall (numbers
+and names, review/evaluation/metrics.py) against a reference: the starter golden set's
+hand-written reference answers over the sample documents, and for the Python FAQ set the
+gold section's own text (what a complete answer could say). Then the rules a page could
+follow, none of which may look at the reference:
+
+- ``final``: the model's verified answer replaces the preview (what the page does);
+- ``preview``: the quoted preview stays (the model's words never shown);
+- ``more facts``: whichever of the two states more numbers and names of its own;
+- ``final + dropped``: the final answer, and the preview's sentences whose figures the
+  final answer left out, appended as quotes.
+
+Reported per set: mean key-fact recall per rule, how often the final answer states fewer
+facts than the preview did, and how often it loses a fact of the reference the preview had.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.answering.answer import Answer, Preview
+from assistant.answering.citations import split_units
+from assistant.answering.config import load_answer_config
+from assistant.answering.pipeline import Asker, Pipeline
+from assistant.answering.wording import numbers
+from assistant.config import Settings
+from benchmarks.corpora import build_corpus
+from benchmarks.followups import prepared
+from benchmarks.report import write_report
+from review.evaluation.metrics import key_fact_recall, key_facts
+
+ROOT = Path(__file__).resolve().parent.parent
+STARTER = ROOT / "review" / "evaluation" / "datasets" / "starter.jsonl"
+RULES = ("final", "preview", "more facts", "final + dropped")
+
+
+@dataclass(frozen=True)
+class Case:
+    question: str
+    reference: str
+
+
+def starter_cases() -> list[Case]:
+    rows = [json.loads(line) for line in STARTER.read_text(encoding="utf-8").splitlines()]
+    return [Case(r["user_input"], r["reference"]) for r in rows if not r["should_refuse"]]
+
+
+def faq_cases(n: int) -> list[Case]:
+    corpus = build_corpus("pydocs", Settings().cache_dir / "bench")
+    sample = random.Random(7).sample(corpus.questions, min(n, len(corpus.questions)))
+    root = corpus.root.parent
+    return [Case(q.question, (root / q.gold).read_text(encoding="utf-8")) for q in sample]
+
+
+def with_dropped(final: str, preview: str) -> str:
+    """The final answer, and the preview's sentences holding figures it left out."""
+    said = numbers(final)
+    extra = [u for u in split_units(preview) if numbers(u) - said]
+    return " ".join([final, *extra]) if extra else final
+
+
+def own_facts(text: str) -> int:
+    return len(key_facts(text))
+
+
+def ruled(final: Answer, preview: Answer | None) -> dict[str, str]:
+    shown = preview.text if preview is not None else final.text
+    if final.mode != "generated":  # a quoted fallback or a refusal: nothing to choose
+        return dict.fromkeys(RULES, final.text)
+    return {
+        "final": final.text,
+        "preview": shown,
+        "more facts": shown if own_facts(shown) > own_facts(final.text) else final.text,
+        "final + dropped": with_dropped(final.text, shown),
+    }
+
+
+def run(pipe: Pipeline, cases: list[Case]) -> dict:
+    recalls: dict[str, list[float]] = {r: [] for r in RULES}
+    fewer = lost = generated = 0
+    examples = []
+    for case in cases:
+        preview: Answer | None = None
+        final: Answer | None = None
+        for event in pipe.stream(case.question, asker=Asker("benchmark")):
+            if isinstance(event, Preview):
+                preview = event.answer
+            elif isinstance(event, Answer):
+                final = event
+        assert final is not None
+        texts = ruled(final, preview)
+        scores = {r: key_fact_recall(t, case.reference) for r, t in texts.items()}
+        if any(s is None for s in scores.values()):
+            continue  # a reference without numbers or names says nothing here
+        for r, s in scores.items():
+            recalls[r].append(float(s))  # type: ignore[arg-type]
+        if final.mode == "generated" and preview is not None:
+            generated += 1
+            fewer += own_facts(final.text) < own_facts(preview.text)
+            if scores["final"] < scores["preview"]:  # type: ignore[operator]
+                lost += 1
+                examples.append(
+                    {"question": case.question, "preview": preview.text, "final": final.text}
+                )
+    n = len(recalls["final"])
+    return {
+        "questions_scored": n,
+        "model_answers": generated,
+        "key_fact_recall": {
+            r: round(statistics.fmean(v), 3) if v else None for r, v in recalls.items()
+        },
+        "final_states_fewer_facts_than_preview": fewer,
+        "final_loses_a_reference_fact_the_preview_had": lost,
+        "examples_of_loss": examples[:5],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", action="append", dest="sets", choices=["starter", "pydocs"])
+    parser.add_argument("--questions", type=int, default=40, help="FAQ questions sampled")
+    parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
+    parser.add_argument("--index-dir", type=Path, help="indexes kept here (as followups.py)")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "preview_vs_final.json"
+    )
+    args = parser.parse_args()
+    config = load_answer_config()
+    results = {}
+    for name in args.sets or ["starter", "pydocs"]:
+        index = "sample" if name == "starter" else name
+        data_dir = (args.index_dir / index) if args.index_dir else Path(tempfile.mkdtemp())
+        rt = prepared(index, Settings(data_dir=data_dir, local_model=args.model), print)
+        try:
+            cases = starter_cases() if name == "starter" else faq_cases(args.questions)
+            pipe = Pipeline(rt, config=config, use_cache=False, log_interactions=False)
+            results[name] = run(pipe, cases)
+            print(name, results[name], file=sys.stderr)
+        finally:
+            rt.stop()
+    write_report({"model": args.model, "config_version": config.version, "sets": results}, args.out)
+
+
+if __name__ == "__main__":
+    main()
