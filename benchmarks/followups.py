@@ -35,7 +35,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -45,9 +44,8 @@ from assistant.answering.answer import Answer, Preview
 from assistant.answering.config import AnswerConfig, load_answer_config
 from assistant.answering.draft import Turn
 from assistant.answering.generate import Generator, GeneratorUnavailable
-from assistant.answering.pipeline import TERMS_DEPTH, Asker, Pipeline
+from assistant.answering.pipeline import Asker, Pipeline, refuses
 from assistant.config import Settings
-from assistant.index.analysis import term_coverage
 from assistant.index.chunks import ScoredChunk
 from assistant.index.retrieve import SearchRequest, rank_fused
 from assistant.runtime.stack import Runtime
@@ -71,15 +69,6 @@ CONTEXT = 3  # passages the local model reads (answering.toml, context_chunks)
 # before any strategy was measured on them and are kept out of choosing (held out).
 SETS = ("sample", "pydocs", "curl")
 HELD_OUT = ("curl",)
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    conversation: int
-    turn: int
-    ask: str
-    standalone: str
-    gold: list[tuple[str, str | None]]  # (document path suffix, section heading or None)
 
 
 def load_conversations(name: str) -> list[list[dict]]:
@@ -129,9 +118,7 @@ class Searcher:
         vector = whole if vector is None else vector
         request = SearchRequest(query, groups=self.asker.groups, vector=vector, with_vectors=True)
         hits = self.retriever.search(request)
-        similarities = [float(h.vector @ whole) for h in hits]
-        coverage = term_coverage(query, (h.chunk.text for h in hits[:TERMS_DEPTH]))
-        self.refused = not hits or self.refusal.too_far(similarities, [], coverage)
+        self.refused = refuses(self.refusal, query, hits, [float(h.vector @ whole) for h in hits])
         return hits
 
     def joined(self, question: str, history: list[Turn], weight: float) -> list[ScoredChunk]:

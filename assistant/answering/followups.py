@@ -16,7 +16,6 @@ Follow-ups). A question that already stands alone is searched as asked."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 
@@ -24,8 +23,6 @@ from assistant.answering.draft import Turn
 from assistant.answering.generate import Generator, says_not_found
 from assistant.answering.wording import content_words, reads_as_follow_up
 from assistant.index.embeddings import Embedder
-
-Strategy = Literal["joined", "model", "both"]
 
 # The earlier question a follow-up is joined to keeps its first and last words (a long
 # conversation's joined questions would otherwise grow with every turn).

@@ -26,7 +26,7 @@ from assistant.answering.citations import (
     verify,
 )
 from assistant.answering.compress import compress
-from assistant.answering.config import AnswerConfig
+from assistant.answering.config import AnswerConfig, RefusalSection
 from assistant.answering.draft import Asker, Clock, Draft, Turn, citation_of, source_of
 from assistant.answering.generate import (
     Generator,
@@ -55,6 +55,16 @@ OUT_OF_SCOPE = (
 )
 TERMS_DEPTH = 5  # the best-ranked passages whose words count as evidence against refusing
 Settled = tuple[Answer, bool]  # an outcome, and whether the cache may keep it
+
+
+def refuses(
+    refusal: RefusalSection, query: str, hits: Sequence[ScoredChunk], similarities: list[float]
+) -> bool:
+    """Whether the documents are taken not to answer ``query``, from one search's hits and
+    their cosines to it (benchmarks apply the rule through here too)."""
+    second = [h.multilingual_similarity for h in hits if h.multilingual_similarity is not None]
+    coverage = term_coverage(query, (h.chunk.text for h in hits[:TERMS_DEPTH]))
+    return not hits or refusal.too_far(similarities, second, coverage)
 
 
 class QuestionTooLong(AssistantError):
@@ -232,9 +242,7 @@ class Pipeline:
         d.clock.latency.retrieve_ms = d.clock.lap()
         sims = [float(h.vector @ whole) if h.vector is not None else 0.0 for h in hits]
         d.sources = [source_of(h, s) for h, s in zip(hits, sims, strict=True)]
-        second = [h.multilingual_similarity for h in hits if h.multilingual_similarity is not None]
-        coverage = term_coverage(d.standalone, (h.chunk.text for h in hits[:TERMS_DEPTH]))
-        if not hits or self.config.refusal.too_far(sims, second, coverage):
+        if refuses(self.config.refusal, d.standalone, hits, sims):
             return d.refusal("no_relevant_documents", NOT_IN_DOCUMENTS), True
         d.passages, d.injection_flags = self._context(hits)
         return None
