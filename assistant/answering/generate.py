@@ -75,18 +75,17 @@ class Generator:
     def client_for(base_url: str, api_key: str, config: GenerationSection) -> openai.OpenAI:
         """One client per process and endpoint: building one costs ~1 s (TLS setup), and
         the client is safe to share between threads."""
-        timeout = httpx.Timeout(config.timeout_s, connect=5.0, read=config.first_token_timeout_s)
         return openai.OpenAI(
-            base_url=base_url, api_key=api_key, timeout=timeout, max_retries=config.max_retries
+            base_url=base_url,
+            api_key=api_key,
+            timeout=_deadlines(config),
+            max_retries=config.max_retries,
         )
 
     def _configured(self) -> openai.OpenAI:
         """The shared client with this config's deadlines and retries (no new connection pool)."""
         c = self.config
-        return self.client.with_options(
-            timeout=httpx.Timeout(c.timeout_s, connect=5.0, read=c.first_token_timeout_s),
-            max_retries=c.max_retries,
-        )
+        return self.client.with_options(timeout=_deadlines(c), max_retries=c.max_retries)
 
     def stream(self, messages: list[dict]) -> Iterator[str]:
         """Text deltas as they arrive; raises GeneratorUnavailable (possibly mid-stream)
@@ -173,6 +172,12 @@ class Generator:
         except (openai.APIError, httpx.HTTPError, ValueError) as err:
             raise self._unavailable(err) from err
         return (resp.choices[0].message.content or "").strip() if resp.choices else ""
+
+
+def _deadlines(config: GenerationSection) -> openai.Timeout:
+    """The whole answer's deadline, and the first token's (a read): as the client's own
+    transport spells them (``openai.Timeout``; its transport library refuses another's)."""
+    return openai.Timeout(config.timeout_s, connect=5.0, read=config.first_token_timeout_s)
 
 
 def says_not_found(text: str) -> bool:
