@@ -168,7 +168,10 @@ def test_employee_reviewer_and_lead_close_the_loop(loop_app, browser, tmp_path: 
     editor = page.get_by_label("answering.toml")
     production_toml = editor.input_value()
     assert "min_similarity = 0.43" in production_toml  # production's config, to edit
-    editor.fill(production_toml.replace("min_similarity = 0.43", "min_similarity = 0.99"))
+    broken = production_toml.replace("min_similarity = 0.43", "min_similarity = 0.99")
+    # and no passage close enough with the question's words either (refusal's terms rule)
+    broken = broken.replace("min_similarity_with_terms = 0.31", "min_similarity_with_terms = 0.99")
+    editor.fill(broken)
     page.get_by_role("button", name="Validate and set as candidate").click()
     page.get_by_text("stored. Evaluate it, then promote it.").wait_for()
     page.get_by_role("tab", name="Runs").click()
