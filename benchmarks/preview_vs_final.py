@@ -15,10 +15,15 @@ follow, none of which may look at the reference:
 - ``preview``: the quoted preview stays (the model's words never shown);
 - ``more facts``: whichever of the two states more numbers and names of its own;
 - ``final + dropped``: the final answer, and the preview's sentences whose figures the
-  final answer left out, appended as quotes.
+  final answer left out, appended as quotes;
+- ``final + dropped on topic``: the same, only the dropped sentences sharing a search term
+  with the question (the preview's last sentence is often beside the point).
 
-Reported per set: mean key-fact recall per rule, how often the final answer states fewer
-facts than the preview did, and how often it loses a fact of the reference the preview had.
+Reported per set, per rule: key-fact recall (what the reader learns), token precision (the
+share of the text's words found in the reference: what is beside the point lowers it) and
+token F1; how often the final answer states fewer facts than the preview did, and how
+often it loses a fact of the reference the preview had; every question's texts and scores
+in the report file.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import random
 import statistics
 import sys
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,14 +44,15 @@ from assistant.answering.config import load_answer_config
 from assistant.answering.pipeline import Asker, Pipeline
 from assistant.answering.wording import numbers
 from assistant.config import Settings
+from assistant.index.analysis import term_coverage
 from benchmarks.corpora import build_corpus
 from benchmarks.followups import prepared
 from benchmarks.report import write_report
-from review.evaluation.metrics import key_fact_recall, key_facts
+from review.evaluation.metrics import key_fact_recall, key_facts, normalise_words, token_f1
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTER = ROOT / "review" / "evaluation" / "datasets" / "starter.jsonl"
-RULES = ("final", "preview", "more facts", "final + dropped")
+RULES = ("final", "preview", "more facts", "final + dropped", "final + dropped on topic")
 
 
 @dataclass(frozen=True)
@@ -66,18 +73,27 @@ def faq_cases(n: int) -> list[Case]:
     return [Case(q.question, (root / q.gold).read_text(encoding="utf-8")) for q in sample]
 
 
-def with_dropped(final: str, preview: str) -> str:
-    """The final answer, and the preview's sentences holding figures it left out."""
+def with_dropped(final: str, preview: str, question: str | None = None) -> str:
+    """The final answer, and the preview's sentences holding figures it left out (with a
+    ``question``: only those sharing one of its search terms)."""
     said = numbers(final)
     extra = [u for u in split_units(preview) if numbers(u) - said]
+    if question is not None:
+        extra = [u for u in extra if term_coverage(question, [u]) > 0]
     return " ".join([final, *extra]) if extra else final
+
+
+def token_precision(answer: str, reference: str) -> float:
+    """The share of the answer's words that the reference holds."""
+    a, r = normalise_words(answer), Counter(normalise_words(reference))
+    return sum((Counter(a) & r).values()) / len(a) if a else 0.0
 
 
 def own_facts(text: str) -> int:
     return len(key_facts(text))
 
 
-def ruled(final: Answer, preview: Answer | None) -> dict[str, str]:
+def ruled(final: Answer, preview: Answer | None, question: str) -> dict[str, str]:
     shown = preview.text if preview is not None else final.text
     if final.mode != "generated":  # a quoted fallback or a refusal: nothing to choose
         return dict.fromkeys(RULES, final.text)
@@ -86,13 +102,21 @@ def ruled(final: Answer, preview: Answer | None) -> dict[str, str]:
         "preview": shown,
         "more facts": shown if own_facts(shown) > own_facts(final.text) else final.text,
         "final + dropped": with_dropped(final.text, shown),
+        "final + dropped on topic": with_dropped(final.text, shown, question),
     }
 
 
+MEASURES = {
+    "key_fact_recall": key_fact_recall,
+    "token_precision": token_precision,
+    "token_f1": token_f1,
+}
+
+
 def run(pipe: Pipeline, cases: list[Case]) -> dict:
-    recalls: dict[str, list[float]] = {r: [] for r in RULES}
+    scores: dict[str, dict[str, list[float]]] = {m: {r: [] for r in RULES} for m in MEASURES}
     fewer = lost = generated = 0
-    examples = []
+    rows = []
     for case in cases:
         preview: Answer | None = None
         final: Answer | None = None
@@ -102,30 +126,29 @@ def run(pipe: Pipeline, cases: list[Case]) -> dict:
             elif isinstance(event, Answer):
                 final = event
         assert final is not None
-        texts = ruled(final, preview)
-        scores = {r: key_fact_recall(t, case.reference) for r, t in texts.items()}
-        if any(s is None for s in scores.values()):
+        texts = ruled(final, preview, case.question)
+        row = {m: {r: f(t, case.reference) for r, t in texts.items()} for m, f in MEASURES.items()}
+        if row["key_fact_recall"]["final"] is None:
             continue  # a reference without numbers or names says nothing here
-        for r, s in scores.items():
-            recalls[r].append(float(s))  # type: ignore[arg-type]
-        if final.mode == "generated" and preview is not None:
+        for m, by_rule in row.items():
+            for r, v in by_rule.items():
+                scores[m][r].append(float(v))  # type: ignore[arg-type]
+        model_answer = final.mode == "generated" and preview is not None
+        if model_answer:
             generated += 1
-            fewer += own_facts(final.text) < own_facts(preview.text)
-            if scores["final"] < scores["preview"]:  # type: ignore[operator]
-                lost += 1
-                examples.append(
-                    {"question": case.question, "preview": preview.text, "final": final.text}
-                )
-    n = len(recalls["final"])
+            fewer += own_facts(final.text) < own_facts(texts["preview"])
+            lost += row["key_fact_recall"]["final"] < row["key_fact_recall"]["preview"]
+        rows.append({"question": case.question, "mode": final.mode, "texts": texts, **row})
     return {
-        "questions_scored": n,
+        "questions_scored": len(rows),
         "model_answers": generated,
-        "key_fact_recall": {
-            r: round(statistics.fmean(v), 3) if v else None for r, v in recalls.items()
+        **{
+            m: {r: round(statistics.fmean(v), 3) if v else None for r, v in by_rule.items()}
+            for m, by_rule in scores.items()
         },
         "final_states_fewer_facts_than_preview": fewer,
         "final_loses_a_reference_fact_the_preview_had": lost,
-        "examples_of_loss": examples[:5],
+        "questions": rows,
     }
 
 
@@ -149,7 +172,8 @@ def main() -> None:
             cases = starter_cases() if name == "starter" else faq_cases(args.questions)
             pipe = Pipeline(rt, config=config, use_cache=False, log_interactions=False)
             results[name] = run(pipe, cases)
-            print(name, results[name], file=sys.stderr)
+            summary = {k: v for k, v in results[name].items() if k != "questions"}
+            print(name, json.dumps(summary, indent=1), file=sys.stderr)
         finally:
             rt.stop()
     write_report({"model": args.model, "config_version": config.version, "sets": results}, args.out)

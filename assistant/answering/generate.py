@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-import httpx
 import openai
 
 from assistant.answering.citations import Passage
@@ -106,7 +105,7 @@ class Generator:
                 yield from self._deltas(stream, t0, deadline)
             finally:  # also when the reader stops: closing it stops the server's work
                 stream.close()
-        except (openai.APIError, httpx.HTTPError, ValueError) as err:
+        except (openai.APIError, ValueError) as err:
             raise self._unavailable(err) from err
 
     def _deltas(self, stream, t0: float, deadline: float) -> Iterator[str]:  # type: ignore[no-untyped-def]
@@ -130,11 +129,12 @@ class Generator:
 
     def _unavailable(self, err: Exception) -> GeneratorUnavailable:
         """What went wrong, in words, and whether it was before or during the answer. The
-        client raises its own errors before the first byte and the transport's (or the JSON
-        decoder's) while it reads the stream."""
+        client wraps its transport's failures, before the first byte and while it reads the
+        stream, in its own errors (timeouts in ``APITimeoutError``, the rest in
+        ``APIConnectionError``); a garbled server event is the JSON decoder's ValueError."""
         started = self.usage.first_token_ms is not None
         wait = self.config.first_token_timeout_s
-        if isinstance(err, openai.APITimeoutError | httpx.TimeoutException):
+        if isinstance(err, openai.APITimeoutError):
             what = (
                 f"stopped writing for {wait:.0f}s"
                 if started
@@ -150,7 +150,7 @@ class Generator:
                 f"The model {self.model} sent an unreadable reply ({type(err).__name__}).",
                 fix="Check the model server's version and log (`python -m assistant doctor`).",
             )
-        cut = isinstance(err, openai.APIConnectionError | httpx.TransportError)
+        cut = isinstance(err, openai.APIConnectionError)
         if started and cut:
             return GeneratorUnavailable(
                 f"The model {self.model} stopped mid-answer: the connection was cut.",
@@ -169,7 +169,7 @@ class Generator:
             resp = self._configured().chat.completions.create(
                 model=self.model, messages=messages, temperature=0.0, max_tokens=max_tokens
             )
-        except (openai.APIError, httpx.HTTPError, ValueError) as err:
+        except (openai.APIError, ValueError) as err:
             raise self._unavailable(err) from err
         return (resp.choices[0].message.content or "").strip() if resp.choices else ""
 
