@@ -29,11 +29,11 @@ Definitions (the README's Evaluation section repeats them):
 from __future__ import annotations
 
 import re
-import string
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Literal
 
+import regex
 from pydantic import BaseModel
 
 from assistant.answering.wording import content_words, numbers, split_sentences
@@ -136,9 +136,11 @@ _MARKER = re.compile(r"\[\d+\]")
 _ARTICLES = {"a", "an", "the"}
 
 
+_PUNCTUATION = regex.compile(r"[\p{P}\p{S}]+")  # any script's: “quotes”, «guillemets», …
+
+
 def normalise_words(text: str) -> list[str]:
-    text = _MARKER.sub(" ", text.lower())
-    text = text.translate(str.maketrans(string.punctuation, " " * len(string.punctuation)))
+    text = _PUNCTUATION.sub(" ", _MARKER.sub(" ", text.lower()))
     return [w for w in text.split() if w not in _ARTICLES]
 
 

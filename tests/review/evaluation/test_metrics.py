@@ -46,6 +46,7 @@ def test_retrieval_scores_rank_the_first_expected_passage() -> None:
 
 def test_token_f1_ignores_case_punctuation_articles_and_markers() -> None:
     assert token_f1("The answer is 28 days [1].", "answer is 28 days") == 1.0
+    assert token_f1("“Answer is «28» days”…", "answer is 28 days") == 1.0  # any punctuation
     assert token_f1("nothing alike", "28 days") == 0.0
     assert 0 < token_f1("28 days of leave", "28 days") < 1
 
