@@ -1,23 +1,27 @@
 """What the reader should end with when the model's verified answer says less than the
 quoted preview it replaces.
 
-    python -m benchmarks.preview_vs_final [--set starter] [--set pydocs] [--questions 40]
-                                          [--model M] [--index-dir DIR] [--out FILE]
+    python -m benchmarks.preview_vs_final [--set starter] [--set pydocs] [--set django]
+                                          [--questions 40] [--model M] [--index-dir DIR]
+                                          [--out FILE]
 
 Every question runs once through the real pipeline with the local model; the quoted
 preview and the final answer are both kept. Each is scored by key-fact recall (numbers
 and names, review/evaluation/metrics.py) against a reference: the starter golden set's
-hand-written reference answers over the sample documents, and for the Python FAQ set the
-gold section's own text (what a complete answer could say). Then the rules a page could
-follow, none of which may look at the reference:
+hand-written reference answers over the sample documents, and for a FAQ benchmark set
+(``benchmarks/corpora``) the gold section's own text (what a complete answer could say).
+The rule was chosen on the starter cases and the Python FAQ; ``debian`` and ``django``
+are held out. Then the rules a page could follow, none of which may look at the reference:
 
-- ``final``: the model's verified answer replaces the preview (what the page does);
+- ``final``: the model's verified answer alone replaces the preview;
 - ``preview``: the quoted preview stays (the model's words never shown);
 - ``more facts``: whichever of the two states more numbers and names of its own;
 - ``final + dropped``: the final answer, and the preview's sentences whose figures the
   final answer left out, appended as quotes;
-- ``final + dropped on topic``: the same, only the dropped sentences sharing a search term
-  with the question (the preview's last sentence is often beside the point).
+- ``final + left out (the page)``: the same, only the dropped sentences quoting a passage
+  the final answer cites, labelled as quotes (``assistant/answering/left_out.py``: the
+  preview's last sentence is often beside the point; a figure beside the model's own
+  evidence less often).
 
 Reported per set, per rule: key-fact recall (what the reader learns), token precision (the
 share of the text's words found in the reference: what is beside the point lowers it) and
@@ -39,20 +43,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answering.answer import Answer, Preview
-from assistant.answering.citations import split_units
+from assistant.answering.citations import split_units, without_markers
 from assistant.answering.config import load_answer_config
+from assistant.answering.left_out import keeping_left_out
 from assistant.answering.pipeline import Asker, Pipeline
 from assistant.answering.wording import numbers
 from assistant.config import Settings
-from assistant.index.analysis import term_coverage
-from benchmarks.corpora import build_corpus
+from benchmarks.corpora import SETS, build_corpus
 from benchmarks.followups import prepared
 from benchmarks.report import write_report
 from review.evaluation.metrics import key_fact_recall, key_facts, normalise_words, token_f1
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTER = ROOT / "review" / "evaluation" / "datasets" / "starter.jsonl"
-RULES = ("final", "preview", "more facts", "final + dropped", "final + dropped on topic")
+RULES = ("final", "preview", "more facts", "final + dropped", "final + left out (the page)")
 
 
 @dataclass(frozen=True)
@@ -66,21 +70,18 @@ def starter_cases() -> list[Case]:
     return [Case(r["user_input"], r["reference"]) for r in rows if not r["should_refuse"]]
 
 
-def faq_cases(n: int) -> list[Case]:
-    corpus = build_corpus("pydocs", Settings().cache_dir / "bench")
+def faq_cases(name: str, n: int) -> list[Case]:
+    corpus = build_corpus(name, Settings().cache_dir / "bench")
     sample = random.Random(7).sample(corpus.questions, min(n, len(corpus.questions)))
     root = corpus.root.parent
     return [Case(q.question, (root / q.gold).read_text(encoding="utf-8")) for q in sample]
 
 
-def with_dropped(final: str, preview: str, question: str | None = None) -> str:
-    """The final answer, and the preview's sentences holding figures it left out (with a
-    ``question``: only those sharing one of its search terms)."""
-    said = numbers(final)
-    extra = [u for u in split_units(preview) if numbers(u) - said]
-    if question is not None:
-        extra = [u for u in extra if term_coverage(question, [u]) > 0]
-    return " ".join([final, *extra]) if extra else final
+def with_dropped(final: Answer, preview: Answer) -> str:
+    """The final answer, and every preview sentence holding a figure it left out."""
+    said = numbers(without_markers(final.text))
+    extra = [u for u in split_units(preview.text) if numbers(without_markers(u)) - said]
+    return " ".join([final.text, *extra]) if extra else final.text
 
 
 def token_precision(answer: str, reference: str) -> float:
@@ -93,16 +94,16 @@ def own_facts(text: str) -> int:
     return len(key_facts(text))
 
 
-def ruled(final: Answer, preview: Answer | None, question: str) -> dict[str, str]:
-    shown = preview.text if preview is not None else final.text
-    if final.mode != "generated":  # a quoted fallback or a refusal: nothing to choose
+def ruled(final: Answer, preview: Answer | None) -> dict[str, str]:
+    if final.mode != "generated" or preview is None:  # quoted, refused: nothing to choose
         return dict.fromkeys(RULES, final.text)
+    shown = preview.text
     return {
         "final": final.text,
         "preview": shown,
         "more facts": shown if own_facts(shown) > own_facts(final.text) else final.text,
-        "final + dropped": with_dropped(final.text, shown),
-        "final + dropped on topic": with_dropped(final.text, shown, question),
+        "final + dropped": with_dropped(final, preview),
+        "final + left out (the page)": keeping_left_out(final, preview).text,
     }
 
 
@@ -126,7 +127,7 @@ def run(pipe: Pipeline, cases: list[Case]) -> dict:
             elif isinstance(event, Answer):
                 final = event
         assert final is not None
-        texts = ruled(final, preview, case.question)
+        texts = ruled(final, preview)
         row = {m: {r: f(t, case.reference) for r, t in texts.items()} for m, f in MEASURES.items()}
         if row["key_fact_recall"]["final"] is None:
             continue  # a reference without numbers or names says nothing here
@@ -154,7 +155,7 @@ def run(pipe: Pipeline, cases: list[Case]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", action="append", dest="sets", choices=["starter", "pydocs"])
+    parser.add_argument("--set", action="append", dest="sets", choices=["starter", *SETS])
     parser.add_argument("--questions", type=int, default=40, help="FAQ questions sampled")
     parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
     parser.add_argument("--index-dir", type=Path, help="indexes kept here (as followups.py)")
@@ -162,14 +163,17 @@ def main() -> None:
         "--out", type=Path, default=ROOT / "benchmarks" / "results" / "preview_vs_final.json"
     )
     args = parser.parse_args()
-    config = load_answer_config()
+    config = load_answer_config()  # the verified answer alone: the rules add to it
+    config = config.model_copy(
+        update={"extractive": config.extractive.model_copy(update={"keep_left_out": False})}
+    )
     results = {}
     for name in args.sets or ["starter", "pydocs"]:
         index = "sample" if name == "starter" else name
         data_dir = (args.index_dir / index) if args.index_dir else Path(tempfile.mkdtemp())
         rt = prepared(index, Settings(data_dir=data_dir, local_model=args.model), print)
         try:
-            cases = starter_cases() if name == "starter" else faq_cases(args.questions)
+            cases = starter_cases() if name == "starter" else faq_cases(name, args.questions)
             pipe = Pipeline(rt, config=config, use_cache=False, log_interactions=False)
             results[name] = run(pipe, cases)
             summary = {k: v for k, v in results[name].items() if k != "questions"}

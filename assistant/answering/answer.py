@@ -90,6 +90,7 @@ class Answer(BaseModel):
     removed_markers: int = 0  # citations the model made that did not verify
     moved_markers: int = 0  # sentences cited to another passage than the model's
     dropped_sentences: int = 0  # the model's sentences no passage supports, left out
+    kept_quotes: int = 0  # the preview's sentences with figures the model left out, kept
     fallback_reason: str | None = None  # why an extractive answer replaced the model's
     fallback: Fallback | None = None  # the same, as a kind (``QUOTED_BECAUSE``)
     model: str

@@ -191,6 +191,16 @@ def _plainly_supported(unit: str, passages: Sequence[Passage], min_lexical: floa
     )
 
 
+def without_markers(text: str) -> str:
+    """``text`` with its [n] markers (and the space before each) taken out; linear (a
+    pattern with the space in it would rescan long runs of spaces)."""
+    kept, last = [], 0
+    for m in _MARKERS.finditer(text):
+        kept.append(text[last : m.start()].rstrip())
+        last = m.end()
+    return "".join([*kept, text[last:]])
+
+
 def marker_numbers(unit: str) -> list[int]:
     return [int(n) for group in _MARKERS.findall(unit) for n in re.split(r"\s*,\s*", group)]
 

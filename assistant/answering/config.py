@@ -105,6 +105,9 @@ class ExtractiveSection(_Strict):
     # Show the quoted answer at once while the model writes (a slow local model takes
     # seconds to its first token); the model's verified answer replaces it.
     preview: bool = True
+    # The preview's sentences with figures the verified answer left out, from passages it
+    # cites, stay below it as quotes (answering/left_out.py; benchmarks/preview_vs_final.py).
+    keep_left_out: bool = True
 
 
 class FollowUpSection(_Strict):

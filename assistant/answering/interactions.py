@@ -105,6 +105,7 @@ def log_interaction(
             "removed_markers": answer.removed_markers,
             "moved_markers": answer.moved_markers,
             "dropped_sentences": answer.dropped_sentences,
+            "kept_quotes": answer.kept_quotes,
             "fallback_reason": answer.fallback_reason,
             "fallback": answer.fallback,
             "injection_flags": answer.injection_flags,

@@ -36,6 +36,7 @@ from assistant.answering.generate import (
 )
 from assistant.answering.guardrails import neutralise, out_of_role
 from assistant.answering.interactions import cache_key, cached_answer, log_interaction, store_answer
+from assistant.answering.left_out import keeping_left_out
 from assistant.answering.pii import PiiRedactor, default_redactor
 from assistant.answering.wording import numbers, plain_text
 from assistant.errors import AssistantError
@@ -329,6 +330,9 @@ class Pipeline:
                 moved_markers=verified.moved,
                 dropped_sentences=len(verified.dropped),
             )
+            if d.clock.latency.preview_ms is not None and self.config.extractive.keep_left_out:
+                assert d.quoted is not None  # the preview the reader saw: keep its figures
+                answer = keeping_left_out(answer, d.quoted)
             return answer, True
         assert d.quoted is not None
         answer = d.quoted.model_copy(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -20,10 +21,12 @@ from sqlmodel import select
 from stack import Stack, answer_config
 
 from assistant.answering.answer import Answer, Preview
+from assistant.answering.citations import without_markers
 from assistant.answering.config import GenerationSection, load_answer_config
 from assistant.answering.generate import Generator
 from assistant.answering.guardrails import NEUTRALISED
 from assistant.answering.interactions import Interaction, get_interaction
+from assistant.answering.left_out import LEAD
 from assistant.answering.pipeline import UNCHECKED, Asker, Pipeline, QuestionTooLong, Turn
 from assistant.config import Settings
 from assistant.runtime.stack import Runtime
@@ -47,12 +50,17 @@ def _sent_text(fake: FakeOpenAI) -> str:
     return json.dumps(fake.requests)
 
 
+def model_part(answer: Answer) -> str:
+    """The model's verified words, without the preview's figures kept below them."""
+    return answer.text.split(f"\n\n{LEAD}")[0]
+
+
 def test_a_rate_limited_provider_is_retried_with_backoff(stack: Stack) -> None:
     stack.fake.replies.extend([Reply(status=429), Reply(status=503), Reply(text=GOOD_REPLY)])
     answer = stack.pipeline(max_retries=2).ask(LEAVE, asker=USER)
     assert len(stack.fake.requests) == 3
     assert answer.mode == "generated" and not answer.refused
-    assert answer.text == GOOD_REPLY
+    assert model_part(answer) == GOOD_REPLY
     assert [c.document for c in answer.citations] == ["handbook/employee-handbook.md"]
     assert "Annual leave" in answer.citations[0].section
     assert "28 days" in answer.citations[0].snippet
@@ -119,7 +127,7 @@ def test_a_number_inside_a_longer_token_verifies(runtime: Runtime, tmp_path: Pat
     finally:
         s.close()
     assert answer.mode == "generated", answer.fallback_reason
-    assert answer.text == "Debian 1.3 was called bo [1]."
+    assert model_part(answer) == "Debian 1.3 was called bo [1]."
     assert answer.citations[0].document == "releases/debian.md"
 
 
@@ -178,6 +186,32 @@ def test_a_quoted_preview_comes_before_the_model_writes(stack: Stack) -> None:
     assert events[-1].text == events[0].answer.text and events[-1].fallback_reason
 
 
+def test_the_verified_answer_keeps_the_figures_of_the_preview_it_left_out(stack: Stack) -> None:
+    """The reader saw the preview's figures first: those the model's answer leaves out,
+    from the passages it cites, stay below it as labelled quotes (and are logged so)."""
+    stack.fake.replies.append(Reply(text=GOOD_REPLY))
+    events = list(stack.pipeline().stream(LEAVE, asker=USER))
+    preview, final = events[0].answer, events[-1]
+    assert isinstance(final, Answer) and final.mode == "generated"
+    head, kept = final.text.split(f"\n\n{LEAD} ")
+    assert head == GOOD_REPLY and final.kept_quotes >= 1
+    quotes = [q.split("” [")[0].lstrip("“ ") for q in kept.split(" “")]
+    assert len(quotes) == final.kept_quotes
+    shown = without_markers(preview.text)
+    for quote in quotes:  # each a sentence the preview showed, with a figure the model left out
+        assert quote in shown and any(ch.isdigit() for ch in quote) and "28" not in quote
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", kept)} <= {c.n for c in final.citations}
+    row = get_interaction(stack.rt.engine, final.interaction_id)
+    assert row is not None and row.answer == final.text and row.details["kept_quotes"] >= 1
+    # Switched off, the model's answer stands alone.
+    cfg = answer_config()
+    off = cfg.model_copy(
+        update={"extractive": cfg.extractive.model_copy(update={"keep_left_out": False})}
+    )
+    stack.fake.replies.append(Reply(text=GOOD_REPLY))
+    assert Pipeline(stack.rt, config=off, use_cache=False).ask(LEAVE, asker=USER).text == GOOD_REPLY
+
+
 def test_compressed_context_sends_the_answering_sentences_and_still_verifies(
     stack: Stack,
 ) -> None:
@@ -185,7 +219,7 @@ def test_compressed_context_sends_the_answering_sentences_and_still_verifies(
         stack.fake.requests.clear()
         stack.fake.replies.append(Reply(text=GOOD_REPLY))
         answer = Pipeline(stack.rt, config=cfg, use_cache=False).ask(LEAVE, asker=USER)
-        assert answer.mode == "generated" and answer.text == GOOD_REPLY
+        assert answer.mode == "generated" and model_part(answer) == GOOD_REPLY
         assert answer.citations and "28 days" in answer.citations[0].snippet
         return stack.fake.requests[-1]["messages"][-1]["content"]
 
@@ -212,7 +246,7 @@ def test_unsupported_and_dangling_citations_are_removed(stack: Stack) -> None:
     answer = stack.pipeline().ask(LEAVE, asker=USER)
     assert answer.mode == "generated"
     assert answer.removed_markers == 2
-    assert answer.text.count("[1]") == 1 and "[7]" not in answer.text
+    assert model_part(answer).count("[1]") == 1 and "[7]" not in answer.text
     assert "yacht" not in answer.text and "Sundays" not in answer.text  # claims left out
     assert answer.dropped_sentences == 2
     assert [c.n for c in answer.citations] == [1]
@@ -222,7 +256,7 @@ def test_a_correct_answer_citing_the_wrong_number_is_cited_to_its_passage(stack:
     wrong = GOOD_REPLY.replace("[1]", "[3]")
     stack.fake.replies.append(Reply(text=wrong))
     answer = stack.pipeline().ask(LEAVE, asker=USER)
-    assert answer.mode == "generated" and answer.text == GOOD_REPLY
+    assert answer.mode == "generated" and model_part(answer) == GOOD_REPLY
     assert (answer.moved_markers, answer.removed_markers) == (1, 0)
     assert "28 days" in answer.citations[0].snippet
     row = get_interaction(stack.rt.engine, answer.interaction_id)
