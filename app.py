@@ -5,7 +5,7 @@ import streamlit as st
 from assistant.errors import AssistantError
 from pages.ui import chat
 from pages.ui.resources import pipeline, runtime
-from pages.ui.signin import identity_caption, require, sign_in
+from pages.ui.signin import RETURN_TO, identity_caption, require, sign_in
 
 # An emoji icon is drawn by the browser; a Material icon would be fetched from Google.
 st.set_page_config(page_title="Knowledge Assistant", page_icon="📚")
@@ -60,4 +60,13 @@ PAGES = [  # (permission, page): navigation shows only what the role may open
     ("audit", st.Page("pages/audit.py", title="Audit log", icon=":material/history:")),
     ("status", st.Page("pages/status.py", title="Status", icon=":material/monitor_heart:")),
 ]
-st.navigation([page for permission, page in PAGES if principal.can(permission)]).run()
+# A page's address as Streamlit serves its file before the app has run (pages/<stem>),
+# where it differs from the page's own.
+FILE_ADDRESS = {"review_queue": "review"}
+allowed = [page for permission, page in PAGES if principal.can(permission)]
+navigation = st.navigation(allowed)
+if back := st.session_state.pop(RETURN_TO, None):  # a page opened by its address, signed in now
+    wanted = FILE_ADDRESS.get(back, back)
+    if target := next((p for p in allowed if p.url_path == wanted), None):
+        st.switch_page(target)
+navigation.run()

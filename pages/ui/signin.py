@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import streamlit as st
 
 from assistant.errors import AssistantError
@@ -17,6 +19,7 @@ from assistant.render import safe_markdown
 from assistant.runtime.stack import Runtime
 
 PRINCIPAL = "auth.principal"
+RETURN_TO = "auth.return_to"  # the page to open once the app has signed the reader in
 
 
 def sign_in(runtime: Runtime) -> Principal:
@@ -84,6 +87,12 @@ def identity_caption(principal: Principal) -> None:
 def require(permission: Permission) -> Principal:
     """Server-side role check at the top of every page."""
     principal: Principal | None = st.session_state.get(PRINCIPAL)
+    if principal is None and RETURN_TO not in st.session_state:
+        # The page ran without the app around it: Streamlit does that for a page opened by
+        # its address before anyone opened the app since the server started (the pages/
+        # folder then serves as the navigation). Sign in through the app, then come back.
+        st.session_state[RETURN_TO] = urlparse(st.context.url).path.rstrip("/").split("/")[-1]
+        st.switch_page("app.py")
     if principal is None or not principal.can(permission):
         st.error("You do not have access to this page.", icon=":material/block:")
         st.stop()
