@@ -9,7 +9,12 @@ from assistant.render import safe_inline, safe_markdown
 from pages.ui.resources import runtime
 from pages.ui.signin import require, show_error
 from review.evaluation.desk import EvalDesk
+from review.labels import word
 
+NUMBERS = ("baseline", "candidate", "delta")
+
+
+st.set_page_config(layout="wide")
 me = require("configure")
 st.title("Evaluation")
 desk = EvalDesk(runtime(), me.reader())
@@ -18,17 +23,21 @@ desk = EvalDesk(runtime(), me.reader())
 def show_comparison(c) -> None:  # type: ignore[no-untyped-def]
     for note in c.notes:
         st.warning(note)
+    measured = [m for m in c.metrics if m.cases]
     st.dataframe(
-        pd.DataFrame([m.model_dump() for m in c.metrics]),
+        pd.DataFrame([{**m.model_dump(), "metric": word(m.metric)} for m in measured]),
         hide_index=True,
-        height=36 * (len(c.metrics) + 1) + 2,  # every metric, no inner scrolling
-        column_config={"low": "95% low", "high": "95% high"},
+        height="content",  # every measure, no inner scrolling
+        column_config={
+            "metric": "measure",
+            **{k: st.column_config.NumberColumn(k, format="%.3f") for k in NUMBERS},
+            "low": st.column_config.NumberColumn("95% low", format="%.3f"),
+            "high": st.column_config.NumberColumn("95% high", format="%.3f"),
+        },
     )
-    mc = c.mcnemar
-    st.caption(
-        f"{mc.pass_to_fail} case(s) went from pass to fail and {mc.fail_to_pass} from fail "
-        f"to pass (McNemar's exact test p = {mc.p_value:.3f})."
-    )
+    if unmeasured := [word(m.metric) for m in c.metrics if not m.cases]:
+        st.caption(f"Not measured in these runs: {', '.join(unmeasured)}.")
+    st.caption(c.mcnemar.in_words())
     for f in c.flips:
         with st.expander(safe_inline(f"{f.case_id}: {f.change} · {f.question}")):
             st.markdown(f"**Why:** {safe_inline(f.why or 'see the answers')}")
@@ -108,13 +117,14 @@ with runs_tab:
         )  # fmt: skip
         if not long.empty:
             names = sorted(long["metric"].unique(), key=lambda m: (m != "pass rate", m))
-            metric = st.selectbox("Metric over time", names)
+            metric = st.selectbox("Measure over time", names, format_func=word)
+            name = word(metric)
             chart = (
-                alt.Chart(long[long["metric"] == metric], title=f"How {metric} moved, run by run")
+                alt.Chart(long[long["metric"] == metric], title=f"How {name} moved, run by run")
                 .mark_line(point=True)
                 .encode(
                     x=alt.X("started:T", title="run started"),
-                    y=alt.Y("value:Q", title=metric, scale=alt.Scale(domain=[0, 1])),
+                    y=alt.Y("value:Q", title=name, scale=alt.Scale(domain=[0, 1])),
                     color=alt.Color("config:N", title="config"),
                     shape=alt.Shape("production then:N", title="production then"),
                     tooltip=["started:T", "config:N", alt.Tooltip("value:Q", format=".3f")],

@@ -38,6 +38,20 @@ WORDS: dict[str, str] = {
     # the rubric's flags
     "should_have_refused": "should have refused",
     "safety_issue": "safety issue",
+    # an evaluation run's measures (review/evaluation/metrics.py)
+    "passed": "cases passed",
+    "pass rate": "cases passed",
+    "hit_at_k": "an expected passage found (hit@k)",
+    "recall_at_k": "expected passages found (recall@k)",
+    "mrr": "rank of the first expected passage (MRR)",
+    "citation_precision": "citations that back their sentence",
+    "citation_recall": "expected passages cited",
+    "token_f1": "words shared with the reference (F1)",
+    "similarity": "meaning close to the reference",
+    "key_fact_recall": "the reference's figures and names stated",
+    "faithfulness": "sentences backed by their sources",
+    "judge_correctness": "judged correct (LLM judge)",
+    "total_ms": "time per answer (ms)",
 }
 
 # What the two ends of each 1-5 rubric scale mean, shown beside the scale.

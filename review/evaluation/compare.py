@@ -70,6 +70,14 @@ class McNemar(BaseModel):
     fail_to_pass: int
     p_value: float
 
+    def in_words(self) -> str:
+        if not self.pass_to_fail and not self.fail_to_pass:
+            return "No case went from pass to fail or from fail to pass."
+        return (
+            f"Cases that went from pass to fail: {self.pass_to_fail}; from fail to pass: "
+            f"{self.fail_to_pass} (McNemar's exact test p = {self.p_value:.3f})."
+        )
+
 
 class Comparison(BaseModel):
     baseline: str
