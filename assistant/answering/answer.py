@@ -21,7 +21,9 @@ RefusalReason = Literal[
 NOT_IN_DOCUMENTS = "I couldn't find this in the documents."  # when the documents do not say
 
 # Why a quoted answer replaced the model's (``Answer.fallback``), and how a reader is told.
-Fallback = Literal["not_configured", "slow", "unavailable", "unchecked", "unverified", "figure"]
+Fallback = Literal[
+    "not_configured", "slow", "unavailable", "unchecked", "unverified", "figure", "not_found"
+]
 QUOTED_BECAUSE: dict[str, str] = {
     "not_configured": "This assistant is set up to quote the documents rather than write answers.",
     "slow": "The language model took too long, so the documents' own sentences are shown.",
@@ -33,6 +35,8 @@ QUOTED_BECAUSE: dict[str, str] = {
     "shown.",
     "figure": "The model's answer gave a figure the documents do not contain, so their own "
     "sentences are shown.",
+    "not_found": "The language model did not find the answer in these passages, so their "
+    "closest sentences are shown: check that they answer your question.",
 }
 
 

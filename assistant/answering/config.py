@@ -67,6 +67,10 @@ class RefusalSection(_Strict):
     # or a meeting room in the Workplace app") sit low in cosine however well they answer.
     min_term_coverage: float = Field(1.0, ge=0, le=1)
     min_similarity_with_terms: float = Field(1.0, ge=-1, le=1)
+    # When the model answers that the passages do not say (NOT_FOUND) about a question that
+    # passed the check above: "quote" keeps the quoted preview, labelled as not confirmed by
+    # the model; "refuse" says the documents do not answer (benchmarks/model_refusals.py).
+    when_model_finds_nothing: Literal["quote", "refuse"] = "quote"
 
     def too_far(
         self, similarities: list[float], multilingual: list[float], coverage: float = 0.0

@@ -297,7 +297,10 @@ class Pipeline:
     def _judge(self, d: Draft) -> Settled:
         """The model's answer if it verifies; its refusal; else the quoted answer."""
         if d.failure is None and says_not_found(d.model_text):
-            return d.refusal("model_not_found", NOT_IN_DOCUMENTS), True
+            quotes = d.quoted is not None and d.quoted.mode == "extractive"
+            if not quotes or self.config.refusal.when_model_finds_nothing == "refuse":
+                return d.refusal("model_not_found", NOT_IN_DOCUMENTS), True
+            d.failure, d.fallback = "the model found no answer in the passages", "not_found"
         verified = None
         if d.failure is None:
             c = self.config.citations

@@ -20,7 +20,7 @@ from fake_openai import FakeOpenAI, Reply
 from sqlmodel import select
 from stack import Stack, answer_config
 
-from assistant.answering.answer import Answer, Preview
+from assistant.answering.answer import Answer, Preview, quoted_because
 from assistant.answering.citations import without_markers
 from assistant.answering.config import GenerationSection, load_answer_config
 from assistant.answering.generate import Generator
@@ -281,10 +281,31 @@ def test_an_answer_with_no_valid_citation_is_not_presented_as_grounded(stack: St
     assert "could not be verified" in (answer.fallback_reason or "")
 
 
+def test_the_model_finding_nothing_keeps_the_quoted_preview_labelled(stack: Stack) -> None:
+    """The question passed the retrieval check and the reader saw the quoted preview; the
+    small model then answers NOT_FOUND (it does so for answerable questions too): the
+    preview stays, labelled as not confirmed by the model (``when_model_finds_nothing``)."""
+    stack.fake.replies.append(Reply(text="NOT_FOUND"))
+    events = list(stack.pipeline().stream(LEAVE, asker=USER))
+    preview, answer = events[0], events[-1]
+    assert isinstance(preview, Preview) and isinstance(answer, Answer)
+    assert answer.mode == "extractive" and not answer.refused and answer.fallback == "not_found"
+    assert answer.text == preview.answer.text and "28 days" in answer.text and answer.citations
+    assert "did not find the answer" in (quoted_because(answer) or "")
+    assert not any("NOT_FOUND" in e for e in events if isinstance(e, str))
+
+
 def test_the_model_saying_not_found_is_a_refusal_offering_sources(stack: Stack) -> None:
+    """With ``when_model_finds_nothing = "refuse"``, the model's NOT_FOUND is the answer."""
+    cfg = answer_config()
+    refusing = cfg.model_copy(
+        update={"refusal": cfg.refusal.model_copy(update={"when_model_finds_nothing": "refuse"})}
+    )
     stack.fake.replies.append(Reply(text="NOT_FOUND"))
     events = list(
-        stack.pipeline().stream("What is the dress code at the Munich office?", asker=USER)
+        Pipeline(stack.rt, config=refusing, use_cache=False).stream(
+            "What is the dress code at the Munich office?", asker=USER
+        )
     )
     answer = events[-1]
     assert isinstance(answer, Answer)

@@ -192,9 +192,14 @@ def _runs(world: Stack) -> list:
 
 def test_model_failures_are_counted_and_flaky_cases_flagged(world: Stack, tmp_path: Path) -> None:
     path = _write(tmp_path / "one.jsonl", [_case(world, "28 days")])
-    # First replay: the model answers well; second: it says the passages do not answer.
+    # First replay: the model answers well; second: it says the passages do not answer
+    # (and that is taken as the answer: no quoted preview instead).
     world.fake.replies.extend([Reply(text=GOOD_REPLY), Reply(text="NOT_FOUND")])
-    flaky = runner.run(world.rt, runner.RunRequest(str(path), load_answer_config(), repeat=2), LENA)
+    cfg = load_answer_config()
+    refusing = cfg.model_copy(
+        update={"refusal": cfg.refusal.model_copy(update={"when_model_finds_nothing": "refuse"})}
+    )
+    flaky = runner.run(world.rt, runner.RunRequest(str(path), refusing, repeat=2), LENA)
     assert flaky.summary["flaky"] == ["leave"] and flaky.summary["pass_rate"] == 0.5
     world.fake.default = Reply(status=500)
     down = runner.run(world.rt, runner.RunRequest(str(path), load_answer_config()), LENA)
