@@ -26,28 +26,21 @@ on answerable questions (a refusal scores 0).
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
-import sys
-import tempfile
 from collections import Counter
-from pathlib import Path
 
 from assistant.answering.answer import Answer, Preview
 from assistant.answering.config import load_answer_config
 from assistant.answering.pipeline import Asker, Pipeline
 from assistant.config import Settings
+from benchmarks.answer_sets import Case, parser, run_sets
 from benchmarks.answers import OFF_TOPIC
-from benchmarks.corpora import SETS, build_corpus
-from benchmarks.followups import prepared
-from benchmarks.preview_vs_final import Case, faq_cases, starter_cases
+from benchmarks.corpora import build_corpus
 from benchmarks.refusal import NEAR_MISS_FROM, _sample
-from benchmarks.report import write_report
 from review.evaluation.datasets import STARTER
 from review.evaluation.metrics import key_fact_recall
 
-ROOT = Path(__file__).resolve().parent.parent
 RULES = ("refuse", "quote")
 
 
@@ -131,29 +124,12 @@ def run(pipe: Pipeline, answerable: list[Case], refuse: list[str]) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", action="append", dest="sets", choices=["starter", *SETS])
-    parser.add_argument("--questions", type=int, default=50, help="FAQ questions sampled")
-    parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
-    parser.add_argument("--index-dir", type=Path, help="indexes kept here (as followups.py)")
-    parser.add_argument(
-        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "model_refusals.json"
+    args = parser(__doc__.splitlines()[0], "model_refusals.json", questions=50).parse_args()
+    run_sets(
+        args,
+        load_answer_config(),
+        lambda name, pipe, cases: run(pipe, cases, should_refuse(name)),
     )
-    args = parser.parse_args()
-    config = load_answer_config()
-    results = {}
-    for name in args.sets or ["starter", "pydocs"]:
-        index = "sample" if name == "starter" else name
-        data_dir = (args.index_dir / index) if args.index_dir else Path(tempfile.mkdtemp())
-        rt = prepared(index, Settings(data_dir=data_dir, local_model=args.model), print)
-        try:
-            answerable = starter_cases() if name == "starter" else faq_cases(name, args.questions)
-            pipe = Pipeline(rt, config=config, use_cache=False, log_interactions=False)
-            results[name] = run(pipe, answerable, should_refuse(name))
-            print(name, json.dumps(results[name], indent=1), file=sys.stderr)
-        finally:
-            rt.stop()
-    write_report({"model": args.model, "config_version": config.version, "sets": results}, args.out)
 
 
 if __name__ == "__main__":

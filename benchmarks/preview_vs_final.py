@@ -32,15 +32,8 @@ in the report file.
 
 from __future__ import annotations
 
-import argparse
-import json
-import random
 import statistics
-import sys
-import tempfile
 from collections import Counter
-from dataclasses import dataclass
-from pathlib import Path
 
 from assistant.answering.answer import Answer, Preview
 from assistant.answering.citations import split_units, without_markers
@@ -48,33 +41,10 @@ from assistant.answering.config import load_answer_config
 from assistant.answering.left_out import keeping_left_out
 from assistant.answering.pipeline import Asker, Pipeline
 from assistant.answering.wording import numbers
-from assistant.config import Settings
-from benchmarks.corpora import SETS, build_corpus
-from benchmarks.followups import prepared
-from benchmarks.report import write_report
+from benchmarks.answer_sets import Case, parser, run_sets
 from review.evaluation.metrics import key_fact_recall, key_facts, normalise_words, token_f1
 
-ROOT = Path(__file__).resolve().parent.parent
-STARTER = ROOT / "review" / "evaluation" / "datasets" / "starter.jsonl"
 RULES = ("final", "preview", "more facts", "final + dropped", "final + left out (the page)")
-
-
-@dataclass(frozen=True)
-class Case:
-    question: str
-    reference: str
-
-
-def starter_cases() -> list[Case]:
-    rows = [json.loads(line) for line in STARTER.read_text(encoding="utf-8").splitlines()]
-    return [Case(r["user_input"], r["reference"]) for r in rows if not r["should_refuse"]]
-
-
-def faq_cases(name: str, n: int) -> list[Case]:
-    corpus = build_corpus(name, Settings().cache_dir / "bench")
-    sample = random.Random(7).sample(corpus.questions, min(n, len(corpus.questions)))
-    root = corpus.root.parent
-    return [Case(q.question, (root / q.gold).read_text(encoding="utf-8")) for q in sample]
 
 
 def with_dropped(final: Answer, preview: Answer) -> str:
@@ -154,33 +124,17 @@ def run(pipe: Pipeline, cases: list[Case]) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", action="append", dest="sets", choices=["starter", *SETS])
-    parser.add_argument("--questions", type=int, default=40, help="FAQ questions sampled")
-    parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
-    parser.add_argument("--index-dir", type=Path, help="indexes kept here (as followups.py)")
-    parser.add_argument(
-        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "preview_vs_final.json"
-    )
-    args = parser.parse_args()
+    args = parser(__doc__.splitlines()[0], "preview_vs_final.json", questions=40).parse_args()
     config = load_answer_config()  # the verified answer alone: the rules add to it
     config = config.model_copy(
         update={"extractive": config.extractive.model_copy(update={"keep_left_out": False})}
     )
-    results = {}
-    for name in args.sets or ["starter", "pydocs"]:
-        index = "sample" if name == "starter" else name
-        data_dir = (args.index_dir / index) if args.index_dir else Path(tempfile.mkdtemp())
-        rt = prepared(index, Settings(data_dir=data_dir, local_model=args.model), print)
-        try:
-            cases = starter_cases() if name == "starter" else faq_cases(name, args.questions)
-            pipe = Pipeline(rt, config=config, use_cache=False, log_interactions=False)
-            results[name] = run(pipe, cases)
-            summary = {k: v for k, v in results[name].items() if k != "questions"}
-            print(name, json.dumps(summary, indent=1), file=sys.stderr)
-        finally:
-            rt.stop()
-    write_report({"model": args.model, "config_version": config.version, "sets": results}, args.out)
+    run_sets(
+        args,
+        config,
+        lambda _name, pipe, cases: run(pipe, cases),
+        shown=lambda result: {k: v for k, v in result.items() if k != "questions"},
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -59,6 +60,19 @@ def assistant_cli(
         text=True,
         timeout=timeout,
     )
+
+
+def local_accounts_env(data_dir: Path, root: Path, prefix: str) -> dict[str, str]:
+    """An app of its own on the session's servers: local accounts, its own database and
+    collections, a copy of the sample documents in ``root/docs``."""
+    shutil.copytree(PROJECT_ROOT / "data", root / "docs")
+    return {
+        "ASSISTANT_AUTH": "local",
+        "ASSISTANT_DOCUMENTS_DIR": str(root / "docs"),
+        "ASSISTANT_COLLECTION_PREFIX": prefix,
+        "DATABASE_URL": f"sqlite:///{root / (prefix.lower() + '.db')}",
+        "ASSISTANT_DATA_DIR": str(data_dir),
+    }
 
 
 class ServedApp:

@@ -4,14 +4,11 @@ page must send the reader through sign-in and bring them back to it."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ServedApp, assistant_cli, idle, in_nav
-
-from assistant.config import PROJECT_ROOT
+from helpers import ServedApp, assistant_cli, idle, in_nav, local_accounts_env
 
 pytestmark = pytest.mark.browser
 
@@ -21,15 +18,7 @@ PASSWORD = "a long test password"
 @pytest.fixture()
 def fresh_app(runtime, tmp_path: Path) -> Iterator[ServedApp]:  # type: ignore[no-untyped-def]
     """A server no browser has opened yet (local accounts, its own database)."""
-    docs = tmp_path / "docs"
-    shutil.copytree(PROJECT_ROOT / "data", docs)
-    env = {
-        "ASSISTANT_AUTH": "local",
-        "ASSISTANT_DOCUMENTS_DIR": str(docs),
-        "ASSISTANT_COLLECTION_PREFIX": "Addresses",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'addresses.db'}",
-        "ASSISTANT_DATA_DIR": str(runtime.settings.data_dir),
-    }
+    env = local_accounts_env(runtime.settings.data_dir, tmp_path, "Addresses")
     done = assistant_cli(
         "users", "add", "lena", "--role", "lead", "--password-stdin", env=env,
         input=PASSWORD + "\n",

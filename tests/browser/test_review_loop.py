@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ServedApp, assistant_cli, choose, in_nav
+from helpers import ServedApp, assistant_cli, choose, in_nav, local_accounts_env
 from playwright.sync_api import expect
-
-from assistant.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -30,16 +27,9 @@ PASSWORD = "a long test password"
 @pytest.fixture(scope="module")
 def loop_app(runtime, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServedApp, Path]]:  # type: ignore[no-untyped-def]
     root = tmp_path_factory.mktemp("loop")
+    env = local_accounts_env(runtime.settings.data_dir, root, "Loop")
+    env["ASSISTANT_REVIEW_SAMPLE_RATE"] = "0"
     docs = root / "docs"
-    shutil.copytree(PROJECT_ROOT / "data", docs)
-    env = {
-        "ASSISTANT_AUTH": "local",
-        "ASSISTANT_DOCUMENTS_DIR": str(docs),
-        "ASSISTANT_COLLECTION_PREFIX": "Loop",
-        "DATABASE_URL": f"sqlite:///{root / 'loop.db'}",
-        "ASSISTANT_REVIEW_SAMPLE_RATE": "0",
-        "ASSISTANT_DATA_DIR": str(runtime.settings.data_dir),
-    }
     for name, role in USERS.items():
         done = assistant_cli(
             "users", "add", name, "--role", role, "--password-stdin", env=env,
