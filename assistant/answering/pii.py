@@ -65,7 +65,23 @@ _IN_CONTEXT: dict[str, tuple[str, list[str]]] = {
     # Shapes too common to redact alone: only next to a word that says what they are.
     # ("bear" is the lemma spaCy gives "born".)
     "DATE_OF_BIRTH": (_DATE, ["born", "bear", "birth", "dob", "birthday", "bday"]),
-    "PASSPORT": (r"\b[A-Z]{1,2}\d{6,8}\b", ["passport"]),
+    # Passport and identity-card numbers: 6-10 capitals and digits, at least two digits
+    # (X1234567, C01X00T47, L01X00T471); the look-ahead is bounded, so a long token costs no more.
+    "PASSPORT": (
+        r"\b(?=[A-Z0-9]{0,9}\d[A-Z0-9]{0,9}\d)[A-Z0-9]{6,10}\b",
+        [
+            "passport",
+            "reisepass",
+            "passeport",
+            "pasaporte",
+            "passaporto",
+            "paspoort",
+            "ausweis",
+            "personalausweis",
+            "identity",
+            "id",
+        ],
+    ),
 }
 PII_ENTITIES = (
     "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",

@@ -25,6 +25,10 @@ PII = [
     ("I was born on 3 March 1987", "3 March 1987", "DATE_OF_BIRTH"),
     ("14/03/1987", "14/03/1987", "DATE_OF_BIRTH"),
     ("My passport number is X1234567", "X1234567", "PASSPORT"),
+    ("passport C01X00T47 expires soon", "C01X00T47", "PASSPORT"),  # a German one's shape
+    ("Meine Reisepassnummer: C01X00T47", "C01X00T47", "PASSPORT"),
+    ("numéro de passeport 12AB34567", "12AB34567", "PASSPORT"),
+    ("my identity card number is L01X00T471", "L01X00T47", "PASSPORT"),
     ("Employee EMP-204918 asked", "204918", "EMPLOYEE_ID"),
     ("I moved to 14 Elm Road, Leeds LS1 4AP", "Elm Road", "LOCATION"),
     ("Hauptstraße 12, 10115 Berlin", "Hauptstraße 12", "LOCATION"),
@@ -41,6 +45,8 @@ NOT_PII = [
     "What does the Employee Handbook say about Annual Leave?",
     "Is Microsoft Teams allowed for customer calls?",
     "Reference X1234567 is on the invoice.",
+    "Order PO2024001 was shipped.",
+    "Enable the VPN before opening the HR portal; your ID badge opens floor 5.",
     "In 1987 the company opened its first office.",
 ]
 
