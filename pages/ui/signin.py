@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from assistant.errors import AssistantError
 from assistant.identity.accounts import (
@@ -91,8 +92,12 @@ def require(permission: Permission) -> Principal:
         # The page ran without the app around it: Streamlit does that for a page opened by
         # its address before anyone opened the app since the server started (the pages/
         # folder then serves as the navigation). Sign in through the app, then come back.
-        st.session_state[RETURN_TO] = urlparse(st.context.url).path.rstrip("/").split("/")[-1]
-        st.switch_page("app.py")
+        path = urlparse(st.context.url or "").path.rstrip("/")
+        st.session_state[RETURN_TO] = path.split("/")[-1]
+        try:
+            st.switch_page("app.py")
+        except StreamlitAPIException:  # no app to go to (a page run on its own): turned away
+            del st.session_state[RETURN_TO]
     if principal is None or not principal.can(permission):
         st.error("You do not have access to this page.", icon=":material/block:")
         st.stop()
