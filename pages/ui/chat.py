@@ -139,22 +139,27 @@ def _start_edit(i: int) -> None:
     st.session_state[EDITING] = i
 
 
+def _question(i: int, question: str) -> None:
+    """Turn ``i``'s question, with its Edit button (or, while edited, the edit box)."""
+    with st.chat_message("user"):
+        if st.session_state.get(EDITING) == i:
+            st.text_area("Edit your question", question, key=f"edit-{i}")
+            c1, c2 = st.columns(2)
+            c1.button("Send", key=f"resend-{i}", on_click=_resend, args=(i,), type="primary")
+            c2.button("Cancel", key=f"cancel-{i}", on_click=st.session_state.pop,
+                      args=(EDITING, None))  # fmt: skip
+        else:
+            st.text(question)
+            st.button("Edit", key=f"edit-btn-{i}", icon=":material/edit:", type="tertiary",
+                      on_click=_start_edit, args=(i,))  # fmt: skip
+
+
 def render_turns(me: Principal, rt: Runtime, asking: bool) -> None:
     """Every turn so far, with its answer, feedback and actions (``asking``: a new turn
     follows, so none of these is the last)."""
     turns: list[ChatTurn] = st.session_state[TURNS]
     for i, turn in enumerate(turns):
-        with st.chat_message("user"):
-            if st.session_state.get(EDITING) == i:
-                st.text_area("Edit your question", turn.question, key=f"edit-{i}")
-                c1, c2 = st.columns(2)
-                c1.button("Send", key=f"resend-{i}", on_click=_resend, args=(i,), type="primary")
-                c2.button("Cancel", key=f"cancel-{i}", on_click=st.session_state.pop,
-                          args=(EDITING, None))  # fmt: skip
-            else:
-                st.text(turn.question)
-                st.button("Edit", key=f"edit-btn-{i}", icon=":material/edit:", type="tertiary",
-                          on_click=_start_edit, args=(i,))  # fmt: skip
+        _question(i, turn.question)
         with st.chat_message("assistant"):
             if turn.regenerated:
                 st.caption(REGENERATED)
@@ -218,8 +223,7 @@ def ask(question: str, fresh: bool, me: Principal, rt: Runtime, answering: Pipel
     turn = ChatTurn(question, regenerated=fresh)
     turns.append(turn)  # in the conversation now: an interruption keeps it
     st.query_params[URL_KEY] = st.session_state[CONVERSATION]
-    with st.chat_message("user"):
-        st.text(question)
+    _question(len(turns) - 1, question)  # editable at once (an edit stops this answer)
     with st.chat_message("assistant"):
         if fresh:
             st.caption(REGENERATED)

@@ -1,6 +1,6 @@
 """A conversation in Chromium, as an employee has it: a suggested question, stop, a new
 question while the model writes, regenerate, copy, reload, the list of conversations,
-rename and delete.
+editing the question just answered, rename and delete.
 
 The app answers with ``FakeOpenAI`` (a loopback server speaking the OpenAI protocol) as its
 model, so it can write as slowly as a test needs and tell when a stream was abandoned;
@@ -163,6 +163,15 @@ def test_a_conversation_stops_regenerates_copies_and_survives_a_reload(
     expect(page.locator(MESSAGES)).to_have_count(0)
     _ask(page, HOTEL)
     _settled(page, 1)
+
+    # Edit the question just answered and send it: asked as a new turn, the first one kept.
+    page.locator(MESSAGES).first.get_by_role("button", name="Edit").click()
+    page.get_by_label("Edit your question").fill("What is the nightly hotel limit in Zurich?")
+    page.get_by_role("button", name="Send", exact=True).click()
+    _settled(page, 2)
+    expect(page.locator(MESSAGES)).to_have_count(4)
+    expect(page.locator(MESSAGES).first).to_contain_text(HOTEL)
+    expect(page.locator(MESSAGES).nth(2)).to_contain_text("Zurich")
     sidebar.get_by_role("button", name=asked[:40], exact=False).click()
     expect(page.locator(MESSAGES)).to_have_count(10)
 
