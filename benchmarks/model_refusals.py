@@ -37,7 +37,7 @@ from assistant.config import Settings
 from benchmarks.answer_sets import Case, parser, run_sets
 from benchmarks.answers import OFF_TOPIC
 from benchmarks.corpora import build_corpus
-from benchmarks.refusal import NEAR_MISS_FROM, _sample
+from benchmarks.refusal import NEAR_MISS_FROM, seeded_sample
 from review.evaluation.datasets import STARTER
 from review.evaluation.metrics import key_fact_recall
 
@@ -47,7 +47,7 @@ RULES = ("refuse", "quote")
 def should_refuse(name: str) -> list[str]:
     near_set = NEAR_MISS_FROM[name]
     near = [q.question for q in build_corpus(near_set, Settings().cache_dir / "bench").questions]
-    asked = _sample(near, seed=2)[:30] + OFF_TOPIC
+    asked = seeded_sample(near, seed=2)[:30] + OFF_TOPIC
     if name == "starter":
         rows = [json.loads(line) for line in STARTER.read_text().splitlines() if line.strip()]
         asked = [r["user_input"] for r in rows if r["should_refuse"]] + asked

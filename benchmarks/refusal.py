@@ -61,7 +61,7 @@ THRESHOLDS = np.round(np.arange(0.20, 0.70, 0.005), 3)
 COVERAGES = (0.5, 0.6, 0.67, 0.75, 0.8, 1.0)  # share of the question's terms in a passage
 
 
-def _sample(items: list[str], seed: int) -> list[str]:
+def seeded_sample(items: list[str], seed: int) -> list[str]:
     rng = np.random.default_rng(seed)
     if len(items) <= PER_SIDE:
         return items
@@ -73,12 +73,12 @@ def questions(cache: Path) -> dict[str, tuple[list[str], list[str]]]:
     own = {name: [q.question for q in build_corpus(name, cache).questions] for name in SETS}
     out = {}
     for name in SETS:
-        near = _sample(own[NEAR_MISS_FROM[name]], seed=2)
-        out[name] = (_sample(own[name], seed=1), near + OFF_TOPIC)
+        near = seeded_sample(own[NEAR_MISS_FROM[name]], seed=2)
+        out[name] = (seeded_sample(own[name], seed=1), near + OFF_TOPIC)
     cases = [json.loads(line) for line in STARTER.read_text().splitlines() if line.strip()]
     answerable = [c["user_input"] for c in cases if not c["should_refuse"]]
     refuse = [c["user_input"] for c in cases if c["should_refuse"]]
-    near = _sample(own[NEAR_MISS_FROM["starter"]], seed=2)
+    near = seeded_sample(own[NEAR_MISS_FROM["starter"]], seed=2)
     out["starter"] = (answerable, refuse + near + OFF_TOPIC)
     return out
 
