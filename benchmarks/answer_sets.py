@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.answering.answer import Answer, Preview
 from assistant.answering.config import AnswerConfig
-from assistant.answering.pipeline import Pipeline
+from assistant.answering.pipeline import Asker, Pipeline
 from assistant.config import Settings
 from benchmarks.corpora import SETS, build_corpus
 from benchmarks.followups import prepared
@@ -30,9 +31,15 @@ class Case:
     reference: str
 
 
+def starter_rows() -> list[dict]:
+    """The starter golden set's records (export format)."""
+    lines = STARTER.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
 def starter_cases() -> list[Case]:
     """The starter golden set's answerable cases and their hand-written references."""
-    rows = [json.loads(line) for line in STARTER.read_text(encoding="utf-8").splitlines()]
+    rows = starter_rows()
     return [Case(r["user_input"], r["reference"]) for r in rows if not r["should_refuse"]]
 
 
@@ -42,6 +49,20 @@ def faq_cases(name: str, n: int) -> list[Case]:
     sample = random.Random(7).sample(corpus.questions, min(n, len(corpus.questions)))
     root = corpus.root.parent
     return [Case(q.question, (root / q.gold).read_text(encoding="utf-8")) for q in sample]
+
+
+def preview_and_final(pipe: Pipeline, question: str) -> tuple[Answer | None, Answer]:
+    """One question through the pipeline: the quoted preview (if one was shown) and the
+    final answer."""
+    preview: Answer | None = None
+    final: Answer | None = None
+    for event in pipe.stream(question, asker=Asker("benchmark")):
+        if isinstance(event, Preview):
+            preview = event.answer
+        elif isinstance(event, Answer):
+            final = event
+    assert final is not None
+    return preview, final
 
 
 def parser(description: str, out: str, questions: int) -> argparse.ArgumentParser:

@@ -26,19 +26,17 @@ on answerable questions (a refusal scores 0).
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections import Counter
 
-from assistant.answering.answer import Answer, Preview
+from assistant.answering.answer import Answer
 from assistant.answering.config import load_answer_config
-from assistant.answering.pipeline import Asker, Pipeline
+from assistant.answering.pipeline import Pipeline
 from assistant.config import Settings
-from benchmarks.answer_sets import Case, parser, run_sets
+from benchmarks.answer_sets import Case, parser, preview_and_final, run_sets, starter_rows
 from benchmarks.answers import OFF_TOPIC
 from benchmarks.corpora import build_corpus
 from benchmarks.refusal import NEAR_MISS_FROM, seeded_sample
-from review.evaluation.datasets import STARTER
 from review.evaluation.metrics import key_fact_recall
 
 RULES = ("refuse", "quote")
@@ -49,21 +47,8 @@ def should_refuse(name: str) -> list[str]:
     near = [q.question for q in build_corpus(near_set, Settings().cache_dir / "bench").questions]
     asked = seeded_sample(near, seed=2)[:30] + OFF_TOPIC
     if name == "starter":
-        rows = [json.loads(line) for line in STARTER.read_text().splitlines() if line.strip()]
-        asked = [r["user_input"] for r in rows if r["should_refuse"]] + asked
+        asked = [r["user_input"] for r in starter_rows() if r["should_refuse"]] + asked
     return asked
-
-
-def ask(pipe: Pipeline, question: str) -> tuple[Answer | None, Answer]:
-    preview: Answer | None = None
-    final: Answer | None = None
-    for event in pipe.stream(question, asker=Asker("benchmark")):
-        if isinstance(event, Preview):
-            preview = event.answer
-        elif isinstance(event, Answer):
-            final = event
-    assert final is not None
-    return preview, final
 
 
 def ending(preview: Answer | None, final: Answer) -> str:
@@ -90,7 +75,7 @@ def run(pipe: Pipeline, answerable: list[Case], refuse: list[str]) -> dict:
     recall: dict[str, list[float]] = {r: [] for r in RULES}
     examples = []
     for case in answerable:
-        preview, final = ask(pipe, case.question)
+        preview, final = preview_and_final(pipe, case.question)
         endings["answerable"][ending(preview, final)] += 1
         for rule in RULES:
             ends = shown(rule, preview, final)
@@ -101,7 +86,7 @@ def run(pipe: Pipeline, answerable: list[Case], refuse: list[str]) -> dict:
         if final.refusal_reason == "model_not_found" and len(examples) < 8:
             examples.append({"question": case.question, "preview": preview and preview.text})
     for question in refuse:
-        preview, final = ask(pipe, question)
+        preview, final = preview_and_final(pipe, question)
         endings["should_refuse"][ending(preview, final)] += 1
         for rule in RULES:
             refused[rule].append(shown(rule, preview, final) is None)

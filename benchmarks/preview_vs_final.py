@@ -35,13 +35,13 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 
-from assistant.answering.answer import Answer, Preview
+from assistant.answering.answer import Answer
 from assistant.answering.citations import split_units, without_markers
 from assistant.answering.config import load_answer_config
 from assistant.answering.left_out import keeping_left_out
-from assistant.answering.pipeline import Asker, Pipeline
+from assistant.answering.pipeline import Pipeline
 from assistant.answering.wording import numbers
-from benchmarks.answer_sets import Case, parser, run_sets
+from benchmarks.answer_sets import Case, parser, preview_and_final, run_sets
 from review.evaluation.metrics import key_fact_recall, key_facts, normalise_words, token_f1
 
 RULES = ("final", "preview", "more facts", "final + dropped", "final + left out (the page)")
@@ -89,14 +89,7 @@ def run(pipe: Pipeline, cases: list[Case]) -> dict:
     fewer = lost = generated = 0
     rows = []
     for case in cases:
-        preview: Answer | None = None
-        final: Answer | None = None
-        for event in pipe.stream(case.question, asker=Asker("benchmark")):
-            if isinstance(event, Preview):
-                preview = event.answer
-            elif isinstance(event, Answer):
-                final = event
-        assert final is not None
+        preview, final = preview_and_final(pipe, case.question)
         texts = ruled(final, preview)
         row = {m: {r: f(t, case.reference) for r, t in texts.items()} for m, f in MEASURES.items()}
         if row["key_fact_recall"]["final"] is None:
