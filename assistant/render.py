@@ -119,8 +119,15 @@ class StreamingMarkdown:
 class _Writer:
     """Writes allow-listed tokens back as Markdown; anything else as escaped text."""
 
+    HEADING = "**{}**"
+
     def __init__(self) -> None:
         self.out: list[str] = []
+
+    @staticmethod
+    def code_block(body: list[str]) -> list[str]:
+        fence = "`" * max(3, max(_longest_run(line, "`") for line in body) + 1)
+        return [fence, *body, fence]
 
     def blocks(self, tokens: list[Token]) -> str:
         lines: list[str] = []
@@ -156,15 +163,14 @@ class _Writer:
             elif kind in ("paragraph_open", "heading_open"):
                 text = self.inline(tokens[i + 1].children or [])
                 if kind == "heading_open" and text:
-                    text = f"**{text}**"
+                    text = self.HEADING.format(text)
                 lines.extend(self._prefixed(text.split("\n"), prefixes, pending_marker))
                 pending_marker = ""
                 if not tok.hidden:  # a tight list's paragraphs stay together
                     lines.append("")
                 i += 2
             elif kind in ("fence", "code_block"):
-                fence = "`" * max(3, _longest_run(tok.content, "`") + 1)
-                body = [fence, *tok.content.rstrip("\n").split("\n"), fence]
+                body = self.code_block(tok.content.rstrip("\n").split("\n"))
                 lines.extend(self._prefixed(body, prefixes, pending_marker))
                 pending_marker = ""
                 lines.append("")
@@ -243,6 +249,43 @@ class _Writer:
             else:  # html_inline, entities the parser left, anything unknown: as text
                 out.append(escape_text(tok.content))
         return "".join(out)
+
+
+class _PlainWriter(_Writer):
+    """Writes the same parse as plain text: the words, list markers, quotes and table rows
+    kept; emphasis, code fences and escapes gone; a link as its label and address."""
+
+    HEADING = "{}"
+
+    @staticmethod
+    def code_block(body: list[str]) -> list[str]:
+        return body
+
+    def inline(self, children: list[Token]) -> str:
+        out: list[str] = []
+        hrefs: list[str | None] = []
+        for tok in children:
+            kind = tok.type
+            if kind in ("softbreak", "hardbreak"):
+                out.append("\n")
+            elif kind == "link_open":
+                hrefs.append(_safe_href(str(tok.attrGet("href") or "")))
+            elif kind == "link_close":
+                href = hrefs.pop() if hrefs else None
+                if href:
+                    out.append(f" ({href})")
+            elif kind == "image":
+                out.append(self.inline(tok.children or []))
+            elif not kind.endswith(("_open", "_close")):  # text, code, html, entities: as is
+                out.append(tok.content)
+        return "".join(out)
+
+
+def plain_text(text: str) -> str:
+    """Markdown (an answer) as the plain text a reader would type: for the clipboard."""
+    if len(text) > MAX_PARSED_CHARS:
+        return text
+    return _PlainWriter().blocks(_parser.parse(text)).strip("\n")
 
 
 def _safe_href(href: str) -> str | None:

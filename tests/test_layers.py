@@ -12,13 +12,14 @@ from assistant.config import PROJECT_ROOT
 # Lowest first: a package may import the ones before it, never one after it.
 ASSISTANT_LAYERS = [
     "errors",
+    "phrases",
+    "render",
     "config",
     "storage",
     "identity",
     "index",
     "runtime",
     "answering",
-    "render",
     "cli",
     "__main__",
 ]

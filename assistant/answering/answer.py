@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.render import plain_text
+
 # "stopped": the reader stopped the model mid-answer (or asked something else); the answer
 # holds what had been shown.
 AnswerMode = Literal["generated", "extractive", "refused", "stopped"]
@@ -124,7 +126,7 @@ def quoted_because(answer: Answer) -> str | None:
 
 def as_plain_text(answer: Answer) -> str:
     """The answer and its sources as plain text, for the clipboard."""
-    lines = [answer.text.strip()]
+    lines = [plain_text(answer.text.strip())]
     if answer.citations:
         lines += ["", "Sources:"]
         for c in answer.citations:

@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 from assistant.render import (
     StreamingMarkdown,
     highlight,
+    plain_text,
     safe_inline,
     safe_markdown,
     with_superscript_markers,
@@ -113,6 +114,21 @@ def test_allowed_structure_survives() -> None:
     assert "[the handbook](https://intranet.example/handbook)" in out
     assert "code *stays* code" in out
     assert with_superscript_markers(out).count("**\\[1\\]**") == 1
+
+
+def test_plain_text_keeps_the_words_and_the_shape_without_the_markup() -> None:
+    text = (
+        "# Leave\n\nFull-time staff get **28 days** of *paid* leave [1], see `leave_days`.\n\n"
+        "- one\n- two\n  - nested\n\n1. first\n2. second\n\n> quoted\n\n"
+        "See [the handbook](https://intranet.example/handbook), not [this](javascript:x).\n\n"
+        "```\ncode *stays* code\n```\n\n<b>tag</b> stays text"
+    )
+    assert plain_text(text) == (
+        "Leave\n\nFull-time staff get 28 days of paid leave [1], see leave_days.\n\n"
+        "- one\n- two\n  - nested\n\n1. first\n2. second\n\n> quoted\n\n"
+        "See the handbook (https://intranet.example/handbook), not [this](javascript:x).\n\n"
+        "code *stays* code\n\n<b>tag</b> stays text"
+    )
 
 
 def _shown(markdown: str) -> str:

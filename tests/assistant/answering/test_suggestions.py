@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 from assistant.answering.answer import Answer, Citation, as_plain_text
+from assistant.answering.left_out import LEAD
 from assistant.answering.suggestions import question_for
 from assistant.index.chunks import Chunk
 
@@ -41,4 +42,9 @@ def test_an_answer_copies_as_text_with_its_sources() -> None:
                     prompt_version="p")  # fmt: skip
     assert as_plain_text(answer) == (
         "28 days [1].\n\nSources:\n[1] Handbook > 2. Time off > 2.1 Annual leave (data/handbook.md)"
+    )
+    # the Markdown of the answer (its label for kept quotes, the model's emphasis) is not copied
+    kept = answer.model_copy(update={"text": f"**28** days [1].\n\n{LEAD} “Five carry over.” [1]"})
+    assert as_plain_text(kept).startswith(
+        "28 days [1].\n\nAlso in the passages cited above: “Five carry over.” [1]\n\nSources:"
     )
