@@ -65,10 +65,15 @@ class StoredTurn(BaseModel):
 
 def title_from(question: str) -> str:
     """A conversation's title from its first question: one line, cut at a word."""
-    line = " ".join(question.split())
-    if len(line) <= TITLE_CHARS:
-        return line or "Untitled conversation"
-    cut = line[:TITLE_CHARS].rsplit(" ", 1)[0]
+    return cut_at_word(question, TITLE_CHARS) or "Untitled conversation"
+
+
+def cut_at_word(text: str, chars: int) -> str:
+    """``text`` on one line, at most ``chars`` characters and an ellipsis, cut at a word."""
+    line = " ".join(text.split())
+    if len(line) <= chars:
+        return line
+    cut = line[:chars].rsplit(" ", 1)[0]
     return f"{cut}…"
 
 
