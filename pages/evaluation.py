@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from assistant.errors import AssistantError
+from assistant.phrases import counted
 from assistant.render import safe_inline, safe_markdown
 from pages.ui.resources import runtime
 from pages.ui.signin import require, show_error
@@ -51,7 +52,8 @@ def show_comparison(c) -> None:  # type: ignore[no-untyped-def]
             b.markdown(safe_markdown(f.candidate_answer))
             b.caption(safe_inline(", ".join(f.candidate_cited) or "no citations"))
     if c.hidden_flips:
-        st.caption(f"{c.hidden_flips} more changed case(s) use documents you may not read.")
+        hidden = counted(c.hidden_flips, "more changed case")
+        st.caption(f"{hidden} use documents you may not read.")
 
 
 runs_tab, compare_tab, configs_tab = st.tabs(["Runs", "Compare", "Configurations"])

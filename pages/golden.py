@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from assistant.errors import AssistantError
+from assistant.phrases import counted
 from assistant.render import safe_inline
 from pages.ui.resources import runtime
 from pages.ui.review_forms import adjudication_form, render_review_detail
@@ -74,7 +75,9 @@ with approve_tab:
         picked = st.selectbox(
             "Graded answer",
             list(by_id),
-            format_func=lambda i: f"#{i} · {by_id[i].grades} grade(s) · {by_id[i].question[:70]}",
+            format_func=lambda i: (
+                f"#{i} · {counted(by_id[i].grades, 'grade')} · {by_id[i].question[:70]}"
+            ),
         )
         approve_panel(picked)
 
@@ -85,7 +88,7 @@ with cases_tab:
         flagged = []
         st.warning(f"Could not check cases against the index: {err}")
     if flagged:
-        st.warning(f"{len(flagged)} case(s) just flagged stale: their documents changed.")
+        st.warning(f"{counted(len(flagged), 'case')} just flagged stale: their documents changed.")
     statuses = st.multiselect(
         "Status", ["active", "stale", "superseded"], ["active", "stale"], format_func=word
     )
@@ -124,8 +127,9 @@ with cases_tab:
 with agreement_tab:
     report = desk.agreement()
     st.caption(
-        f"{report.items} item(s) graded by two or more reviewers. Cohen's κ uses the first two "
-        "reviewers of each item; Krippendorff's α uses all (ordinal scales, nominal flags)."
+        f"{counted(report.items, 'answer')} graded by two or more reviewers. Cohen's κ uses "
+        "the first two reviewers of each answer; Krippendorff's α uses all (ordinal scales, "
+        "nominal flags)."
     )
     st.dataframe(
         pd.DataFrame([f.model_dump() for f in report.fields]),
@@ -154,7 +158,7 @@ with export_tab:
             for fmt in export.FORMATS:
                 snap = desk.export(fmt, flt)
                 export.save_in_data_dir(snap, exports_dir)
-            st.success(f"{snap.manifest.dataset_version}: {snap.manifest.count} case(s).")
+            st.success(f"{snap.manifest.dataset_version}: {counted(snap.manifest.count, 'case')}.")
         st.markdown("**Dataset versions**")
         for i, v in enumerate(export.versions(rt.engine, me.reader())):
             with st.expander(f"{v.version} · {safe_inline(v.summary)}", expanded=create and i == 0):

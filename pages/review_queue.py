@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from assistant.errors import AssistantError
+from assistant.phrases import counted
 from pages.ui.resources import runtime
 from pages.ui.review_forms import grading_form, render_review_detail
 from pages.ui.signin import require, show_error
@@ -25,7 +26,7 @@ if me.role == "admin":
     if unreachable:
         groups = sorted({g for u in unreachable for g in u.groups}) or ["unknown"]
         st.warning(
-            f"{len(unreachable)} answer(s) need a group no reviewer holds "
+            f"{counted(len(unreachable), 'answer')} need a group no reviewer holds "
             f"({', '.join(groups)}): give a reviewer that group with `users set`.",
             icon=":material/lock:",
         )

@@ -14,6 +14,7 @@ import typer
 
 from assistant.cli.common import EXIT_PARTIAL, cli_actor, running, usage_error
 from assistant.identity.groups import Reader
+from assistant.phrases import counted
 
 GROUPS_HELP = (
     "Access groups to read with (comma-separated); cases needing others are left out. "
@@ -86,7 +87,7 @@ def export(
         if check_stale:
             flagged = desk.refresh_staleness()
             if flagged:
-                typer.echo(f"{len(flagged)} case(s) newly flagged stale", err=True)
+                typer.echo(f"{counted(len(flagged), 'case')} newly flagged stale", err=True)
         flt = golden.CaseFilter(
             statuses=golden.exportable_statuses(include_stale),
             since=since.replace(tzinfo=since.tzinfo or UTC) if since else None,

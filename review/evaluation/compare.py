@@ -22,6 +22,7 @@ from sqlmodel import col, select
 
 from assistant.errors import AssistantError
 from assistant.identity.groups import Reader
+from assistant.phrases import counted
 from assistant.storage import db
 from review.evaluation.metrics import QUALITY_METRICS
 from review.evaluation.summary import CaseView, case_views
@@ -332,7 +333,7 @@ def gate(
     margins = {**DEFAULT_MAX_DROP, **(max_drop or {})}
     unknown = sorted(set(margins) - set(COMPARED))
     if unknown:
-        raise EvalError(f"Unknown metric(s) for --max-drop: {', '.join(unknown)}.",
+        raise EvalError(f"Unknown --max-drop metric: {', '.join(unknown)}.",
                         fix=f"Use one of {', '.join(COMPARED)}.")  # fmt: skip
     reasons = []
     for m in comparison.metrics:
@@ -345,5 +346,5 @@ def gate(
                 f"{margins[m.metric]} allowed)."
             )
     if must_pass and comparison.mcnemar.pass_to_fail:
-        reasons.append(f"{comparison.mcnemar.pass_to_fail} case(s) that passed now fail.")
+        reasons.append(f"{counted(comparison.mcnemar.pass_to_fail, 'case')} that passed now fail.")
     return GateResult(passed=not reasons, reasons=reasons, comparison=comparison)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.phrases import counted
 from review.evaluation.compare import Comparison
 
 MARK = {"improved": "▲ improved", "regressed": "▼ regressed", "inconclusive": "· inconclusive",
@@ -50,5 +51,6 @@ def render(c: Comparison, *, markdown: bool = False) -> str:
             f"  candidate: {f.candidate_answer}  [{_cited(f.candidate_cited)}]",
         ]
     if c.hidden_flips:
-        lines.append(f"{c.hidden_flips} more case(s) changed whose passages you may not read.")
+        hidden = counted(c.hidden_flips, "more case")
+        lines.append(f"{hidden} changed whose passages you may not read.")
     return "\n".join(lines)

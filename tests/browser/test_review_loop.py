@@ -186,7 +186,7 @@ def test_employee_reviewer_and_lead_close_the_loop(loop_app, browser, tmp_path: 
     # the uploader states the limit ingestion applies (ASSISTANT_MAX_FILE_MB, 50 by default)
     page.get_by_text(re.compile(r"\b50(\.0)? ?MB per file")).wait_for()
     page.get_by_role("button", name="Re-index all documents").click()
-    page.get_by_text("1 golden case(s) flagged stale").wait_for(timeout=180_000)
+    page.get_by_text("1 golden case flagged stale").wait_for(timeout=180_000)
     _go(page, "Golden set")
     page.get_by_role("tab", name="Golden cases").click()
     page.get_by_text("Send back to review").wait_for()

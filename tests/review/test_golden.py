@@ -58,7 +58,7 @@ def test_an_approved_case_pins_its_evidence_and_goes_stale_when_the_document_cha
         # Any ingestion that changes documents flags the cases pinning them (serve, the CLI
         # and the Documents page all ingest through the runtime).
         summary = stack.rt.ingest([own])
-        assert summary.notes == ["1 golden case(s) flagged stale for re-review."]
+        assert summary.notes == ["1 golden case flagged stale for re-review."]
         assert golden.refresh_staleness(engine, store) == []  # already flagged
         (stale,) = golden.list_cases(engine, LENA, CaseFilter(statuses=("stale",)))
         assert "employee-handbook.md changed" in (stale.stale_reason or "")
@@ -83,7 +83,7 @@ def test_an_approved_case_pins_its_evidence_and_goes_stale_when_the_document_cha
 
         handbook.unlink()
         summary = stack.rt.ingest([own])
-        assert summary.notes == ["1 golden case(s) flagged stale for re-review."]
+        assert summary.notes == ["1 golden case flagged stale for re-review."]
         (gone,) = golden.list_cases(engine, LENA, CaseFilter(statuses=("stale",)))
         assert "was deleted" in (gone.stale_reason or "")
     finally:
