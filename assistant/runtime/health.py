@@ -87,10 +87,16 @@ def check_generator(rt: Runtime) -> PartHealth:
     g = rt.generator
     client = rt.openai_client(timeout_s=10, max_retries=0)
     ids = [m.id for m in client.models.list().data]
-    where = g.base_url
+    where, detail = g.base_url, f"models served: {', '.join(ids) or 'none'}"
     if g.local:
-        state = rt.managed(parts=["generator"])[0].read_state()
+        server = rt.managed(parts=["generator"])[0]
+        state = server.read_state()
         where = f"local llama.cpp server, pid {state.pid if state else '?'}, {g.base_url}"
+        if restarts := rt.revivals["generator"]:
+            detail += (
+                f"; it stopped answering and was started again {counted(restarts, 'time')} "
+                f"since the app started: its log says why ({server.log_path})"
+            )
     version = g.model
     try:  # llama.cpp's server does not report its own version; ask the package
         import llama_cpp
@@ -102,7 +108,7 @@ def check_generator(rt: Runtime) -> PartHealth:
         ok=not g.local or g.model in ids,
         version=version,
         where=where,
-        detail=f"models served: {', '.join(ids) or 'none'}",
+        detail=detail,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ class Runtime:
         self._client: weaviate.WeaviateClient | None = None
         self._servers: dict[str, ManagedServer] = {}
         self._reviving: dict[str, threading.Thread] = {}
+        self.revivals: Counter[str] = Counter()  # servers started again since this start
 
     # -- install ----------------------------------------------------------
     @cached_property
@@ -140,6 +142,7 @@ class Runtime:
             try:
                 if server.running() is None:
                     log.warning("The %s server does not answer; starting it again.", part)
+                    self.revivals[part] += 1
                     server.ensure()
             except Exception as err:  # logged for the operator; the next request tries again
                 log.error("Could not start the %s server again: %s", part, err)

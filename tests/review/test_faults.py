@@ -21,6 +21,7 @@ from assistant.answering.pipeline import Asker, Pipeline
 from assistant.config import Settings
 from assistant.errors import DependencyUnavailable
 from assistant.runtime import weaviate_server
+from assistant.runtime.health import check_generator
 from assistant.runtime.stack import Runtime
 from review.feedback import record_feedback
 from review.models import FeedbackCreate
@@ -149,6 +150,10 @@ def test_a_killed_model_server_gives_quotes_now_and_answers_again_next(
         while server.running() is None and time.monotonic() < deadline:
             time.sleep(0.5)
         assert server.read_state().pid != pid
+        # The Status page says so, and where to read why (the server looks healthy again).
+        health = check_generator(rt)
+        assert health.ok and "started again 1 time" in (health.detail or "")
+        assert str(server.log_path) in (health.detail or "")
         again = pipeline.ask(LEAVE, asker=Asker("bob"))
         assert "unavailable" not in (again.fallback_reason or "")
         assert again.citations and not again.refused
