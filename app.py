@@ -3,12 +3,13 @@
 import streamlit as st
 
 from assistant.errors import AssistantError
-from pages.ui import chat
+from pages.ui import chat, style
 from pages.ui.resources import pipeline, runtime
 from pages.ui.signin import RETURN_TO, identity_caption, require, sign_in
 
 # An emoji icon is drawn by the browser; a Material icon would be fetched from Google.
 st.set_page_config(page_title="Knowledge Assistant", page_icon="📚")
+style.apply()
 
 
 def ask_page() -> None:

@@ -32,7 +32,6 @@ PENDING = "ask.pending"  # (question, fresh): asked by a button rather than the 
 EDITING = "ask.editing"  # index of the turn whose question is being edited
 REGENERATED = ":material/refresh: Regenerated answer (the one before it is kept)"
 URL_KEY = "c"  # ?c=<conversation id>: a reload reopens the conversation
-SIDEBAR_TITLE_CHARS = 30  # what one line of the sidebar holds beside the open one's icon
 
 
 @dataclass
@@ -96,10 +95,10 @@ def conversation_sidebar(me: Principal, rt: Runtime, answering: Pipeline) -> Non
     bar.caption("Your conversations")
     current = st.session_state[CONVERSATION]
     for c in mine:
-        # One line each, as in any chat assistant (a wrapped label is centred); the whole
-        # title on hover.
-        bar.button(
-            safe_inline(conversations.cut_at_word(c.title, SIDEBAR_TITLE_CHARS)),
+        bar.button(  # one line each, cut with an ellipsis, as in any chat assistant
+            safe_inline(c.title),
+            wrap=False,
+            width="stretch",
             key=f"conv-{c.id}",
             on_click=_go_to,
             args=(c.id,),
