@@ -64,11 +64,13 @@ with runs_tab:
     except AssistantError as err:
         show_error(err)
         sets = []
+    st.markdown("**Datasets** (cases replayed against a configuration)")
     st.dataframe(
         pd.DataFrame([s.model_dump() for s in sets]),
         hide_index=True,
-        column_config={"unreadable": "not readable by you"},
-    )
+        column_config={"name": "dataset", "about": "what it is",
+                       "stale": "stale (left out)", "unreadable": "not readable by you"},
+    )  # fmt: skip
     with st.form("start"):
         st.markdown("**Start a run**")
         left, mid, right = st.columns(3)

@@ -69,7 +69,11 @@ def approve_panel(item_id: int) -> None:
 with approve_tab:
     graded = desk.queue(QueueFilter(statuses=("graded",)))
     if not graded:
-        st.info("No graded answers wait for approval.", icon=":material/task_alt:")
+        st.info(
+            "No graded answers wait for approval. Once a reviewer grades an answer on the "
+            "Review page, it waits here to become a golden case.",
+            icon=":material/task_alt:",
+        )
     else:
         by_id = {e.item_id: e for e in graded}
         picked = st.selectbox(

@@ -47,7 +47,12 @@ flt = QueueFilter(
 )
 entries = desk.queue(flt)
 if not entries:
-    st.info("Nothing to review with these filters.", icon=":material/task_alt:")
+    st.info(
+        "Nothing to review with these filters. Answers come here when someone gives a "
+        "thumbs-down, when an answer was refused or had low confidence, and as a random "
+        "sample of the rest.",
+        icon=":material/task_alt:",
+    )
     st.stop()
 st.dataframe(
     pd.DataFrame(

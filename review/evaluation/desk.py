@@ -20,6 +20,7 @@ from review.models import EvalRun, GoldenExport
 
 class DatasetRow(BaseModel):
     name: str
+    about: str  # what the dataset is, in a reader's words
     cases: int  # that this lead may read and that are not stale
     stale: int
     unreadable: int
@@ -49,13 +50,17 @@ class EvalDesk:
             exports = session.exec(
                 select(GoldenExport.version).order_by(col(GoldenExport.version).desc()).limit(20)
             ).all()
-        names = ["starter", "live", *(f"golden-v{v}" for v in exports)]
+        about = {
+            "starter": "written by hand over the sample documents; ships with the app",
+            "live": "every approved golden case as it stands now",
+            **{f"golden-v{v}": f"export {v}: the golden cases as they were then" for v in exports},
+        }
         rows = []
         store = self.rt.store()
-        for name in names:
+        for name, what in about.items():
             data = datasets.load(self.rt.engine, store, name, self.lead)
-            rows.append(DatasetRow(name=name, cases=len(data.cases), stale=data.stale,
-                                   unreadable=data.unreadable))  # fmt: skip
+            rows.append(DatasetRow(name=name, about=what, cases=len(data.cases),
+                                   stale=data.stale, unreadable=data.unreadable))  # fmt: skip
         return rows
 
     # -- runs -------------------------------------------------------------------------
