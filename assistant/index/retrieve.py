@@ -18,7 +18,9 @@ list, the multilingual vector's nearest chunks (min-max normalised likewise),
 blended here with Weaviate's fused scores so each side keeps exactly its weight.
 The section cosine is then added, with weight ``section_weight``, to the best
 ``pool`` fused candidates, which are re-sorted (with the multilingual vector on,
-MiniLM's and e5's section cosines blended by the same share).
+MiniLM's and e5's section cosines blended by the same share). The multilingual side
+(embedding the question, then its nearest chunks) runs in a thread beside MiniLM's
+embedding and Weaviate's hybrid search, so it adds the longer of the two, not their sum.
 Every query is filtered by access groups inside Weaviate, so a chunk outside
 the caller's groups is never returned, scored or counted.
 """
@@ -26,6 +28,7 @@ the caller's groups is never returned, scored or counted.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -50,6 +53,8 @@ from assistant.index.store import (
 
 Mode = Literal["hybrid", "bm25", "vector", "rrf"]
 SIDE_DEPTH = 100  # how many chunks Weaviate's hybrid search takes from each side
+# The multilingual side of searches in flight (numpy and Weaviate's client release the GIL).
+_SIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="multilingual-side")
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,8 @@ class SearchRequest:
 
 
 class Retriever:
+    side: Executor = _SIDE  # where the multilingual side of a search runs
+
     def __init__(
         self,
         store: Store,
@@ -152,6 +159,7 @@ class Retriever:
                 vectors.append(MULTILINGUAL_SECTION_VECTOR)
         fetch = {"filters": flt, "limit": limit, "include_vector": vectors or False}
         chunks = self.store.chunks
+        side = self.side.submit(self._side, request.query, fetch) if share else None
         qvec = None
         if cfg.mode != "bm25" or rescore:
             qvec = request.vector
@@ -192,12 +200,9 @@ class Retriever:
             scores = [o.metadata.score or 0.0 for o in res.objects]
         objects = list(res.objects)
         second_qvec, second_cos = None, {}
-        if share:
-            assert self.multilingual is not None
-            second_qvec = self.multilingual.embed_query(request.query)
-            objects, scores, second_cos = self._blend(
-                second_qvec, objects, scores, cfg.alpha * share, fetch
-            )
+        if side is not None:
+            second_qvec, nearest = side.result()
+            objects, scores, second_cos = _blend(nearest, objects, scores, cfg.alpha * share)
             objects, scores = objects[:keep], scores[:keep]
         hits = [
             ScoredChunk(
@@ -224,27 +229,34 @@ class Retriever:
             hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:k]
 
-    def _blend(
-        self, qvec: np.ndarray, objects: list, scores: list[float], w: float, fetch: dict
-    ) -> tuple[list, list[float], dict[str, float]]:
-        """Weaviate's fused list blended with the multilingual vector's nearest chunks (and
-        their cosines to the question, by chunk id)."""
+    def _side(self, query: str, fetch: dict) -> tuple[np.ndarray, list]:
+        """The question's multilingual embedding and its nearest chunks (same filter)."""
+        assert self.multilingual is not None
+        qvec = self.multilingual.embed_query(query)
         res = self.store.chunks.query.near_vector(
             near_vector=qvec.tolist(),
             target_vector=MULTILINGUAL_VECTOR,
             return_metadata=MetadataQuery(distance=True),
             **{**fetch, "limit": SIDE_DEPTH},
         )
-        cosines = np.array([1.0 - (o.metadata.distance or 0.0) for o in res.objects])
-        by_id = {str(o.uuid): o for o in objects}
-        fused = {str(o.uuid): (1 - w) * s for o, s in zip(objects, scores, strict=True)}
-        for o, v in zip(res.objects, _minmax(cosines), strict=True):
-            uid = str(o.uuid)
-            by_id.setdefault(uid, o)
-            fused[uid] = fused.get(uid, 0.0) + w * float(v)
-        order = sorted(fused, key=lambda u: fused[u], reverse=True)
-        cos = {str(o.uuid): float(c) for o, c in zip(res.objects, cosines, strict=True)}
-        return [by_id[u] for u in order], [fused[u] for u in order], cos
+        return qvec, list(res.objects)
+
+
+def _blend(
+    nearest: list, objects: list, scores: list[float], w: float
+) -> tuple[list, list[float], dict[str, float]]:
+    """Weaviate's fused list blended with the multilingual vector's nearest chunks (and
+    their cosines to the question, by chunk id)."""
+    cosines = np.array([1.0 - (o.metadata.distance or 0.0) for o in nearest])
+    by_id = {str(o.uuid): o for o in objects}
+    fused = {str(o.uuid): (1 - w) * s for o, s in zip(objects, scores, strict=True)}
+    for o, v in zip(nearest, _minmax(cosines), strict=True):
+        uid = str(o.uuid)
+        by_id.setdefault(uid, o)
+        fused[uid] = fused.get(uid, 0.0) + w * float(v)
+    order = sorted(fused, key=lambda u: fused[u], reverse=True)
+    cos = {str(o.uuid): float(c) for o, c in zip(nearest, cosines, strict=True)}
+    return [by_id[u] for u in order], [fused[u] for u in order], cos
 
 
 def distinct(hits: Sequence[ScoredChunk]) -> list[ScoredChunk]:
