@@ -12,6 +12,7 @@ from assistant.answering.answer import Answer
 from assistant.cli.common import one_line
 from assistant.errors import AssistantError
 from assistant.index.chunks import ScoredChunk
+from assistant.phrases import counted
 
 
 class QueryLine(BaseModel):
@@ -64,7 +65,7 @@ def search_result(query_id: str | int, hits: list[ScoredChunk]) -> dict:
 
 
 def format_hits_for_people(query: str, hits: list[ScoredChunk]) -> Iterator[str]:
-    yield f"{len(hits)} result(s) for {query!r}"
+    yield f"{counted(len(hits), 'result')} for {query!r}"
     for rank, h in enumerate(hits, start=1):
         where = h.chunk.path + (f" > {h.chunk.section}" if h.chunk.section else "")
         where = one_line(where)

@@ -62,7 +62,7 @@ def _load(path: Path, allowed: tuple[str, ...]) -> dict:
             for k, h in zip(unknown, hints, strict=True)
         )
         raise AccessUnreadable(
-            f"{path.name} has unknown key(s) {said}",
+            f"{path.name} has unknown {'key' if len(unknown) == 1 else 'keys'} {said}",
             fix=f"Use only {', '.join(allowed)}.",
         )
     return data

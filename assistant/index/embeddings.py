@@ -19,6 +19,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import ConfigurationError, DependencyUnavailable, InstallError
+from assistant.phrases import counted
 
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on 256-token inputs
 
@@ -157,7 +158,8 @@ class OpenAIEmbedder:
         if len(vectors) != wanted or len(dims) > 1 or (self.dim and dims != {self.dim}):
             raise DependencyUnavailable(
                 f"Embeddings endpoint {self.version} (model {self.name}) returned "
-                f"{len(vectors)} vector(s) of dimension {sorted(dims)} for {wanted} input(s); "
+                f"{counted(len(vectors), 'vector')} of dimension {sorted(dims)} for "
+                f"{counted(wanted, 'input')}; "
                 f"expected dimension {self.dim or 'one for all'}.",
                 fix="Check that ASSISTANT_EMBEDDINGS_MODEL names the model the index was built "
                 "with.",

@@ -37,6 +37,7 @@ from assistant.identity.groups import reader_groups
 from assistant.index.analysis import analyze
 from assistant.index.chunks import Chunk, DocumentRecord
 from assistant.index.language import detect
+from assistant.phrases import counted
 
 log = logging.getLogger(__name__)
 
@@ -426,7 +427,7 @@ class Store:
         failed = self.documents.batch.failed_objects
         if failed:
             raise DependencyUnavailable(
-                f"Weaviate rejected {len(failed)} document record(s): {failed[0].message}",
+                f"Weaviate rejected {counted(len(failed), 'document record')}: {failed[0].message}",
                 fix="Check the Weaviate log; re-run the ingestion (it is idempotent).",
             )
 
