@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistant.cli import answers, documents, state, users
+from assistant.cli import answers, documents, operations, state, users
 from assistant.cli.common import fail, ingest_report, progress_bar, running, say
 from assistant.config import PROJECT_ROOT
 from assistant.errors import AssistantError
@@ -155,6 +155,7 @@ documents.register(app)
 answers.register(app)
 users.register(app)
 state.register(app)
+operations.register(app)
 
 if __name__ == "__main__":
     main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 
@@ -11,6 +12,8 @@ from assistant.errors import AssistantError
 from assistant.phrases import counted
 from assistant.runtime.stack import Runtime
 from assistant.storage import db
+
+DISK_WARN = 0.85  # share of the data dir's disk in use that the status page warns at
 
 
 class PartHealth(BaseModel):
@@ -51,13 +54,19 @@ def check_weaviate(rt: Runtime) -> PartHealth:
         if state:
             where = f"embedded, pid {state.pid}, {state.health_url.rsplit('/v1', 1)[0]}"
     nodes = client.cluster.nodes()
+    detail = counted(len(nodes), "node")
+    if rt.settings.uses_embedded_weaviate:
+        detail += f"; data dir {rt.settings.weaviate_data_dir}"
+        if restarts := rt.revivals["weaviate"]:
+            detail += (
+                f"; it stopped answering and was started again {counted(restarts, 'time')} "
+                "since the app started"
+            )
     return PartHealth(
         ok=client.is_ready(),
         version=str(meta.get("version")),
         where=where,
-        detail=f"{counted(len(nodes), 'node')}; data dir {rt.settings.weaviate_data_dir}"
-        if rt.settings.uses_embedded_weaviate
-        else counted(len(nodes), "node"),
+        detail=detail,
     )
 
 
@@ -112,11 +121,42 @@ def check_generator(rt: Runtime) -> PartHealth:
     )
 
 
+def check_index(rt: Runtime) -> PartHealth:
+    """Whether there is anything to search: an empty index refuses every question."""
+    store = rt.store()
+    chunks = store.count_chunks() if store.indexed() else 0
+    documents = len(store.list_documents()) if chunks else 0
+    return PartHealth(
+        ok=chunks > 0,
+        required=False,  # every part is up; there is nothing in it to find
+        where=f"collection {rt.settings.collection_prefix}Chunk",
+        detail=f"{counted(documents, 'document')}, {counted(chunks, 'passage')} indexed",
+    )
+
+
+def check_disk(rt: Runtime) -> PartHealth:
+    """Room left where the data dir is: Weaviate stops writing at 90% use."""
+    where = rt.settings.data_dir
+    where.mkdir(parents=True, exist_ok=True)
+    usage = shutil.disk_usage(where)
+    used = usage.used / usage.total if usage.total else 1.0
+    return PartHealth(
+        ok=used < DISK_WARN,
+        required=False,
+        version=None,
+        where=str(where),
+        detail=f"{used:.0%} used, {usage.free / 2**30:.1f} GiB free "
+        f"(warned at {DISK_WARN:.0%}; Weaviate stops writing at 90%)",
+    )
+
+
 CHECKS: dict[str, Callable[[Runtime], PartHealth]] = {
     "weaviate": check_weaviate,
+    "index": check_index,
     "database": check_database,
     "embedder": check_embedder,
     "generator": check_generator,
+    "disk": check_disk,
 }
 
 

@@ -175,6 +175,7 @@ class Runtime:
                 if not self.settings.uses_embedded_weaviate:
                     raise
                 log.warning("The embedded Weaviate does not answer; starting it again.")
+                self.revivals["weaviate"] += 1
                 self._weaviate_server(_quiet).ensure()
                 self._client = weaviate_server.connect(self.settings)
             return self._client

@@ -34,6 +34,9 @@ def test_doctor_json_reports_every_real_part_ok(runtime: Runtime) -> None:
     assert report["database"]["version"].startswith("SQLite")
     assert "all-MiniLM-L6-v2" in report["embedder"]["version"]
     assert runtime.settings.local_model in report["generator"]["version"]
+    # Beside the parts: what the index holds, and room on the data dir's disk.
+    assert "indexed" in report["index"]["detail"] and report["index"]["required"] is False
+    assert "% used" in report["disk"]["detail"] and report["disk"]["required"] is False
     # It attached to the session's servers instead of starting its own.
     pid = runtime.managed(parts=["weaviate"])[0].read_state().pid
     assert f"pid {pid}" in report["weaviate"]["where"]
