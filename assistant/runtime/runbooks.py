@@ -39,8 +39,8 @@ RUNBOOKS: tuple[Runbook, ...] = (
         command="python -m assistant doctor",
         why="checks every part and starts the embedded Weaviate again if it is not running.",
         steps=(
-            "Embedded Weaviate (no `WEAVIATE_URL`): the app starts a killed server again by "
-            "itself; if it keeps stopping, read the end of `logs/weaviate.log` in the data dir "
+            "Embedded Weaviate (no `WEAVIATE_URL`): the next question that finds it gone "
+            "starts it again; if it keeps stopping, read the end of `logs/weaviate.log` in the data dir "
             "(a full disk, a damaged shard), then `python -m assistant stop` and "
             "`python -m assistant serve`.",
             "Remote Weaviate (`WEAVIATE_URL`): check that service, its API key "
@@ -75,7 +75,7 @@ RUNBOOKS: tuple[Runbook, ...] = (
         generator="local",
         means="Answers fall back to the documents' own sentences, quoted and labelled "
         '("The language model is not available right now" or "took too long"); nothing is '
-        "lost, and the app starts a killed server again by itself.",
+        "lost, and the next question that finds the server gone starts it again.",
         command="python -m assistant doctor",
         why="says whether the model server answers (the Status page also says how often "
         "the app had to start it again); the end of `logs/generator.log` in the data dir, "
