@@ -194,6 +194,11 @@ class Settings(BaseSettings):
     )
 
     start_timeout_s: float = Field(120.0, description="How long to wait for a server to be ready.")
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="The app's log lines on stderr: `text`, or `json` (one object a line); "
+        "each carries the request id of the answer it belongs to.",
+    )
 
     @classmethod
     def settings_customise_sources(

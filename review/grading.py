@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from assistant.answering.answer import Trace
 from assistant.answering.interactions import Interaction
 from assistant.answering.pii import PiiRedactor
 from assistant.errors import AssistantError
@@ -104,6 +105,7 @@ class ReviewDetail(BaseModel):
     feedback: list[FeedbackView]
     grades: list[GradeView]
     agreement: float | None
+    trace: Trace | None = None  # the steps that made the answer (older answers have none)
 
     def claim_state(self, user_id: str, now: datetime) -> str:
         """``mine``, ``other`` (someone holds it), ``free`` (claimable) or ``closed``."""
@@ -178,6 +180,7 @@ def detail(engine: Engine, store: Store, item_id: int, reader: Reader) -> Review
             feedback=[FeedbackView.model_validate(f, from_attributes=True) for f in feedback],
             grades=[_grade_view(g) for g in grades],
             agreement=item_agreement([g.rubric() for g in grades]),
+            trace=Trace.model_validate(t) if (t := (row.details or {}).get("trace")) else None,
         )
 
 

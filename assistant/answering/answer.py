@@ -84,6 +84,25 @@ class Latency(BaseModel):
     total_ms: float = 0.0
 
 
+class Span(BaseModel):
+    """One step of answering a question: when it began (ms after the question arrived),
+    how long it took, how it ended, and what it worked with (never the question's text)."""
+
+    name: str  # guard, rewrite, cache, embed, retrieve, preview, compress, generate, verify, store
+    start_ms: float
+    duration_ms: float
+    outcome: str = "ok"
+    attributes: dict[str, str | int | float | bool] = {}
+
+
+class Trace(BaseModel):
+    """The steps of one answer, under the request id its log lines carry."""
+
+    request_id: str
+    started_at: float  # when the question arrived (seconds since the epoch)
+    spans: list[Span] = []
+
+
 class Answer(BaseModel):
     question: str  # as stored (redacted unless configured otherwise)
     standalone_query: str
@@ -105,6 +124,7 @@ class Answer(BaseModel):
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     latency: Latency = Field(default_factory=Latency)
+    trace: Trace | None = None  # the steps that made it (None: from before traces were kept)
     pii_entities: list[str] = []
     injection_flags: list[str] = []  # documents whose instruction-like text was neutralised
     # What a reader must hold to see this answer: the group sets of every passage retrieved

@@ -4,19 +4,30 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from assistant.answering.answer import Answer, Citation, Fallback, Latency, RefusalReason, Source
+from assistant.answering.answer import (
+    Answer,
+    Citation,
+    Fallback,
+    Latency,
+    RefusalReason,
+    Source,
+    Span,
+    Trace,
+)
 from assistant.answering.citations import Passage
 from assistant.answering.pii import Redaction
 from assistant.identity.groups import Reader, requirement
 from assistant.index.chunks import ScoredChunk
 
 SOURCES_OFFERED = 3  # closest passages offered with a refusal
+Attr = str | int | float | bool | None  # a span's attribute (None: not recorded)
 
 
 Asker = Reader  # who asks: their id and the groups every search is filtered by
@@ -31,18 +42,35 @@ class Turn:
 
 @dataclass
 class Clock:
-    """Laps of the steps, and the time since the question arrived."""
+    """Laps of the steps, each named lap kept as a span of the answer's trace, and the time
+    since the question arrived."""
 
     start: float = field(default_factory=time.perf_counter)
     latency: Latency = field(default_factory=Latency)
+    started_at: float = field(default_factory=time.time)
+    spans: list[Span] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lap_start = self.start
 
-    def lap(self) -> float:
+    def lap(self, step: str | None = None, outcome: str = "ok", **attributes: Attr) -> float:
+        """The time since the last lap (ms); kept as the span ``step`` when it is named."""
         now = time.perf_counter()
-        ms, self._lap_start = (now - self._lap_start) * 1000, now
+        ms, began, self._lap_start = (now - self._lap_start) * 1000, self._lap_start, now
+        if step is not None:
+            self.spans.append(
+                Span(
+                    name=step,
+                    start_ms=round((began - self.start) * 1000, 1),
+                    duration_ms=round(ms, 1),
+                    outcome=outcome,
+                    attributes={k: v for k, v in attributes.items() if v is not None},
+                )
+            )
         return round(ms, 1)
+
+    def trace(self, request_id: str) -> Trace:
+        return Trace(request_id=request_id, started_at=self.started_at, spans=list(self.spans))
 
     def since_start(self) -> float:
         return round((time.perf_counter() - self.start) * 1000, 1)
@@ -65,6 +93,7 @@ class Draft:
     config_version: str
     prompt_version: str
     clock: Clock = field(default_factory=Clock)
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     standalone: str = ""
     stored_standalone: str | None = None
     cache_key: str = ""

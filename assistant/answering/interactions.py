@@ -109,6 +109,7 @@ def log_interaction(
             "fallback_reason": answer.fallback_reason,
             "fallback": answer.fallback,
             "injection_flags": answer.injection_flags,
+            "trace": answer.trace.model_dump() if answer.trace else None,
         },
     )
     row_id = row.id  # assigned at construction; the row expires on commit

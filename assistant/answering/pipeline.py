@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-from assistant.answering import conversations, extractive, followups, versions
+from assistant.answering import conversations, extractive, followups, telemetry, versions
 from assistant.answering.answer import NOT_IN_DOCUMENTS, Answer, Preview
 from assistant.answering.citations import (
     Passage,
@@ -43,6 +43,7 @@ from assistant.errors import AssistantError
 from assistant.index.analysis import term_coverage
 from assistant.index.chunks import ScoredChunk
 from assistant.index.retrieve import SearchRequest, distinct, rank_fused
+from assistant.runtime import logs
 from assistant.runtime.model_server import count_prompt_tokens
 from assistant.runtime.stack import Runtime
 
@@ -140,6 +141,12 @@ class Pipeline:
         one from the cache), and every answer leaves through ``_finish``."""
         d = self._draft(question, asker, history, conversation_id)
         d.fresh = fresh
+        with logs.request(d.request_id):  # every log line of this answer carries its id
+            yield from self._steps(d, on_stopped)
+
+    def _steps(
+        self, d: Draft, on_stopped: Callable[[Answer], None] | None
+    ) -> Iterator[str | Preview | Answer]:
         generator = Generator(self._client, self.generator_model, self.config.generation)
         settled = self._guard(d) or self._rewrite(d, generator) or self._retrieve(d)
         if settled is not None:
@@ -199,16 +206,20 @@ class Pipeline:
         """Nothing to answer, or not a question about the documents."""
         if not d.asked:
             d.stored_standalone = ""
+            d.clock.lap("guard", "refused: empty question")
             return d.refusal("empty_question", "Please type a question."), False
         if out_of_role(d.asked):
             d.stored_standalone = d.stored_question
+            d.clock.lap("guard", "refused: out of scope")
             return d.refusal("out_of_scope", OUT_OF_SCOPE), False
+        d.clock.lap("guard", pii_found=d.redaction.found)
         return None
 
     def _rewrite(self, d: Draft, generator: Generator) -> Settled | None:
         """The question made to stand alone; an answer from the cache if it has one."""
         d.standalone = self._standalone(generator, d)
-        d.clock.latency.rewrite_ms = d.clock.lap()
+        rewrite = "as asked" if d.standalone == d.model_question else self._rewrite_kind(d)
+        d.clock.latency.rewrite_ms = d.clock.lap("rewrite", rewrite)
         d.stored_standalone = self.stored_form(d.standalone)
         d.cache_key = cache_key(
             self.config.version,
@@ -220,11 +231,12 @@ class Pipeline:
         )
         # never keep answers that might echo personal data
         d.cacheable = self.use_cache and not d.redaction.found
-        if (
-            d.cacheable
-            and not d.fresh
-            and (hit := cached_answer(self.rt.engine, d.cache_key)) is not None
-        ):
+        hit = None
+        if d.cacheable and not d.fresh:
+            hit = cached_answer(self.rt.engine, d.cache_key)
+        looked = "hit" if hit else "miss" if d.cacheable and not d.fresh else "not used"
+        d.clock.lap("cache", looked)
+        if hit is not None:
             hit.cached = True
             hit.question, hit.standalone_query = d.stored_question, d.stored_standalone
             hit.pii_entities = list(d.redaction.entities)
@@ -239,19 +251,31 @@ class Pipeline:
             weight = self.config.follow_ups.earlier_weight
             qvec = followups.leaning_vector(self.rt.embedder, d.model_question, d.earlier, weight)
         d.query_vector = qvec
+        embedded = d.clock.lap("embed", model=self.rt.embedder.name)
         d.hits = hits = self._search(d.standalone, qvec, d.asker)
-        d.clock.latency.retrieve_ms = d.clock.lap()
         sims = [float(h.vector @ whole) if h.vector is not None else 0.0 for h in hits]
         d.sources = [source_of(h, s) for h, s in zip(hits, sims, strict=True)]
-        if refuses(self.config.refusal, d.standalone, hits, sims):
+        refused = refuses(self.config.refusal, d.standalone, hits, sims)
+        if not refused:
+            d.passages, d.injection_flags = self._context(hits)
+        d.clock.latency.retrieve_ms = embedded + d.clock.lap(
+            "retrieve",
+            "refused: no passage close enough" if refused else "ok",
+            hits=len(hits),
+            best_similarity=round(max(sims), 4) if sims else None,
+            passages=len(d.passages),
+            neutralised=len(d.injection_flags) or None,
+        )
+        if refused:
             return d.refusal("no_relevant_documents", NOT_IN_DOCUMENTS), True
-        d.passages, d.injection_flags = self._context(hits)
         return None
 
     def _preview(self, d: Draft) -> Preview | None:
         """The quoted answer, shown while the model writes (and kept as the fallback)."""
         d.quoted = self._extractive(d)
-        if self.config.extractive.preview and d.quoted.mode == "extractive":
+        shown = self.config.extractive.preview and d.quoted.mode == "extractive"
+        d.clock.lap("preview", "shown" if shown else "not shown")
+        if shown:
             d.clock.latency.preview_ms = d.clock.since_start()
             return Preview(answer=d.quoted)
         return None
@@ -259,12 +283,13 @@ class Pipeline:
     def _generate(self, d: Draft, generator: Generator) -> Iterator[str]:
         """The model's answer as it writes; a NOT_FOUND reply is never shown."""
         passages = d.passages
+        d.clock.lap()  # between the steps (the page drawing the preview): no step's time
         if budget := self.config.retrieval.context_compressed_tokens:
             assert d.query_vector is not None
             passages = compress(d.standalone, d.query_vector, passages, self.rt.embedder, budget)
+            d.clock.lap("compress", tokens=budget)
         prompts = self.config.prompts
         messages = answer_messages(prompts.system, prompts.answer, d.standalone, passages)
-        d.clock.lap()  # the preview's time is not the model's
         raw: list[str] = []
 
         def tap(deltas: Iterator[str]) -> Iterator[str]:
@@ -288,17 +313,18 @@ class Pipeline:
         d.clock.latency.first_token_ms = (
             round(usage.first_token_ms, 1) if usage.first_token_ms else None
         )
-        d.clock.latency.generate_ms = d.clock.lap()
         prompt_tokens = usage.prompt_tokens
         if prompt_tokens is None and not self._external:
             prompt_tokens = count_prompt_tokens(self.generator_url, messages)
         d.usage = {"prompt_tokens": prompt_tokens, "completion_tokens": usage.completion_tokens}
+        d.clock.latency.generate_ms = self._generate_lap(d, d.fallback or "ok")
 
     def _judge(self, d: Draft) -> Settled:
         """The model's answer if it verifies; its refusal; else the quoted answer."""
         if d.failure is None and says_not_found(d.model_text):
             quotes = d.quoted is not None and d.quoted.mode == "extractive"
             if not quotes or self.config.refusal.when_model_finds_nothing == "refuse":
+                d.clock.lap("verify", "refused: the model found nothing")
                 return d.refusal("model_not_found", NOT_IN_DOCUMENTS), True
             d.failure, d.fallback = "the model found no answer in the passages", "not_found"
         verified = None
@@ -323,7 +349,12 @@ class Pipeline:
                 # passages' own sentences are safer than the rest of such an answer.
                 d.failure = "the model stated a figure the passages do not support"
                 d.fallback = "figure"
-        d.clock.latency.verify_ms = d.clock.lap()
+        verdict = "verified" if verified is not None and d.failure is None else None
+        d.clock.latency.verify_ms = d.clock.lap(
+            "verify",
+            verdict or f"quoted instead: {d.fallback or 'no model answer'}",
+            dropped_sentences=len(verified.dropped) if verified is not None else None,
+        )
         if verified is not None and d.failure is None:
             answer = d.answer(
                 text=verified.text,
@@ -347,7 +378,7 @@ class Pipeline:
         """What the reader had seen when they stopped the model: its sentences so far (each
         already checked word for word as it streamed), cited to the passages they name; or
         the quoted preview if the model had not shown anything yet."""
-        d.clock.latency.generate_ms = d.clock.lap()
+        d.clock.latency.generate_ms = self._generate_lap(d, "stopped by the reader")
         text = d.shown_text.strip()
         if not text:
             assert d.quoted is not None
@@ -365,13 +396,18 @@ class Pipeline:
         return d.answer(text=text, mode="stopped", citations=citations)
 
     def _finish(self, d: Draft, answer: Answer, keep: bool) -> Answer:
-        """The one way out: latency, the cache (``keep``), the interaction log."""
+        """The one way out: latency, the cache (``keep``), the interaction log, the trace
+        (stored with the answer up to the database write; the log line and OTLP also get
+        the write itself, as the ``log`` step)."""
         answer.latency = d.clock.latency
-        if keep and d.cacheable:
+        cached = keep and d.cacheable
+        if cached:
             store_answer(self.rt.engine, d.cache_key, answer)
+        stored_text = self.stored_form(answer.text) if self.log_interactions else ""
+        d.clock.lap("store", "kept in the cache" if cached else "ok")
         answer.latency.total_ms = d.clock.since_start()
+        answer.trace = d.clock.trace(d.request_id)
         if self.log_interactions:
-            stored_text = self.stored_form(answer.text)
             answer.interaction_id = log_interaction(
                 self.rt.engine,
                 answer,
@@ -382,13 +418,38 @@ class Pipeline:
                     s, d.asker.user_id, d.conversation_id, d.stored_question
                 ),
             )
+        d.clock.lap("log", "stored" if answer.interaction_id else "not stored")
         if d.unchecked is not None:
             log.error(
                 "Verification failed for interaction %s; the quoted answer was shown instead.",
                 answer.interaction_id,
                 exc_info=d.unchecked,
             )
+        telemetry.record(
+            answer,
+            d.clock.trace(d.request_id),
+            generator_url=self.generator_url,
+            local_generator=not self._external,
+        )
         return answer
+
+    def _generate_lap(self, d: Draft, outcome: str) -> float:
+        """The model's step as a span: its first and last token, its tokens, its model."""
+        return d.clock.lap(
+            "generate",
+            outcome,
+            model=self.generator_model,
+            first_token_ms=d.clock.latency.first_token_ms,
+            shown_first_ms=d.clock.latency.answer_first_token_ms,
+            last_token_at_ms=d.clock.since_start(),
+            prompt_tokens=d.usage.get("prompt_tokens"),
+            completion_tokens=d.usage.get("completion_tokens"),
+        )
+
+    def _rewrite_kind(self, d: Draft) -> str:
+        if d.earlier is not None:
+            return "joined to the earlier question"
+        return "by the model"
 
     def _revive_if_gone(self, err: GeneratorUnavailable) -> None:
         """Our own model server that no longer answers is started again for the next
@@ -424,7 +485,8 @@ class Pipeline:
         d.widen = False
         d.clock.lap()
         rewritten = self._model_rewrite(generator, d)
-        d.clock.latency.rewrite_ms += d.clock.lap()
+        d.clock.latency.rewrite_ms += d.clock.lap("rewrite", "by the model" if rewritten else
+                                                  "model unavailable", widened=True)  # fmt: skip
         if not rewritten or rewritten == d.standalone:
             return
         try:
@@ -438,7 +500,7 @@ class Pipeline:
             return
         d.hits = distinct(rank_fused(d.hits, hits))
         d.passages, d.injection_flags = self._context(d.hits)
-        d.clock.latency.retrieve_ms += d.clock.lap()
+        d.clock.latency.retrieve_ms += d.clock.lap("retrieve", hits=len(hits), widened=True)
 
     def _search(self, query: str, vector: np.ndarray, asker: Asker) -> list[ScoredChunk]:
         return distinct(

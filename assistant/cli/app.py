@@ -144,6 +144,14 @@ def _register_plugins() -> None:
 
 
 def main() -> None:
+    from assistant.config import Settings
+    from assistant.runtime import logs
+
+    try:
+        fmt = Settings().log_format
+    except Exception:  # a bad setting is reported by the command that reads it
+        fmt = "text"
+    logs.configure(fmt)
     _register_plugins()
     try:
         app()

@@ -40,8 +40,8 @@ RUNBOOKS: tuple[Runbook, ...] = (
         why="checks every part and starts the embedded Weaviate again if it is not running.",
         steps=(
             "Embedded Weaviate (no `WEAVIATE_URL`): the next question that finds it gone "
-            "starts it again; if it keeps stopping, read the end of `logs/weaviate.log` in the data dir "
-            "(a full disk, a damaged shard), then `python -m assistant stop` and "
+            "starts it again; if it keeps stopping, read the end of `logs/weaviate.log` in "
+            "the data dir (a full disk, a damaged shard), then `python -m assistant stop` and "
             "`python -m assistant serve`.",
             "Remote Weaviate (`WEAVIATE_URL`): check that service, its API key "
             "(`WEAVIATE_API_KEY`) and its gRPC port (`WEAVIATE_GRPC_PORT`) from this host.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.answering.answer import Answer, Citation, quoted_because
+from assistant.answering.answer import Answer, Citation, Trace, quoted_because
 from assistant.index.chunks import SECTION_SEP
 from assistant.render import highlight, safe_inline, safe_markdown, with_superscript_markers
 from assistant.runtime.stack import Runtime
@@ -79,6 +79,26 @@ def render_answer(
                     f"Model {answer.model} · config {answer.config_version} · "
                     f"{answer.latency.total_ms / 1000:.1f}s{cached}"
                 )
+                if answer.trace is not None:
+                    render_trace(answer.trace)
+
+
+def render_trace(trace: Trace) -> None:
+    """The steps that made an answer: when each began, how long it took, how it ended."""
+    st.caption(f"Steps of request {trace.request_id} (its log lines carry this id):")
+    st.dataframe(
+        [
+            {
+                "step": s.name,
+                "began (ms)": s.start_ms,
+                "took (ms)": s.duration_ms,
+                "outcome": s.outcome,
+                "detail": ", ".join(f"{k} {v}" for k, v in s.attributes.items()),
+            }
+            for s in trace.spans
+        ],
+        hide_index=True,
+    )
 
 
 def render_preview(answer: Answer, slot) -> None:  # type: ignore[no-untyped-def]

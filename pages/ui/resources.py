@@ -10,6 +10,7 @@ import streamlit as st
 
 from assistant.answering import versions
 from assistant.answering.pipeline import Pipeline
+from assistant.runtime import logs
 from assistant.runtime.stack import Runtime
 from assistant.storage import audit
 
@@ -18,6 +19,7 @@ from assistant.storage import audit
 def runtime() -> Runtime:
     """Attach to (or start) this data dir's servers and migrate the database, once per process."""
     rt = Runtime()
+    logs.configure(rt.settings.log_format)
     rt.start()
     rt.engine  # noqa: B018 - migrate before any page reads or writes
     return rt

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.render import safe_inline, safe_markdown
-from pages.ui.answer import answer_markdown_text
+from pages.ui.answer import answer_markdown_text, render_trace
 from review.grading import Adjudication, EvidencePassage, ReviewDetail
 from review.labels import scale_help, word
 from review.models import SCALE_FIELDS, VERDICTS, GradeInput
@@ -64,6 +64,9 @@ def render_review_detail(d: ReviewDetail) -> None:
         st.markdown("**Answer**" + (" (refused)" if d.refused else f" ({word(d.mode)})"))
         st.markdown(answer_markdown_text(d.answer))
         st.caption(f"{d.model} · config {d.config_version} · in the queue: {word(d.reason)}")
+        if d.trace is not None:
+            with st.expander("How it was answered (each step's time)"):
+                render_trace(d.trace)
         for f in d.feedback:
             thumbs = ":material/thumb_down:" if f.rating < 0 else ":material/thumb_up:"
             st.caption(f"{thumbs} {f.user_id}: {word(f.reason)} {safe_inline(f.comment or '')}")

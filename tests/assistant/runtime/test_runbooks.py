@@ -61,7 +61,7 @@ def test_the_readme_holds_the_runbooks_as_the_command_prints_them() -> None:
         check=True,
     ).stdout
     assert printed == as_markdown()
-    assert printed in readme, "README's Runbooks section differs: paste `python -m assistant runbooks`"
+    assert printed in readme, "README's runbooks differ: paste `python -m assistant runbooks`"
 
 
 def _report(**failing: bool) -> HealthReport:

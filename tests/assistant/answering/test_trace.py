@@ -1,0 +1,123 @@
+"""Each answer's trace: its steps kept with the interaction and shown to reviewers, its
+request id on every log line of it, and the same spans sent over OTLP/HTTP to a real
+receiver on loopback (GenAI semantic conventions), never carrying the question's text."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fake_openai import Reply
+from otlp_receiver import OtlpReceiver
+from stack import Stack
+
+from assistant.answering import telemetry
+from assistant.answering.interactions import get_interaction
+from assistant.answering.pipeline import Asker
+from assistant.runtime.logs import JsonLines
+from assistant.runtime.stack import Runtime
+
+pytestmark = pytest.mark.integration
+
+USER = Asker(user_id="tracer")
+LEAVE = "How many days of paid annual leave do full-time employees get?"
+REPLY = "Full-time employees receive 28 days of paid annual leave per calendar year [1]."
+STEPS = ["guard", "rewrite", "cache", "embed", "retrieve", "preview", "generate", "verify",
+         "store"]  # fmt: skip
+
+
+@pytest.fixture()
+def stack(runtime: Runtime, corpus: Path) -> Iterator[Stack]:
+    s = Stack(runtime.settings, corpus)
+    yield s
+    s.close()
+
+
+def test_an_answer_keeps_its_steps_and_its_log_lines_carry_its_request_id(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    stack.fake.default = Reply(text=REPLY)
+    caplog.set_level(logging.INFO, logger="assistant")
+    answer = stack.pipeline().ask(LEAVE, asker=USER)
+    trace = answer.trace
+    assert trace is not None and answer.mode == "generated"
+    assert [s.name for s in trace.spans] == STEPS
+    for before, after in zip(trace.spans, trace.spans[1:], strict=False):
+        assert after.start_ms >= before.start_ms + before.duration_ms - 0.2, (before, after)
+    generate = trace.spans[STEPS.index("generate")]
+    assert generate.outcome == "ok" and generate.attributes["model"] == "fake-model"
+    assert generate.attributes["prompt_tokens"] == 321
+    assert 0 < generate.attributes["shown_first_ms"] <= generate.attributes["last_token_at_ms"]
+    assert trace.spans[STEPS.index("verify")].outcome == "verified"
+    assert trace.spans[-1].start_ms + trace.spans[-1].duration_ms <= answer.latency.total_ms + 1
+    # Stored with the interaction, as the reviewer's detail reads it.
+    row = get_interaction(stack.rt.engine, answer.interaction_id)
+    assert row is not None and row.details["trace"] == trace.model_dump()
+    # One line for the answer, and every line of it carries its request id; no question text.
+    mine = [r for r in caplog.records if getattr(r, "request_id", "-") == trace.request_id]
+    assert any(r.getMessage().startswith("answered: mode=generated") for r in mine)
+    assert "generate=" in next(r.getMessage() for r in mine if "answered" in r.getMessage())
+    assert all("annual leave" not in r.getMessage() for r in caplog.records)
+    line = json.loads(JsonLines().format(mine[-1]))
+    assert line["request_id"] == trace.request_id and line["level"] == "INFO"
+
+
+def test_a_model_that_is_down_and_a_refusal_show_in_their_steps(stack: Stack) -> None:
+    stack.fake.default = Reply(status=500)
+    down = stack.pipeline(max_retries=0).ask(LEAVE, asker=USER)
+    assert down.trace is not None
+    steps = {s.name: s for s in down.trace.spans}
+    assert steps["generate"].outcome == "unavailable"
+    assert steps["verify"].outcome == "quoted instead: unavailable"
+    refused = stack.pipeline().ask("Who won the 1954 football world cup?", asker=USER)
+    assert refused.refused and refused.trace is not None
+    names = [s.name for s in refused.trace.spans]
+    assert names == ["guard", "rewrite", "cache", "embed", "retrieve", "store"]
+    assert refused.trace.spans[4].outcome.startswith("refused")
+    assert down.trace.request_id != refused.trace.request_id
+
+
+def test_spans_go_out_over_otlp_with_the_genai_conventions(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receiver = OtlpReceiver()
+    telemetry.shutdown()  # a provider made before this test would hold another endpoint
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint)
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "kb-under-test")
+    try:
+        stack.fake.default = Reply(text=REPLY)
+        answer = stack.pipeline().ask(LEAVE, asker=USER)
+        assert telemetry.flush()
+    finally:
+        telemetry.shutdown()
+        receiver.close()
+    assert answer.trace is not None
+    assert set(receiver.paths) == {"/v1/traces"}
+    spans = {s.name: s for s in receiver.spans}
+    root = spans["answer"]
+    assert root.attributes["knowledge_assistant.request_id"] == answer.trace.request_id
+    assert root.attributes["knowledge_assistant.interaction_id"] == answer.interaction_id
+    assert root.service == "kb-under-test"
+    assert {s.trace_id for s in receiver.spans} == {root.trace_id}
+    children = [s for s in receiver.spans if s is not root]
+    assert {s.parent_span_id for s in children} == {root.span_id}
+    embedder = f"embeddings {stack.rt.embedder.name}"
+    expected = [*STEPS, "log"]
+    expected[STEPS.index("embed")], expected[STEPS.index("generate")] = embedder, "chat fake-model"
+    assert sorted(s.name for s in children) == sorted(expected)
+    chat = spans["chat fake-model"]
+    assert chat.attributes["gen_ai.operation.name"] == "chat"
+    assert chat.attributes["gen_ai.provider.name"] == "openai"
+    assert chat.attributes["gen_ai.request.model"] == "fake-model"
+    assert chat.attributes["gen_ai.usage.input_tokens"] == 321
+    assert chat.attributes["server.address"] == "127.0.0.1"
+    assert chat.events == ["gen_ai.first_token"]
+    embed = spans[embedder]
+    assert embed.attributes["gen_ai.operation.name"] == "embeddings"
+    assert root.start_ns <= min(s.start_ns for s in children)
+    assert root.end_ns >= max(s.end_ns for s in children)
+    said = json.dumps([s.attributes for s in receiver.spans])
+    assert "annual leave" not in said and "tracer" not in said  # no question, no asker
