@@ -57,6 +57,7 @@ PAGES = [  # (permission, page): navigation shows only what the role may open
     ),
     ("approve", st.Page("pages/golden.py", title="Golden set", icon=":material/verified:")),
     ("configure", st.Page("pages/evaluation.py", title="Evaluation", icon=":material/science:")),
+    ("insights", st.Page("pages/insights.py", title="Insights", icon=":material/insights:")),
     ("documents", st.Page("pages/documents.py", title="Documents", icon=":material/folder_open:")),
     ("audit", st.Page("pages/audit.py", title="Audit log", icon=":material/history:")),
     ("status", st.Page("pages/status.py", title="Status", icon=":material/monitor_heart:")),

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assistant.answering import versions
 from assistant.answering.pii import PiiRedactor, default_redactor
 from assistant.identity import accounts
-from assistant.identity.groups import Reader, held
+from assistant.identity.groups import Reader, held, may_read
 from assistant.index.retrieve import SearchRequest
 from assistant.runtime.stack import Runtime
-from review import agreement, export, golden, grading, importing, queue
+from review import agreement, export, golden, grading, importing, insights, queue
 from review.agreement import AgreementReport
 from review.golden import CaseFilter, GoldenRecord
 from review.grading import Adjudication, EvidencePassage, ReviewDetail
 from review.importing import ImportSummary
+from review.insights import Insights, Period
 from review.models import GradeInput, ReviewItem
 from review.queue import OutOfReach, QueueEntry, QueueFilter, QueuePolicy
 
@@ -102,6 +104,21 @@ class ReviewDesk:
 
     def export(self, fmt: str, flt: CaseFilter) -> export.Snapshot:
         return export.snapshot(self.runtime.engine, fmt, flt, self.reader)
+
+    def insights(self, period: Period) -> Insights:
+        """How the assistant did over ``period``; costs by production's price list."""
+        rt = self.runtime
+        prices = versions.serving(rt.engine, rt.settings).prices
+        return insights.insights(rt.engine, rt.store().list_documents(), self.reader, period,
+                                 prices)  # fmt: skip
+
+    def insight_filters(self) -> tuple[list[str], list[str]]:
+        """What the Insights page can narrow to: the documents this reader may read, and
+        every answering config version."""
+        rt = self.runtime
+        readable = [d.path for d in rt.store().list_documents()
+                    if may_read(self.reader.groups, d.access_groups)]  # fmt: skip
+        return sorted(readable), [v.version for v in versions.history(rt.engine)]
 
     def import_lines(self, lines: list[str]) -> ImportSummary:
         rt = self.runtime

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel
 
 from assistant.answering.answer import Answer
 from assistant.storage import db
-from assistant.storage.db import utcnow
+from assistant.storage.db import utc_column, utcnow
 
 
 class Interaction(SQLModel, table=True):
@@ -32,7 +32,7 @@ class Interaction(SQLModel, table=True):
     retrieval: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     pii_entities: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     model: str = Field(max_length=200)
-    config_version: str = Field(max_length=64)
+    config_version: str = Field(max_length=64, index=True)
     prompt_version: str = Field(default="", max_length=64)
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
@@ -42,6 +42,24 @@ class Interaction(SQLModel, table=True):
     # The groups a reader must hold to see this row's text (identity.groups.requirement);
     # NULL for rows logged before access was recorded: readable by nobody but the asker.
     access: list[list[str]] | None = Field(default=None, sa_column=Column(JSON))
+    # What the Insights page groups and counts, as plain columns (migration 0007)
+    fallback: str | None = Field(default=None, max_length=16)
+    follow_up: bool = False
+    retrieve_ms: float | None = None
+    first_token_ms: float | None = None  # the model's first word on screen
+    total_ms: float | None = None
+    best_similarity: float | None = None
+
+
+class InteractionDocument(SQLModel, table=True):
+    """A document an answer retrieved, and whether it cited it (for counts by document)."""
+
+    __tablename__ = "interaction_document"
+    __table_args__ = (Index("ix_interaction_document_document", "document", "created_at"),)
+    interaction_id: str = Field(primary_key=True, max_length=32)
+    document: str = Field(primary_key=True, max_length=1000)
+    cited: bool
+    created_at: datetime = Field(sa_column=utc_column(index=True))
 
 
 class AnswerCache(SQLModel, table=True):
@@ -111,10 +129,24 @@ def log_interaction(
             "injection_flags": answer.injection_flags,
             "trace": answer.trace.model_dump() if answer.trace else None,
         },
+        fallback=answer.fallback,
+        follow_up=answer.standalone_query not in ("", answer.question),
+        retrieve_ms=answer.latency.retrieve_ms,
+        first_token_ms=answer.latency.answer_first_token_ms,
+        total_ms=answer.latency.total_ms,
+        best_similarity=max((s.similarity for s in answer.sources), default=None),
     )
     row_id = row.id  # assigned at construction; the row expires on commit
+    cited = {c.document for c in answer.citations}
+    documents = [
+        InteractionDocument(
+            interaction_id=row_id, document=d, cited=d in cited, created_at=row.created_at
+        )
+        for d in sorted(cited | {s.document for s in answer.sources})
+    ]
     with db.session_scope(engine) as session:
         session.add(row)
+        session.add_all(documents)
         if also is not None:
             also(session)
     return row_id

@@ -45,11 +45,14 @@ Permission = Literal[
     "audit",
     "status",
     "configure",  # evaluate configurations, promote and roll back the answering config
+    "insights",  # how the assistant is used, trusted, how fast and what it costs
 ]
 _GRANTS: dict[Role, frozenset[str]] = {
     "employee": frozenset({"ask", "feedback"}),
     "reviewer": frozenset({"review"}),
-    "lead": frozenset({"approve", "export", "documents", "audit", "status", "configure"}),
+    "lead": frozenset(
+        {"approve", "export", "documents", "audit", "status", "configure", "insights"}
+    ),
     "admin": frozenset(),  # everything a lead may; accounts are managed with the CLI
 }
 DEMO_USER = "demo"

@@ -16,6 +16,7 @@ PAGES = {  # page script -> the permission it requires
     "pages/review_queue.py": "review",
     "pages/golden.py": "approve",
     "pages/evaluation.py": "configure",
+    "pages/insights.py": "insights",
     "pages/documents.py": "documents",
     "pages/audit.py": "audit",
     "pages/status.py": "status",

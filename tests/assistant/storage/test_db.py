@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from assistant.answering.conversations import Conversation
-from assistant.answering.interactions import AnswerCache, Interaction
+from assistant.answering.interactions import AnswerCache, Interaction, InteractionDocument
 from assistant.answering.versions import ConfigLabel, ConfigVersion
 from assistant.identity.accounts import Account
 from assistant.storage import db
@@ -66,6 +66,53 @@ def test_a_database_at_an_older_revision_upgrades_in_place(tmp_path: Path) -> No
     with db.session_scope(engine) as session:
         row = session.get(Interaction, "i1")
         assert (row.question, row.mode, row.cached) == ("q", "generated", False)
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_interactions_logged_before_insights_get_their_columns_and_documents(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url = (
+        f"sqlite:///{tmp_path / 'v6.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("own_postgres_url")
+    )
+    engine = db.make_engine(url)
+    assert db.migrate(engine, revision="0006") == "0006"
+    row = {
+        "id": "i1", "created_at": "2026-12-01 10:00:00", "user_id": "u", "conversation_id": "c",
+        "question": "and until when?", "standalone_query": "Carry-over days: until when?",
+        "answer": "a", "mode": "extractive", "refused": False, "model": "m",
+        "config_version": "v", "prompt_version": "p", "cached": False,
+        "latency_ms": '{"retrieve_ms": 40.5, "answer_first_token_ms": null, "total_ms": 900}',
+        "details": '{"fallback": "slow"}',
+        "citations": '[{"n": 1, "document": "data/handbook.md"}]',
+        "retrieval": '[{"document": "data/handbook.md", "similarity": 0.61},'
+                     ' {"document": "data/it-faq.html", "similarity": 0.42}]',
+        "pii_entities": "[]",
+    }  # fmt: skip
+    columns = ", ".join(row)
+    with engine.begin() as conn:
+        conn.execute(text(f"insert into interaction ({columns}) values "
+                          f"({', '.join(':' + k for k in row)})"), row)  # fmt: skip
+    assert db.migrate(engine) == db.head_revision()
+    with db.session_scope(engine) as session:
+        got = session.get(Interaction, "i1")
+        assert got is not None
+        assert (got.fallback, got.follow_up, got.retrieve_ms, got.total_ms) == (
+            "slow",
+            True,
+            40.5,
+            900,
+        )
+        assert got.first_token_ms is None and got.best_similarity == 0.61
+        docs = session.exec(select(InteractionDocument)).all()
+        assert sorted((d.document, d.cited) for d in docs) == [
+            ("data/handbook.md", True), ("data/it-faq.html", False)
+        ]  # fmt: skip
+    engine.dispose()
 
 
 def test_a_database_without_migrations_upgrades_in_place(tmp_path: Path) -> None:

@@ -1,0 +1,45 @@
+"""The Insights page's charts and downloads: one question per chart, its title saying which."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from review.export import csv_safe
+
+
+def chart(
+    frame: pd.DataFrame,
+    x: str,
+    series: list[str],
+    title: str,
+    *,
+    mark: str = "line",
+    percent: bool = False,
+) -> None:
+    """``series`` of ``frame`` over ``x`` (a day), one colour each, titled by its question."""
+    long = frame.melt(id_vars=[x], value_vars=series, var_name="series").dropna()
+    long["series"] = long["series"].str.replace("_", " ")
+    y = alt.Y("value:Q", title=None, axis=alt.Axis(format="%") if percent else alt.Axis())
+    base = alt.Chart(long, title=title).encode(
+        x=alt.X(f"{x}:T", title=None),
+        y=y,
+        color=alt.Color("series:N", title=None),
+        tooltip=[f"{x}:T", "series", alt.Tooltip("value:Q", format=".1%" if percent else ",")],
+    )
+    drawn = base.mark_bar() if mark == "bar" else base.mark_line(point=True)
+    st.altair_chart(drawn, width="stretch")
+
+
+def download(frame: pd.DataFrame, name: str) -> None:
+    """The figures behind a chart as CSV, every cell safe to open in a spreadsheet."""
+    safe = frame.map(csv_safe) if not frame.empty else frame
+    st.download_button(
+        f"Download {name} (CSV)",
+        safe.to_csv(index=False).encode(),
+        file_name=f"insights-{name}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"download-{name}",
+    )

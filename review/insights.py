@@ -1,0 +1,348 @@
+"""How the assistant is doing over a period, computed in SQL (aggregates only: no row is
+pulled into Python to be counted): use, trust, speed, errors, tokens and the documents
+answers cite. The same queries run on SQLite and PostgreSQL (percentiles by nearest rank
+over window functions, which both have).
+
+Access: counts are shown to every lead; a document is named only to a reader who may read
+it (documents they may not read are summed into one line, never named).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Integer, String, and_, case, cast, distinct, func, literal, select
+from sqlalchemy.engine import Engine
+
+from assistant.answering.config import ModelPrice
+from assistant.answering.interactions import Interaction, InteractionDocument
+from assistant.identity.groups import Reader, may_read
+from assistant.index.chunks import DocumentRecord
+from assistant.storage import db
+from review.models import Feedback
+
+# The kinds of fallback that mean the model's answer was not shown (QUOTED_BECAUSE)
+NOT_VERIFIED = ("unverified", "figure", "unchecked", "not_found")
+FAILED = ("unavailable", "slow")
+PERCENTILES = (50, 95)
+TOP_CITED = 15
+
+
+class Period(BaseModel):
+    """Which answers: logged from ``since`` to ``until`` (whole days, UTC), optionally only
+    those that retrieved ``document``, or answered with ``config_version``."""
+
+    since: date
+    until: date
+    document: str | None = None
+    config_version: str | None = None
+
+    @classmethod
+    def last_days(cls, days: int, today: date | None = None) -> Period:
+        end = today or datetime.now(UTC).date()
+        return cls(since=end - timedelta(days=days - 1), until=end)
+
+
+class Day(BaseModel):
+    day: date
+    questions: int
+    askers: int
+    conversations: int
+    follow_ups: int
+    refused: int
+    not_verified: int  # the model's answer did not verify: its quotes were shown
+    model_failed: int  # the model was down or too slow: quotes were shown
+    with_feedback: int
+    negative: int
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class Speed(BaseModel):
+    day: date
+    config_version: str
+    measure: str  # retrieve_ms, first_token_ms, total_ms
+    p50: float | None
+    p95: float | None
+    answers: int
+
+
+class Reason(BaseModel):
+    reason: str
+    count: int
+
+
+class ErrorDay(BaseModel):
+    day: date
+    kind: str  # a fallback kind (``unavailable``, ``slow``, ``figure``, ...)
+    count: int
+    example: str  # one interaction of that day and kind (its id)
+
+
+class Tokens(BaseModel):
+    """Tokens and their estimated cost per day and model (the price list of the answering
+    config; zero for a model that is not on it, such as the local one)."""
+
+    day: date
+    model: str
+    answers: int
+    useful: int  # answers neither refused nor thumbed down
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float = 0.0
+
+    @property
+    def cost_per_answer(self) -> float:
+        return self.cost / self.answers if self.answers else 0.0
+
+    @property
+    def cost_per_useful_answer(self) -> float | None:
+        return self.cost / self.useful if self.useful else None
+
+
+class CitedDocument(BaseModel):
+    document: str
+    answers: int  # answers in the period that cited it
+
+
+class Insights(BaseModel):
+    period: Period
+    askers: int  # distinct people who asked in the period
+    conversations: int
+    days: list[Day]
+    speed: list[Speed]
+    reasons: list[Reason]
+    errors: list[ErrorDay]
+    tokens: list[Tokens]
+    top_cited: list[CitedDocument]
+    cited_hidden: int  # answers citing documents the reader may not read (not named)
+    never_cited: list[str]  # readable documents in the index no answer of the period cited
+
+
+def insights(
+    engine: Engine,
+    documents: Sequence[DocumentRecord],
+    reader: Reader,
+    period: Period,
+    prices: Mapping[str, ModelPrice] | None = None,
+) -> Insights:
+    """Every figure of the Insights page for ``period``, as ``reader`` may see it
+    (``documents``: what the index holds, with who may read each)."""
+    with db.session_scope(engine) as session:
+        conn = session.connection()
+        days = [Day(**r._mapping) for r in conn.execute(_days(period))]
+        askers, conversations = conn.execute(_people(period)).one()
+        speed = [_speed_row(r) for r in conn.execute(_speed(period))]
+        reasons = [Reason(**r._mapping) for r in conn.execute(_reasons(period))]
+        errors = [ErrorDay(**r._mapping) for r in conn.execute(_errors(period))]
+        tokens = [
+            _priced(Tokens(**r._mapping), prices or {}) for r in conn.execute(_tokens(period))
+        ]
+        cited = [CitedDocument(**r._mapping) for r in conn.execute(_cited(period))]
+    readable = {d.path for d in documents if may_read(reader.groups, d.access_groups)}
+    shown = [c for c in cited if c.document in readable]
+    hidden = sum(c.answers for c in cited if c.document not in readable)
+    cited_paths = {c.document for c in cited}
+    return Insights(
+        period=period,
+        askers=askers,
+        conversations=conversations,
+        days=days,
+        speed=speed,
+        reasons=reasons,
+        errors=errors,
+        tokens=tokens,
+        top_cited=shown[:TOP_CITED],
+        cited_hidden=hidden,
+        never_cited=sorted(readable - cited_paths),
+    )
+
+
+# -- the queries -----------------------------------------------------------------------
+def _window(period: Period) -> Any:
+    start = datetime.combine(period.since, time.min, UTC)
+    end = datetime.combine(period.until + timedelta(days=1), time.min, UTC)
+    i = Interaction.__table__.c
+    conditions = [i.created_at >= start, i.created_at < end]
+    if period.config_version:
+        conditions.append(i.config_version == period.config_version)
+    if period.document:
+        d = InteractionDocument.__table__.c
+        conditions.append(i.id.in_(select(d.interaction_id).where(d.document == period.document)))
+    return and_(*conditions)
+
+
+def _day() -> Any:
+    return func.date(Interaction.__table__.c.created_at)
+
+
+def _days(period: Period) -> Any:
+    i = Interaction.__table__.c
+    f = Feedback.__table__.c
+    feedback = (
+        select(
+            f.interaction_id,
+            func.max(case((f.rating < 0, 1), else_=0)).label("negative"),
+        )
+        .group_by(f.interaction_id)
+        .subquery()
+    )
+    day = _day().label("day")
+    return (
+        select(
+            day,
+            func.count().label("questions"),
+            func.count(distinct(i.user_id)).label("askers"),
+            func.count(distinct(i.conversation_id)).label("conversations"),
+            _sum(i.follow_up).label("follow_ups"),
+            _sum(i.refused).label("refused"),
+            _sum(i.fallback.in_(NOT_VERIFIED)).label("not_verified"),
+            _sum(i.fallback.in_(FAILED)).label("model_failed"),
+            func.count(feedback.c.interaction_id).label("with_feedback"),
+            func.coalesce(func.sum(feedback.c.negative), 0).label("negative"),
+            func.coalesce(func.sum(i.prompt_tokens), 0).label("prompt_tokens"),
+            func.coalesce(func.sum(i.completion_tokens), 0).label("completion_tokens"),
+        )
+        .select_from(Interaction.__table__.outerjoin(feedback, feedback.c.interaction_id == i.id))
+        .where(_window(period))
+        .group_by(day)
+        .order_by(day)
+    )
+
+
+def _people(period: Period) -> Any:
+    i = Interaction.__table__.c
+    return select(func.count(distinct(i.user_id)), func.count(distinct(i.conversation_id))).where(
+        _window(period)
+    )
+
+
+def _sum(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _speed(period: Period) -> Any:
+    """p50 and p95 by nearest rank, per day, config version and measure."""
+    i = Interaction.__table__.c
+    parts = []
+    for measure in ("retrieve_ms", "first_token_ms", "total_ms"):
+        value = i[measure]
+        parts.append(
+            select(
+                _day().label("day"),
+                i.config_version.label("config_version"),
+                literal(measure, String(16)).label("measure"),
+                value.label("value"),
+                func.row_number()
+                .over(partition_by=(_day(), i.config_version), order_by=value)
+                .label("rank"),
+                func.count().over(partition_by=(_day(), i.config_version)).label("n"),
+            ).where(_window(period), value.is_not(None))
+        )
+    ranked = parts[0].union_all(*parts[1:]).subquery()
+    r = ranked.c
+    picks = [
+        func.max(case((r.rank == _nearest_rank(r.n, p), r.value))).label(f"p{p}")
+        for p in PERCENTILES
+    ]
+    return (
+        select(r.day, r.config_version, r.measure, *picks, func.max(r.n).label("answers"))
+        .group_by(r.day, r.config_version, r.measure)
+        .order_by(r.day, r.config_version, r.measure)
+    )
+
+
+def _nearest_rank(n: Any, p: int) -> Any:
+    """ceil(n * p / 100) by integer division, the same on both databases."""
+    return cast((n * p + 99).self_group().op("/")(100), Integer)
+
+
+def _reasons(period: Period) -> Any:
+    i = Interaction.__table__.c
+    f = Feedback.__table__.c
+    reason = func.coalesce(f.reason, "no reason given")
+    return (
+        select(reason.label("reason"), func.count().label("count"))
+        .select_from(Feedback.__table__.join(Interaction.__table__, f.interaction_id == i.id))
+        .where(_window(period), f.rating < 0)
+        .group_by(reason)
+        .order_by(func.count().desc())
+    )
+
+
+def _errors(period: Period) -> Any:
+    i = Interaction.__table__.c
+    day = _day().label("day")
+    return (
+        select(
+            day,
+            i.fallback.label("kind"),
+            func.count().label("count"),
+            func.min(i.id).label("example"),
+        )
+        .where(_window(period), i.fallback.is_not(None))
+        .group_by(day, i.fallback)
+        .order_by(day, i.fallback)
+    )
+
+
+def _tokens(period: Period) -> Any:
+    i = Interaction.__table__.c
+    f = Feedback.__table__.c
+    thumbed_down = select(f.interaction_id).where(f.rating < 0)
+    day = _day().label("day")
+    return (
+        select(
+            day,
+            i.model,
+            func.count().label("answers"),
+            _sum(and_(i.refused.is_(False), i.id.not_in(thumbed_down))).label("useful"),
+            func.coalesce(func.sum(i.prompt_tokens), 0).label("prompt_tokens"),
+            func.coalesce(func.sum(i.completion_tokens), 0).label("completion_tokens"),
+        )
+        .where(_window(period))
+        .group_by(day, i.model)
+        .order_by(day, i.model)
+    )
+
+
+def _priced(t: Tokens, prices: Mapping[str, ModelPrice]) -> Tokens:
+    price = prices.get(t.model)
+    if price is not None:
+        t.cost = (
+            t.prompt_tokens * price.input_per_million
+            + t.completion_tokens * price.output_per_million
+        ) / 1e6
+    return t
+
+
+def _cited(period: Period) -> Any:
+    d = InteractionDocument.__table__.c
+    answers = func.count().label("answers")
+    in_period = select(Interaction.__table__.c.id).where(_window(period))
+    return (
+        select(d.document, answers)
+        .where(d.cited, d.interaction_id.in_(in_period))
+        .group_by(d.document)
+        .order_by(answers.desc(), d.document)
+    )
+
+
+# -- rows ------------------------------------------------------------------------------
+def _speed_row(r: Any) -> Speed:
+    m = r._mapping
+    return Speed(
+        day=_date(m["day"]),
+        config_version=m["config_version"],
+        measure=m["measure"],
+        p50=m["p50"],
+        p95=m["p95"],
+        answers=m["answers"],
+    )
+
+
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

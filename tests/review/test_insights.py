@@ -1,0 +1,176 @@
+"""Insights computed in SQL, on SQLite and PostgreSQL, against the same figures counted in
+Python from the rows the test wrote: use, trust, speed (nearest-rank percentiles), errors,
+feedback reasons, and the documents answers cite, named only to readers who may read them."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from assistant.answering.config import ModelPrice
+from assistant.answering.interactions import Interaction, InteractionDocument
+from assistant.identity.groups import Reader
+from assistant.index.chunks import DocumentRecord
+from assistant.storage import db
+from review.insights import Period, insights
+from review.models import Feedback
+
+DAY0 = date(2026, 11, 30)
+DOCS = {"data/handbook.md": ("everyone",), "data/it-faq.html": ("everyone",),
+        "data/salaries.md": ("hr",), "data/travel.docx": ("everyone",)}  # fmt: skip
+FALLBACKS = [None, None, None, "unverified", "figure", "unavailable", "slow"]
+
+
+def _document(path: str, groups: tuple[str, ...]) -> DocumentRecord:
+    return DocumentRecord(id=path, source="data", path=path, title=path, content_hash="h",
+                          pipeline_version="p", chunk_count=1, size_bytes=1,
+                          access_groups=groups, ingested_at=datetime.now(UTC))  # fmt: skip
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+    url = (
+        f"sqlite:///{tmp_path / 'insights.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("own_postgres_url")
+    )
+    engine = db.make_engine(url)
+    db.migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def _fill(engine: Engine, n: int = 240, seed: int = 7) -> list[dict]:
+    """``n`` interactions over four days, with feedback on some; what was written."""
+    rng = random.Random(seed)
+    written = []
+    with db.session_scope(engine) as session:
+        for k in range(n):
+            day = DAY0 + timedelta(days=k % 4)
+            at = datetime(day.year, day.month, day.day, rng.randrange(24), rng.randrange(60),
+                          tzinfo=UTC)  # fmt: skip
+            refused = rng.random() < 0.15
+            fallback = None if refused else rng.choice(FALLBACKS)
+            cited = [] if refused else rng.sample(sorted(DOCS), rng.randrange(1, 3))
+            seen = sorted(set(cited) | {rng.choice(sorted(DOCS))})
+            row = {
+                "id": f"i{k:04d}", "at": at, "day": day, "user": f"u{rng.randrange(9)}",
+                "conversation": f"c{rng.randrange(30)}", "follow_up": rng.random() < 0.3,
+                "refused": refused, "fallback": fallback, "config": rng.choice(["v1", "v2"]),
+                "retrieve_ms": round(rng.uniform(5, 80), 1),
+                "first_token_ms": None if refused else round(rng.uniform(300, 9000), 1),
+                "total_ms": round(rng.uniform(50, 20000), 1), "cited": cited, "seen": seen,
+                "prompt_tokens": rng.randrange(100, 900), "completion_tokens": rng.randrange(90),
+                "rating": rng.choice([None, None, 1, -1]),
+                "reason": rng.choice(["wrong", "incomplete", None]),
+            }  # fmt: skip
+            written.append(row)
+            session.add(
+                Interaction(
+                    id=row["id"], created_at=at, user_id=row["user"],
+                    conversation_id=row["conversation"], question="q", standalone_query="q",
+                    answer="a", mode="refused" if refused else "generated", refused=refused,
+                    model="m", config_version=row["config"], fallback=fallback,
+                    follow_up=row["follow_up"], retrieve_ms=row["retrieve_ms"],
+                    first_token_ms=row["first_token_ms"], total_ms=row["total_ms"],
+                    prompt_tokens=row["prompt_tokens"],
+                    completion_tokens=row["completion_tokens"],
+                )
+            )  # fmt: skip
+            session.flush()
+            for d in seen:
+                session.add(InteractionDocument(interaction_id=row["id"], document=d,
+                                                cited=d in cited, created_at=at))  # fmt: skip
+            if row["rating"] is not None:
+                session.add(Feedback(interaction_id=row["id"], user_id=row["user"],
+                                     rating=row["rating"], reason=row["reason"]))  # fmt: skip
+    return written
+
+
+def _nearest(values: list[float], p: int) -> float | None:
+    ordered = sorted(values)
+    return ordered[math.ceil(len(ordered) * p / 100) - 1] if ordered else None
+
+
+def test_every_figure_is_what_the_rows_say(engine: Engine) -> None:
+    rows = _fill(engine)
+    documents = [_document(p, g) for p, g in DOCS.items()]
+    period = Period(since=DAY0, until=DAY0 + timedelta(days=3))
+    prices = {"m": ModelPrice(input_per_million=2.0, output_per_million=8.0)}
+    got = insights(engine, documents, Reader("lena", ("everyone",)), period, prices)
+
+    assert [d.day for d in got.days] == [DAY0 + timedelta(days=k) for k in range(4)]
+    for d in got.days:
+        mine = [r for r in rows if r["day"] == d.day]
+        assert d.questions == len(mine)
+        assert d.askers == len({r["user"] for r in mine})
+        assert d.conversations == len({r["conversation"] for r in mine})
+        assert d.follow_ups == sum(r["follow_up"] for r in mine)
+        assert d.refused == sum(r["refused"] for r in mine)
+        assert d.not_verified == sum(r["fallback"] in ("unverified", "figure") for r in mine)
+        assert d.model_failed == sum(r["fallback"] in ("unavailable", "slow") for r in mine)
+        assert d.with_feedback == sum(r["rating"] is not None for r in mine)
+        assert d.negative == sum(r["rating"] == -1 for r in mine)
+        assert d.prompt_tokens == sum(r["prompt_tokens"] for r in mine)
+
+    assert len(got.speed) == 4 * 2 * 3
+    for s in got.speed:
+        values = [
+            r[s.measure]
+            for r in rows
+            if (r["day"], r["config"]) == (s.day, s.config_version) and r[s.measure] is not None
+        ]
+        assert (s.p50, s.p95, s.answers) == (_nearest(values, 50), _nearest(values, 95),
+                                             len(values)), s  # fmt: skip
+
+    for t in got.tokens:  # one model: a row a day
+        mine = [r for r in rows if r["day"] == t.day]
+        useful = [r for r in mine if not r["refused"] and r["rating"] != -1]
+        spent = sum(r["prompt_tokens"] * 2.0 + r["completion_tokens"] * 8.0 for r in mine) / 1e6
+        assert (t.model, t.answers, t.useful) == ("m", len(mine), len(useful))
+        assert t.cost == pytest.approx(spent) and t.cost_per_useful_answer == pytest.approx(
+            spent / len(useful)
+        )
+    assert len(got.tokens) == 4
+
+    negative = [r for r in rows if r["rating"] == -1]
+    assert {x.reason: x.count for x in got.reasons} == {
+        reason or "no reason given": sum((r["reason"] or "no reason given") ==
+                                         (reason or "no reason given") for r in negative)
+        for reason in {r["reason"] for r in negative}
+    }  # fmt: skip
+
+    for e in got.errors:
+        mine = [r for r in rows if r["day"] == e.day and r["fallback"] == e.kind]
+        assert e.count == len(mine) and e.example in {r["id"] for r in mine}
+    assert sum(e.count for e in got.errors) == sum(r["fallback"] is not None for r in rows)
+
+    # Documents: the hr-only one is counted, never named, to a reader without hr.
+    counts = {d: sum(d in r["cited"] for r in rows) for d in DOCS}
+    assert {c.document: c.answers for c in got.top_cited} == {
+        d: n for d, n in counts.items() if d != "data/salaries.md"
+    }
+    assert got.cited_hidden == counts["data/salaries.md"] > 0
+    hr = insights(engine, documents, Reader("hanna", ("everyone", "hr")), period)
+    assert {c.document for c in hr.top_cited} == set(DOCS) and hr.cited_hidden == 0
+
+
+def test_a_document_and_a_config_version_narrow_every_figure(engine: Engine) -> None:
+    rows = _fill(engine, n=120, seed=11)
+    documents = [_document(p, g) for p, g in DOCS.items()]
+    period = Period(since=DAY0, until=DAY0 + timedelta(days=3), document="data/travel.docx",
+                    config_version="v2")  # fmt: skip
+    got = insights(engine, documents, Reader("lena", ("everyone",)), period)
+    mine = [r for r in rows if "data/travel.docx" in r["seen"] and r["config"] == "v2"]
+    assert sum(d.questions for d in got.days) == len(mine) > 0
+    assert {s.config_version for s in got.speed} == {"v2"}
+    # Outside the period: nothing.
+    later = Period(since=DAY0 + timedelta(days=10), until=DAY0 + timedelta(days=12))
+    empty = insights(engine, documents, Reader("lena", ("everyone",)), later)
+    assert empty.days == [] and empty.speed == [] and empty.top_cited == []
+    assert empty.never_cited == sorted(d for d, g in DOCS.items() if g == ("everyone",))
