@@ -13,6 +13,7 @@ from pages.ui.signin import require
 from review.desk import ReviewDesk
 from review.insights import Period
 
+MEASURE = "insights.measure"  # the time whose percentiles the Speed tab shows
 me = require("insights")
 st.set_page_config(layout="wide")
 st.title("Insights")
@@ -34,7 +35,8 @@ config_version = c3.selectbox("Only answers of config version", config_versions,
                               placeholder="any version")  # fmt: skip
 try:
     found = desk.insights(
-        Period(since=since, until=until, document=document, config_version=config_version)
+        Period(since=since, until=until, document=document, config_version=config_version),
+        measure=st.session_state.get(MEASURE, "total_ms"),
     )
 except AssistantError as err:
     st.error(str(err))
@@ -91,12 +93,12 @@ with trust:
 with speed:
     if found.speed:
         timings = pd.DataFrame([s.model_dump() for s in found.speed])
-        measure = st.radio(
-            "Time", ["total_ms", "first_token_ms", "retrieve_ms"], horizontal=True,
+        st.radio(
+            "Time", ["total_ms", "first_token_ms", "retrieve_ms"], horizontal=True, key=MEASURE,
             format_func={"total_ms": "whole answer", "first_token_ms":
                          "until the model's first word", "retrieve_ms": "search"}.get,
         )  # fmt: skip
-        shown = timings[timings["measure"] == measure].melt(
+        shown = timings.melt(
             id_vars=["day", "config_version", "answers"],
             value_vars=["p50", "p95"],
             var_name="percentile",

@@ -18,7 +18,7 @@ from review.agreement import AgreementReport
 from review.golden import CaseFilter, GoldenRecord
 from review.grading import Adjudication, EvidencePassage, ReviewDetail
 from review.importing import ImportSummary
-from review.insights import Insights, Period
+from review.insights import Insights, Measure, Period
 from review.models import GradeInput, ReviewItem
 from review.queue import OutOfReach, QueueEntry, QueueFilter, QueuePolicy
 
@@ -105,12 +105,13 @@ class ReviewDesk:
     def export(self, fmt: str, flt: CaseFilter) -> export.Snapshot:
         return export.snapshot(self.runtime.engine, fmt, flt, self.reader)
 
-    def insights(self, period: Period) -> Insights:
-        """How the assistant did over ``period``; costs by production's price list."""
+    def insights(self, period: Period, measure: Measure = "total_ms") -> Insights:
+        """How the assistant did over ``period`` (``measure``: the time whose percentiles
+        are shown); costs by production's price list."""
         rt = self.runtime
         prices = versions.serving(rt.engine, rt.settings).prices
-        return insights.insights(rt.engine, rt.store().list_documents(), self.reader, period,
-                                 prices)  # fmt: skip
+        documents = rt.store().list_documents()
+        return insights.insights(rt.engine, documents, self.reader, period, prices, measure)
 
     def insight_filters(self) -> tuple[list[str], list[str]]:
         """What the Insights page can narrow to: the documents this reader may read, and

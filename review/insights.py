@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from sqlalchemy import Integer, String, and_, case, cast, distinct, func, literal, select
@@ -28,6 +28,7 @@ from review.models import Feedback
 NOT_VERIFIED = ("unverified", "figure", "unchecked", "not_found")
 FAILED = ("unavailable", "slow")
 PERCENTILES = (50, 95)
+Measure = Literal["total_ms", "first_token_ms", "retrieve_ms"]  # whole answer, first word, search
 TOP_CITED = 15
 
 
@@ -64,7 +65,7 @@ class Day(BaseModel):
 class Speed(BaseModel):
     day: date
     config_version: str
-    measure: str  # retrieve_ms, first_token_ms, total_ms
+    measure: Measure
     p50: float | None
     p95: float | None
     answers: int
@@ -128,20 +129,20 @@ def insights(
     reader: Reader,
     period: Period,
     prices: Mapping[str, ModelPrice] | None = None,
+    measure: Measure = "total_ms",
 ) -> Insights:
     """Every figure of the Insights page for ``period``, as ``reader`` may see it
     (``documents``: what the index holds, with who may read each)."""
+    q = queries(period, measure)
     with db.session_scope(engine) as session:
         conn = session.connection()
-        days = [Day(**r._mapping) for r in conn.execute(_days(period))]
-        askers, conversations = conn.execute(_people(period)).one()
-        speed = [_speed_row(r) for r in conn.execute(_speed(period))]
-        reasons = [Reason(**r._mapping) for r in conn.execute(_reasons(period))]
-        errors = [ErrorDay(**r._mapping) for r in conn.execute(_errors(period))]
-        tokens = [
-            _priced(Tokens(**r._mapping), prices or {}) for r in conn.execute(_tokens(period))
-        ]
-        cited = [CitedDocument(**r._mapping) for r in conn.execute(_cited(period))]
+        days = [Day(**r._mapping) for r in conn.execute(q["days"])]
+        askers, conversations = conn.execute(q["people"]).one()
+        speed = [_speed_row(r) for r in conn.execute(q["speed"])]
+        reasons = [Reason(**r._mapping) for r in conn.execute(q["reasons"])]
+        errors = [ErrorDay(**r._mapping) for r in conn.execute(q["errors"])]
+        tokens = [_priced(Tokens(**r._mapping), prices or {}) for r in conn.execute(q["tokens"])]
+        cited = [CitedDocument(**r._mapping) for r in conn.execute(q["cited"])]
     readable = {d.path for d in documents if may_read(reader.groups, d.access_groups)}
     shown = [c for c in cited if c.document in readable]
     hidden = sum(c.answers for c in cited if c.document not in readable)
@@ -162,6 +163,19 @@ def insights(
 
 
 # -- the queries -----------------------------------------------------------------------
+def queries(period: Period, measure: Measure = "total_ms") -> dict[str, Any]:
+    """Every statement the page runs, by name (``benchmarks/insights.py`` times each)."""
+    return {
+        "days": _days(period),
+        "people": _people(period),
+        "speed": _speed(period, measure),
+        "reasons": _reasons(period),
+        "errors": _errors(period),
+        "tokens": _tokens(period),
+        "cited": _cited(period),
+    }
+
+
 def _window(period: Period) -> Any:
     start = datetime.combine(period.since, time.min, UTC)
     end = datetime.combine(period.until + timedelta(days=1), time.min, UTC)
@@ -182,14 +196,10 @@ def _day() -> Any:
 def _days(period: Period) -> Any:
     i = Interaction.__table__.c
     f = Feedback.__table__.c
-    feedback = (
-        select(
-            f.interaction_id,
-            func.max(case((f.rating < 0, 1), else_=0)).label("negative"),
-        )
-        .group_by(f.interaction_id)
-        .subquery()
-    )
+    # Probes of feedback's interaction_id index, one per answer (a join of the feedback
+    # grouped by answer made PostgreSQL loop over it for every answer: 6 s at 100k rows).
+    rated = select(f.interaction_id).where(f.interaction_id == i.id).exists()
+    thumbed_down = select(f.interaction_id).where(f.interaction_id == i.id, f.rating < 0).exists()
     day = _day().label("day")
     return (
         select(
@@ -201,12 +211,11 @@ def _days(period: Period) -> Any:
             _sum(i.refused).label("refused"),
             _sum(i.fallback.in_(NOT_VERIFIED)).label("not_verified"),
             _sum(i.fallback.in_(FAILED)).label("model_failed"),
-            func.count(feedback.c.interaction_id).label("with_feedback"),
-            func.coalesce(func.sum(feedback.c.negative), 0).label("negative"),
+            _sum(rated).label("with_feedback"),
+            _sum(thumbed_down).label("negative"),
             func.coalesce(func.sum(i.prompt_tokens), 0).label("prompt_tokens"),
             func.coalesce(func.sum(i.completion_tokens), 0).label("completion_tokens"),
         )
-        .select_from(Interaction.__table__.outerjoin(feedback, feedback.c.interaction_id == i.id))
         .where(_window(period))
         .group_by(day)
         .order_by(day)
@@ -224,25 +233,25 @@ def _sum(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _speed(period: Period) -> Any:
-    """p50 and p95 by nearest rank, per day, config version and measure."""
+def _speed(period: Period, measure: Measure) -> Any:
+    """p50 and p95 of one measure by nearest rank, per day and config version (one measure
+    a query: each is a sort of the period's answers, the page's costliest step)."""
     i = Interaction.__table__.c
-    parts = []
-    for measure in ("retrieve_ms", "first_token_ms", "total_ms"):
-        value = i[measure]
-        parts.append(
-            select(
-                _day().label("day"),
-                i.config_version.label("config_version"),
-                literal(measure, String(16)).label("measure"),
-                value.label("value"),
-                func.row_number()
-                .over(partition_by=(_day(), i.config_version), order_by=value)
-                .label("rank"),
-                func.count().over(partition_by=(_day(), i.config_version)).label("n"),
-            ).where(_window(period), value.is_not(None))
+    value = i[measure]
+    ranked = (
+        select(
+            _day().label("day"),
+            i.config_version.label("config_version"),
+            literal(measure, String(16)).label("measure"),
+            value.label("value"),
+            func.row_number()
+            .over(partition_by=(_day(), i.config_version), order_by=value)
+            .label("rank"),
+            func.count().over(partition_by=(_day(), i.config_version)).label("n"),
         )
-    ranked = parts[0].union_all(*parts[1:]).subquery()
+        .where(_window(period), value.is_not(None))
+        .subquery()
+    )
     r = ranked.c
     picks = [
         func.max(case((r.rank == _nearest_rank(r.n, p), r.value))).label(f"p{p}")

@@ -118,8 +118,12 @@ def test_every_figure_is_what_the_rows_say(engine: Engine) -> None:
         assert d.negative == sum(r["rating"] == -1 for r in mine)
         assert d.prompt_tokens == sum(r["prompt_tokens"] for r in mine)
 
-    assert len(got.speed) == 4 * 2 * 3
-    for s in got.speed:
+    speed = list(got.speed)
+    for measure in ("first_token_ms", "retrieve_ms"):
+        speed += insights(engine, documents, Reader("lena", ("everyone",)), period, prices,
+                          measure).speed  # fmt: skip
+    assert {s.measure for s in got.speed} == {"total_ms"} and len(speed) == 4 * 2 * 3
+    for s in speed:
         values = [
             r[s.measure]
             for r in rows
