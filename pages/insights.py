@@ -89,6 +89,17 @@ with trust:
             .encode(x=alt.X("count:Q", title="answers"), y=alt.Y("reason:N", sort="-x")),
             width="stretch",
         )
+    if found.grades:
+        grades = pd.DataFrame([g.model_dump() for g in found.grades])
+        chart(grades, "day", ["correctness", "groundedness", "completeness", "helpfulness"],
+              "How do reviewers grade answers (1 worst, 5 best)?", mark="line")  # fmt: skip
+    if found.eval_passes:
+        st.markdown("**How many golden cases pass, by config version** (its latest run)")
+        st.dataframe(
+            pd.DataFrame([p.model_dump() for p in found.eval_passes]),
+            hide_index=True,
+            column_config={"pass_rate": st.column_config.NumberColumn(format="percent")},
+        )
     download(rates, "trust")
 with speed:
     if found.speed:

@@ -14,7 +14,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import Integer, String, and_, case, cast, distinct, func, literal, select
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.engine import Engine
 
 from assistant.answering.config import ModelPrice
@@ -22,7 +33,7 @@ from assistant.answering.interactions import Interaction, InteractionDocument
 from assistant.identity.groups import Reader, may_read
 from assistant.index.chunks import DocumentRecord
 from assistant.storage import db
-from review.models import Feedback
+from review.models import SCALE_FIELDS, EvalResult, EvalRun, Feedback, Grade, ReviewItem
 
 # The kinds of fallback that mean the model's answer was not shown (QUOTED_BECAUSE)
 NOT_VERIFIED = ("unverified", "figure", "unchecked", "not_found")
@@ -104,6 +115,28 @@ class Tokens(BaseModel):
         return self.cost / self.useful if self.useful else None
 
 
+class GradesDay(BaseModel):
+    """Reviewers' mean grades (1-5) of the answers graded that day."""
+
+    day: date
+    grades: int
+    correctness: float
+    groundedness: float
+    completeness: float
+    helpfulness: float
+
+
+class EvalPass(BaseModel):
+    """The golden-case pass rate of the latest finished eval run of a config version."""
+
+    config_version: str
+    run_id: str
+    dataset: str
+    finished_at: datetime
+    cases: int
+    pass_rate: float
+
+
 class CitedDocument(BaseModel):
     document: str
     answers: int  # answers in the period that cited it
@@ -118,6 +151,8 @@ class Insights(BaseModel):
     reasons: list[Reason]
     errors: list[ErrorDay]
     tokens: list[Tokens]
+    grades: list[GradesDay]
+    eval_passes: list[EvalPass]
     top_cited: list[CitedDocument]
     cited_hidden: int  # answers citing documents the reader may not read (not named)
     never_cited: list[str]  # readable documents in the index no answer of the period cited
@@ -143,6 +178,8 @@ def insights(
         errors = [ErrorDay(**r._mapping) for r in conn.execute(q["errors"])]
         tokens = [_priced(Tokens(**r._mapping), prices or {}) for r in conn.execute(q["tokens"])]
         cited = [CitedDocument(**r._mapping) for r in conn.execute(q["cited"])]
+        grades = [GradesDay(**r._mapping) for r in conn.execute(q["grades"])]
+        eval_passes = [EvalPass(**r._mapping) for r in conn.execute(q["eval_passes"])]
     readable = {d.path for d in documents if may_read(reader.groups, d.access_groups)}
     shown = [c for c in cited if c.document in readable]
     hidden = sum(c.answers for c in cited if c.document not in readable)
@@ -156,6 +193,8 @@ def insights(
         reasons=reasons,
         errors=errors,
         tokens=tokens,
+        grades=grades,
+        eval_passes=eval_passes,
         top_cited=shown[:TOP_CITED],
         cited_hidden=hidden,
         never_cited=sorted(readable - cited_paths),
@@ -173,14 +212,27 @@ def queries(period: Period, measure: Measure = "total_ms") -> dict[str, Any]:
         "errors": _errors(period),
         "tokens": _tokens(period),
         "cited": _cited(period),
+        "grades": _grades(period),
+        "eval_passes": _eval_passes(),
     }
 
 
-def _window(period: Period) -> Any:
+def _bounds(period: Period) -> tuple[datetime, datetime]:
     start = datetime.combine(period.since, time.min, UTC)
-    end = datetime.combine(period.until + timedelta(days=1), time.min, UTC)
+    return start, datetime.combine(period.until + timedelta(days=1), time.min, UTC)
+
+
+def _window(period: Period) -> Any:
+    """Answers logged in the period, narrowed as it says."""
+    start, end = _bounds(period)
     i = Interaction.__table__.c
-    conditions = [i.created_at >= start, i.created_at < end]
+    return and_(i.created_at >= start, i.created_at < end, _filters(period))
+
+
+def _filters(period: Period) -> Any:
+    """The period's narrowing by config version and document (true when it has none)."""
+    i = Interaction.__table__.c
+    conditions = [true()]
     if period.config_version:
         conditions.append(i.config_version == period.config_version)
     if period.document:
@@ -295,6 +347,65 @@ def _errors(period: Period) -> Any:
         .where(_window(period), i.fallback.is_not(None))
         .group_by(day, i.fallback)
         .order_by(day, i.fallback)
+    )
+
+
+def _grades(period: Period) -> Any:
+    """Grades given in the period (by when they were given), of answers in the filter."""
+    g = Grade.__table__.c
+    r = ReviewItem.__table__.c
+    i = Interaction.__table__.c
+    start, end = _bounds(period)
+    day = func.date(g.created_at).label("day")
+    return (
+        select(
+            day,
+            func.count().label("grades"),
+            *(func.avg(g[f]).label(f) for f in SCALE_FIELDS),
+        )
+        .select_from(
+            Grade.__table__.join(ReviewItem.__table__, r.id == g.item_id).join(
+                Interaction.__table__, i.id == r.interaction_id
+            )
+        )
+        .where(g.created_at >= start, g.created_at < end, _filters(period))
+        .group_by(day)
+        .order_by(day)
+    )
+
+
+def _eval_passes() -> Any:
+    """Per config version, its latest finished run and the share of its cases that passed
+    (every repetition counted)."""
+    e = EvalRun.__table__.c
+    x = EvalResult.__table__.c
+    latest = (
+        select(e.config_version, func.max(e.started_at).label("started_at"))
+        .where(e.status == "complete")
+        .group_by(e.config_version)
+        .subquery()
+    )
+    return (
+        select(
+            e.config_version,
+            e.id.label("run_id"),
+            e.dataset,
+            e.finished_at,
+            func.count(x.id).label("cases"),
+            func.avg(case((x.passed, 1.0), else_=0.0)).label("pass_rate"),
+        )
+        .select_from(
+            EvalRun.__table__.join(
+                latest,
+                and_(
+                    latest.c.config_version == e.config_version,
+                    latest.c.started_at == e.started_at,
+                ),
+            ).join(EvalResult.__table__, x.run_id == e.id)
+        )
+        .where(e.status == "complete")
+        .group_by(e.config_version, e.id, e.dataset, e.finished_at)
+        .order_by(e.finished_at)
     )
 
 

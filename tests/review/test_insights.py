@@ -18,7 +18,7 @@ from assistant.identity.groups import Reader
 from assistant.index.chunks import DocumentRecord
 from assistant.storage import db
 from review.insights import Period, insights
-from review.models import Feedback
+from review.models import EvalResult, EvalRun, Feedback, Grade, ReviewItem
 
 DAY0 = date(2026, 11, 30)
 DOCS = {"data/handbook.md": ("everyone",), "data/it-faq.html": ("everyone",),
@@ -178,3 +178,43 @@ def test_a_document_and_a_config_version_narrow_every_figure(engine: Engine) -> 
     empty = insights(engine, documents, Reader("lena", ("everyone",)), later)
     assert empty.days == [] and empty.speed == [] and empty.top_cited == []
     assert empty.never_cited == sorted(d for d, g in DOCS.items() if g == ("everyone",))
+
+
+def test_grades_over_time_and_the_latest_pass_rate_of_each_config(engine: Engine) -> None:
+    rows = _fill(engine, n=40, seed=3)
+    day1 = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    with db.session_scope(engine) as session:
+        for k, row in enumerate(rows[:6]):
+            item = ReviewItem(interaction_id=row["id"], reason="sampled", priority=1,
+                              asked_at=row["at"])  # fmt: skip
+            session.add(item)
+            session.flush()
+            session.add(Grade(item_id=item.id, reviewer="rita", correctness=1 + k % 5,
+                              groundedness=5, completeness=3, helpfulness=2,
+                              created_at=day1 + timedelta(days=k % 2)))  # fmt: skip
+        # v1: an old run that failed everything, then a newer one passing 3 of 4;
+        # v2: a finished run passing 1 of 2 and a newer one still running (not counted).
+        runs = [("old", "v1", 0, "complete", [False, False]),
+                ("new", "v1", 1, "complete", [True, True, True, False]),
+                ("v2done", "v2", 0, "complete", [True, False]),
+                ("v2live", "v2", 2, "running", [True])]  # fmt: skip
+        for run_id, version, hours, status, passed in runs:
+            at = day1 + timedelta(hours=hours)
+            session.add(EvalRun(id=run_id, status=status, started_at=at, finished_at=at,
+                                started_by="lena", dataset="starter", dataset_version="s",
+                                config_version=version, generator_model="m",
+                                generator_endpoint="e", embedder="x",
+                                index_fingerprint="f"))  # fmt: skip
+            for n, ok in enumerate(passed):
+                session.add(EvalResult(run_id=run_id, case_id=f"c{n}", passed=ok,
+                                       outcome="pass" if ok else "fail"))  # fmt: skip
+    documents = [_document(p, g) for p, g in DOCS.items()]
+    period = Period(since=DAY0, until=DAY0 + timedelta(days=5))
+    got = insights(engine, documents, Reader("lena", ("everyone",)), period)
+    assert [(g.day, g.grades) for g in got.grades] == [(date(2026, 12, 1), 3),
+                                                        (date(2026, 12, 2), 3)]  # fmt: skip
+    assert got.grades[0].correctness == pytest.approx((1 + 3 + 5) / 3)
+    assert got.grades[1].groundedness == 5 and got.grades[1].helpfulness == 2
+    assert {(p.config_version, p.run_id, p.cases, p.pass_rate) for p in got.eval_passes} == {
+        ("v1", "new", 4, 0.75), ("v2", "v2done", 2, 0.5)
+    }  # fmt: skip
