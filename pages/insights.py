@@ -154,7 +154,7 @@ with cost:
         "a model that is not on it, like the local one, costs 0. A useful answer is one "
         "neither refused nor thumbed down."
     )
-    st.dataframe(tokens, hide_index=True)
+    st.dataframe(tokens.rename(columns=lambda c: c.replace("_", " ")), hide_index=True)
     download(tokens, "cost")
 with documents:
     if found.top_cited:
