@@ -44,7 +44,7 @@ from assistant.index.analysis import term_coverage
 from assistant.index.chunks import ScoredChunk
 from assistant.index.retrieve import SearchRequest, distinct, rank_fused
 from assistant.runtime import logs
-from assistant.runtime.model_server import count_prompt_tokens
+from assistant.runtime.model_server import count_prompt_tokens, count_tokens
 from assistant.runtime.stack import Runtime
 
 log = logging.getLogger(__name__)
@@ -313,10 +313,13 @@ class Pipeline:
         d.clock.latency.first_token_ms = (
             round(usage.first_token_ms, 1) if usage.first_token_ms else None
         )
-        prompt_tokens = usage.prompt_tokens
-        if prompt_tokens is None and not self._external:
-            prompt_tokens = count_prompt_tokens(self.generator_url, messages)
-        d.usage = {"prompt_tokens": prompt_tokens, "completion_tokens": usage.completion_tokens}
+        prompt_tokens, completion_tokens = usage.prompt_tokens, usage.completion_tokens
+        if not self._external:  # llama.cpp's server reports no usage when it streams
+            if prompt_tokens is None:
+                prompt_tokens = count_prompt_tokens(self.generator_url, messages)
+            if completion_tokens is None and d.model_text:
+                completion_tokens = count_tokens(self.generator_url, d.model_text)
+        d.usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens}
         d.clock.latency.generate_ms = self._generate_lap(d, d.fallback or "ok")
 
     def _judge(self, d: Draft) -> Settled:

@@ -44,8 +44,12 @@ def base_url(settings: Settings) -> str:
 def count_prompt_tokens(base_url: str, messages: list[dict]) -> int | None:
     """Tokens of the messages by the served model's tokenizer (llama.cpp's server does not
     report usage when streaming). Excludes the chat template's few framing tokens."""
+    return count_tokens(base_url, "\n".join(str(m.get("content", "")) for m in messages))
+
+
+def count_tokens(base_url: str, text: str) -> int | None:
+    """Tokens of ``text`` by the served model's tokenizer; None if it cannot tell."""
     root = base_url.rstrip("/").removesuffix("/v1")
-    text = "\n".join(str(m.get("content", "")) for m in messages)
     try:
         resp = httpx.post(f"{root}/extras/tokenize", json={"input": text}, timeout=10)
         resp.raise_for_status()

@@ -519,6 +519,8 @@ def test_the_local_model_path_answers_with_verified_citations_or_quotes(
     # The session's index may hold other copies of the sample documents (they collapse).
     assert answer.citations[0].document.endswith("/travel-and-expense-policy.docx")
     assert all(f"[{c.n}]" in answer.text for c in answer.citations)
+    if answer.fallback not in ("unavailable", "slow"):  # the model wrote: its tokens counted
+        assert answer.prompt_tokens and answer.completion_tokens
 
 
 def test_a_question_over_the_limit_is_refused_before_anything_reads_it(
