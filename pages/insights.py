@@ -60,8 +60,8 @@ m4.metric("Quoted instead of the model's words",
 rated = int(days["with_feedback"].sum())
 m5.metric("Thumbs down (of the rated)", f"{days['negative'].sum() / rated:.0%}" if rated else "–")
 
-use, trust, speed, errors, cost, documents = st.tabs(
-    ["Use", "Trust", "Speed", "Errors", "Cost", "Documents"]
+use, trust, gaps, speed, errors, cost, documents = st.tabs(
+    ["Use", "Trust", "Content gaps", "Speed", "Errors", "Cost", "Documents"]
 )
 with use:
     chart(days, "day", ["questions", "askers", "conversations", "follow_ups"],
@@ -101,6 +101,29 @@ with trust:
             column_config={"pass_rate": st.column_config.NumberColumn(format="percent")},
         )
     download(rates, "trust")
+with gaps:
+    st.caption(
+        "Questions the documents could not answer (refused, or their closest passage far "
+        "off), grouped by meaning: what the company could write next. Each group is named "
+        "by its most typical question you may read."
+    )
+    if found.gaps:
+        table = pd.DataFrame(
+            [
+                {
+                    "questions like": g.label or f"(questions you may not read: {g.unreadable})",
+                    "asked": g.questions,
+                    "first half of the period": g.earlier,
+                    "second half": g.later,
+                    "also asked as": " · ".join(g.examples),
+                }
+                for g in found.gaps
+            ]
+        )
+        st.dataframe(table, hide_index=True)
+        download(table, "content-gaps")
+    else:
+        st.success("Every question of this period found its passages.", icon=":material/check:")
 with speed:
     if found.speed:
         timings = pd.DataFrame([s.model_dump() for s in found.speed])

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, LargeBinary
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel
 
@@ -49,6 +49,9 @@ class Interaction(SQLModel, table=True):
     first_token_ms: float | None = None  # the model's first word on screen
     total_ms: float | None = None
     best_similarity: float | None = None
+    # A question the documents could not answer (refused, or its best passage far): the
+    # embedding of its stored text as float32 bytes, for grouping content gaps (0008)
+    gap_vector: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
 class InteractionDocument(SQLModel, table=True):
@@ -76,6 +79,7 @@ def log_interaction(
     conversation_id: str,
     stored_answer_text: str,
     also: Callable[[Session], None] | None = None,
+    gap_vector: bytes | None = None,
 ) -> str:
     """Store one answer (its text already redacted by the caller); return the row id.
     ``also`` adds what must commit with it (the conversation's entry) to the same session."""
@@ -135,6 +139,7 @@ def log_interaction(
         first_token_ms=answer.latency.answer_first_token_ms,
         total_ms=answer.latency.total_ms,
         best_similarity=max((s.similarity for s in answer.sources), default=None),
+        gap_vector=gap_vector,
     )
     row_id = row.id  # assigned at construction; the row expires on commit
     cited = {c.document for c in answer.citations}

@@ -420,6 +420,7 @@ class Pipeline:
                 also=lambda s: conversations.note_turn(
                     s, d.asker.user_id, d.conversation_id, d.stored_question
                 ),
+                gap_vector=self._gap_vector(answer),
             )
         d.clock.lap("log", "stored" if answer.interaction_id else "not stored")
         if d.unchecked is not None:
@@ -435,6 +436,19 @@ class Pipeline:
             local_generator=not self._external,
         )
         return answer
+
+    def _gap_vector(self, answer: Answer) -> bytes | None:
+        """For a question the documents could not answer (refused for want of a passage,
+        or whose best passage is far), the embedding of its stored text: the Insights page
+        groups such questions by meaning. Embedded from the redacted text it stores."""
+        best = max((s.similarity for s in answer.sources), default=None)
+        far = best is None or best < self.settings.low_confidence_similarity
+        if answer.refusal_reason in ("out_of_scope", "empty_question") or not (
+            answer.refused or far
+        ):
+            return None
+        text = answer.standalone_query or answer.question
+        return self.rt.embedder.embed_query(text).astype(np.float32).tobytes() if text else None
 
     def _generate_lap(self, d: Draft, outcome: str) -> float:
         """The model's step as a span: its first and last token, its tokens, its model."""

@@ -14,10 +14,12 @@ from sqlalchemy.engine import Engine
 
 from assistant.answering.config import ModelPrice
 from assistant.answering.interactions import Interaction, InteractionDocument
+from assistant.config import Settings
 from assistant.identity.groups import Reader
 from assistant.index.chunks import DocumentRecord
+from assistant.index.embeddings import make_embedder
 from assistant.storage import db
-from review.insights import Period, insights
+from review.insights import Period, gaps, insights
 from review.models import EvalResult, EvalRun, Feedback, Grade, ReviewItem
 
 DAY0 = date(2026, 11, 30)
@@ -218,3 +220,48 @@ def test_grades_over_time_and_the_latest_pass_rate_of_each_config(engine: Engine
     assert {(p.config_version, p.run_id, p.cases, p.pass_rate) for p in got.eval_passes} == {
         ("v1", "new", 4, 0.75), ("v2", "v2done", 2, 0.5)
     }  # fmt: skip
+
+
+GYM = [
+    "How do I expense a gym membership?",
+    "Can I claim my gym subscription back?",
+    "Is the fitness studio fee reimbursed?",
+    "Does the company pay for my gym?",
+]
+WIFI = [
+    "What is the wifi password in the Munich office?",
+    "How do I connect to the guest wifi in Munich?",
+    "guest wlan password munich",
+]
+ALONE = ["When is the christmas party?"]  # fmt: skip
+
+
+def test_unanswered_questions_are_grouped_by_meaning_and_shown_only_where_readable(
+    engine: Engine,
+) -> None:
+    embedder = make_embedder(Settings())
+    asked = [(q, [["everyone"]]) for q in GYM + ALONE] + [(q, [["it"]]) for q in WIFI]
+    with db.session_scope(engine) as session:
+        for k, (question, access) in enumerate(asked):
+            at = datetime(2026, 11, 30 if k % 2 else 28, 12, k, tzinfo=UTC)
+            session.add(Interaction(
+                id=f"g{k}", created_at=at, user_id="u", conversation_id=f"c{k}",
+                question=question, standalone_query=question, answer="no", mode="refused",
+                refused=True, model="m", config_version="v", access=access,
+                gap_vector=embedder.embed_query(question).astype("float32").tobytes(),
+            ))  # fmt: skip
+        session.add(Interaction(id="answered", created_at=datetime(2026, 11, 29, tzinfo=UTC),
+                                user_id="u", conversation_id="c", question="q",
+                                standalone_query="q", answer="a", model="m",
+                                config_version="v"))  # fmt: skip
+    period = Period(since=date(2026, 11, 27), until=date(2026, 11, 30))
+    found = gaps(engine, Reader("lena", ("everyone",)), period)
+    assert [g.questions for g in found] == [4, 3, 1]
+    gym, wifi, alone = found
+    assert gym.label in GYM and set(gym.examples) <= set(GYM) and gym.unreadable == 0
+    assert (gym.earlier, gym.later) == (2, 2)
+    # The wifi questions needed "it": counted, never shown to a lead without it.
+    assert wifi.label is None and wifi.examples == [] and wifi.unreadable == 3
+    assert alone.label == ALONE[0]
+    it = gaps(engine, Reader("ivan", ("everyone", "it")), period)
+    assert next(g for g in it if g.questions == 3).label in WIFI

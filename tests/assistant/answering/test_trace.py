@@ -78,6 +78,11 @@ def test_a_model_that_is_down_and_a_refusal_show_in_their_steps(stack: Stack) ->
     assert names == ["guard", "rewrite", "cache", "embed", "retrieve", "store"]
     assert refused.trace.spans[4].outcome.startswith("refused")
     assert down.trace.request_id != refused.trace.request_id
+    # The refused question keeps its vector for grouping content gaps; the answered one not.
+    gap = get_interaction(stack.rt.engine, refused.interaction_id)
+    assert gap is not None and gap.gap_vector is not None
+    assert len(gap.gap_vector) == 4 * stack.rt.embedder.dim
+    assert get_interaction(stack.rt.engine, down.interaction_id).gap_vector is None
 
 
 def test_spans_go_out_over_otlp_with_the_genai_conventions(
