@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from assistant.errors import AssistantError
-from pages.ui.insights_charts import chart, download
+from pages.ui.insights_charts import chart, day_axis, download
 from pages.ui.resources import runtime
 from pages.ui.signin import require
 from review.desk import ReviewDesk
@@ -141,7 +141,7 @@ with speed:
             alt.Chart(shown, title="How long do answers take (ms), per config version?")
             .mark_line(point=True)
             .encode(
-                x=alt.X("day:T", title=None),
+                x=day_axis(),
                 y=alt.Y("value:Q", title="ms"),
                 color=alt.Color("config_version:N", title="config"),
                 strokeDash=alt.StrokeDash("percentile:N"),
@@ -156,7 +156,7 @@ with errors:
         st.altair_chart(
             alt.Chart(errs, title="What went wrong, and when? (answers quoted instead)")
             .mark_bar()
-            .encode(x=alt.X("day:T", title=None), y=alt.Y("count:Q", title="answers"),
+            .encode(x=day_axis(), y=alt.Y("count:Q", title="answers"),
                     color=alt.Color("kind:N", title="why"),
                     tooltip=["day:T", "kind", "count", "example"]),
             width="stretch",

@@ -23,13 +23,18 @@ def chart(
     long["series"] = long["series"].str.replace("_", " ")
     y = alt.Y("value:Q", title=None, axis=alt.Axis(format="%") if percent else alt.Axis())
     base = alt.Chart(long, title=title).encode(
-        x=alt.X(f"{x}:T", title=None),
+        x=day_axis(x),
         y=y,
         color=alt.Color("series:N", title=None),
         tooltip=[f"{x}:T", "series", alt.Tooltip("value:Q", format=".1%" if percent else ",")],
     )
     drawn = base.mark_bar() if mark == "bar" else base.mark_line(point=True)
     st.altair_chart(drawn, width="stretch")
+
+
+def day_axis(field: str = "day") -> alt.X:
+    """A day on the x axis, labelled as dates (not hours)."""
+    return alt.X(f"yearmonthdate({field}):T", title=None, axis=alt.Axis(format="%b %d"))
 
 
 def download(frame: pd.DataFrame, name: str) -> None:
