@@ -19,23 +19,27 @@ st.set_page_config(layout="wide")
 st.title("Insights")
 desk = ReviewDesk(runtime(), me.reader())
 
-c1, c2, c3 = st.columns([2, 2, 2])
+c1, c2, c3, c4 = st.columns(4)
 default = Period.last_days(7)
 picked = c1.date_input("Period", (default.since, default.until), max_value=default.until)
 since, until = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (
     default.since, default.until)  # fmt: skip
 try:
-    readable, config_versions = desk.insight_filters()
+    readable, config_versions, groups = desk.insight_filters()
 except AssistantError as err:
     st.error(str(err))
     st.stop()
 document = c2.selectbox("Only answers that retrieved", readable, index=None,
                         placeholder="any document")  # fmt: skip
-config_version = c3.selectbox("Only answers of config version", config_versions, index=None,
+group = c3.selectbox("Only answers from documents open to", groups, index=None,
+                     placeholder="any group")  # fmt: skip
+config_version = c4.selectbox("Only answers of config version", config_versions, index=None,
                               placeholder="any version")  # fmt: skip
 try:
     found = desk.insights(
-        Period(since=since, until=until, document=document, config_version=config_version),
+        Period(
+            since=since, until=until, document=document, group=group, config_version=config_version
+        ),
         measure=st.session_state.get(MEASURE, "total_ms"),
     )
 except AssistantError as err:
@@ -182,12 +186,14 @@ with cost:
 with documents:
     if found.top_cited:
         cited = pd.DataFrame([c.model_dump() for c in found.top_cited])
+        cited["name"] = cited["title"].where(cited["title"] != "", cited["document"])
         st.altair_chart(
             alt.Chart(cited, title="Which documents do answers cite most?")
             .mark_bar()
             .encode(
                 x=alt.X("answers:Q"),
-                y=alt.Y("document:N", sort="-x", title=None, axis=alt.Axis(labelLimit=400)),
+                y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=400)),
+                tooltip=["name", "document", "answers"],
             ),
             width="stretch",
         )

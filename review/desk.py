@@ -111,15 +111,20 @@ class ReviewDesk:
         rt = self.runtime
         prices = versions.serving(rt.engine, rt.settings).prices
         documents = rt.store().list_documents()
+        if period.group is not None:
+            opened = [d.path for d in documents if may_read((period.group,), d.access_groups)]
+            period = period.model_copy(update={"group_documents": tuple(opened)})
         return insights.insights(rt.engine, documents, self.reader, period, prices, measure)
 
-    def insight_filters(self) -> tuple[list[str], list[str]]:
-        """What the Insights page can narrow to: the documents this reader may read, and
-        every answering config version."""
+    def insight_filters(self) -> tuple[list[str], list[str], list[str]]:
+        """What the Insights page can narrow to: the documents this reader may read, every
+        answering config version, and the groups documents are open to."""
         rt = self.runtime
-        readable = [d.path for d in rt.store().list_documents()
-                    if may_read(self.reader.groups, d.access_groups)]  # fmt: skip
-        return sorted(readable), [v.version for v in versions.history(rt.engine)]
+        documents = rt.store().list_documents()
+        readable = [d.path for d in documents if may_read(self.reader.groups, d.access_groups)]
+        groups = {g for d in documents for g in d.access_groups}
+        versions_known = [v.version for v in versions.history(rt.engine)]
+        return sorted(readable), versions_known, sorted(groups)
 
     def import_lines(self, lines: list[str]) -> ImportSummary:
         rt = self.runtime

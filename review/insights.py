@@ -57,6 +57,10 @@ class Period(BaseModel):
     until: date
     document: str | None = None
     config_version: str | None = None
+    # Only answers that retrieved a document this group may read (``group_documents``, the
+    # index's documents open to it, filled in by ``ReviewDesk.insights``)
+    group: str | None = None
+    group_documents: tuple[str, ...] = ()
 
     @classmethod
     def last_days(cls, days: int, today: date | None = None) -> Period:
@@ -157,6 +161,7 @@ class Gap(BaseModel):
 class CitedDocument(BaseModel):
     document: str
     answers: int  # answers in the period that cited it
+    title: str = ""
 
 
 class Insights(BaseModel):
@@ -199,7 +204,9 @@ def insights(
         grades = [GradesDay(**r._mapping) for r in conn.execute(q["grades"])]
         eval_passes = [EvalPass(**r._mapping) for r in conn.execute(q["eval_passes"])]
     readable = {d.path for d in documents if may_read(reader.groups, d.access_groups)}
-    shown = [c for c in cited if c.document in readable]
+    titles = {d.path: d.title for d in documents}
+    shown = [c.model_copy(update={"title": titles[c.document]}) for c in cited
+             if c.document in readable]  # fmt: skip
     hidden = sum(c.answers for c in cited if c.document not in readable)
     cited_paths = {c.document for c in cited}
     return Insights(
@@ -254,9 +261,12 @@ def _filters(period: Period) -> Any:
     conditions = [true()]
     if period.config_version:
         conditions.append(i.config_version == period.config_version)
+    d = InteractionDocument.__table__.c
     if period.document:
-        d = InteractionDocument.__table__.c
         conditions.append(i.id.in_(select(d.interaction_id).where(d.document == period.document)))
+    if period.group is not None:
+        docs = list(period.group_documents)
+        conditions.append(i.id.in_(select(d.interaction_id).where(d.document.in_(docs))))
     return and_(*conditions)
 
 

@@ -175,6 +175,11 @@ def test_a_document_and_a_config_version_narrow_every_figure(engine: Engine) -> 
     mine = [r for r in rows if "data/travel.docx" in r["seen"] and r["config"] == "v2"]
     assert sum(d.questions for d in got.days) == len(mine) > 0
     assert {s.config_version for s in got.speed} == {"v2"}
+    # Open to a group: answers that retrieved a document that group may read.
+    hr = Period(since=DAY0, until=DAY0 + timedelta(days=3), group="hr",
+                group_documents=("data/salaries.md",))  # fmt: skip
+    got = insights(engine, documents, Reader("lena", ("everyone",)), hr)
+    assert sum(d.questions for d in got.days) == sum("data/salaries.md" in r["seen"] for r in rows)
     # Outside the period: nothing.
     later = Period(since=DAY0 + timedelta(days=10), until=DAY0 + timedelta(days=12))
     empty = insights(engine, documents, Reader("lena", ("everyone",)), later)
