@@ -162,11 +162,11 @@ with errors:
             .mark_bar()
             .encode(x=day_axis(), y=alt.Y("count:Q", title="answers"),
                     color=alt.Color("kind:N", title="why"),
-                    tooltip=["day:T", "kind", "count", "example"]),
+                    tooltip=["day:T", "kind", "count", "example_question"]),
             width="stretch",
         )  # fmt: skip
-        st.dataframe(errs.rename(columns={"example": "an example (interaction id)"}),
-                     hide_index=True)  # fmt: skip
+        names = {"example_question": "an example question", "example": "its interaction id"}
+        st.dataframe(errs.rename(columns=names), hide_index=True)
         download(errs, "errors")
     else:
         st.success("No answer fell back to quotes in this period.", icon=":material/check:")

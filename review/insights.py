@@ -102,6 +102,7 @@ class ErrorDay(BaseModel):
     kind: str  # a fallback kind (``unavailable``, ``slow``, ``figure``, ...)
     count: int
     example: str  # one interaction of that day and kind (its id)
+    example_question: str | None = None  # its question, if this reader may read its passages
 
 
 class Tokens(BaseModel):
@@ -203,6 +204,7 @@ def insights(
         cited = [CitedDocument(**r._mapping) for r in conn.execute(q["cited"])]
         grades = [GradesDay(**r._mapping) for r in conn.execute(q["grades"])]
         eval_passes = [EvalPass(**r._mapping) for r in conn.execute(q["eval_passes"])]
+    errors = _with_questions(engine, errors, reader)
     readable = {d.path for d in documents if may_read(reader.groups, d.access_groups)}
     titles = {d.path: d.title for d in documents}
     shown = [c.model_copy(update={"title": titles[c.document]}) for c in cited
@@ -377,6 +379,23 @@ def _errors(period: Period) -> Any:
         .group_by(day, i.fallback)
         .order_by(day, i.fallback)
     )
+
+
+def _with_questions(engine: Engine, errors: list[ErrorDay], reader: Reader) -> list[ErrorDay]:
+    """Each error's example with its (stored, redacted) question where ``reader`` may read
+    every passage its answer drew on."""
+    i = Interaction.__table__.c
+    ids = [e.example for e in errors]
+    if not ids:
+        return errors
+    with db.session_scope(engine) as session:
+        rows = (
+            session.connection()
+            .execute(select(i.id, i.question, i.access).where(i.id.in_(ids)))
+            .all()
+        )
+    shown = {r.id: r.question for r in rows if may_read_all(reader.groups, r.access)}
+    return [e.model_copy(update={"example_question": shown.get(e.example)}) for e in errors]
 
 
 def _grades(period: Period) -> Any:

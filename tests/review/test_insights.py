@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
 from assistant.answering.config import ModelPrice
@@ -154,6 +155,7 @@ def test_every_figure_is_what_the_rows_say(engine: Engine) -> None:
     for e in got.errors:
         mine = [r for r in rows if r["day"] == e.day and r["fallback"] == e.kind]
         assert e.count == len(mine) and e.example in {r["id"] for r in mine}
+        assert e.example_question is None  # its access is unknown (NULL): shown to nobody
     assert sum(e.count for e in got.errors) == sum(r["fallback"] is not None for r in rows)
 
     # Documents: the hr-only one is counted, never named, to a reader without hr.
@@ -168,7 +170,12 @@ def test_every_figure_is_what_the_rows_say(engine: Engine) -> None:
 
 def test_a_document_and_a_config_version_narrow_every_figure(engine: Engine) -> None:
     rows = _fill(engine, n=120, seed=11)
+    with db.session_scope(engine) as session:  # every answer readable by everyone
+        session.execute(update(Interaction.__table__).values(access=[["everyone"]]))
     documents = [_document(p, g) for p, g in DOCS.items()]
+    month = Period(since=DAY0, until=DAY0 + timedelta(days=3))
+    errors = insights(engine, documents, Reader("lena", ("everyone",)), month).errors
+    assert errors and all(e.example_question == "q" for e in errors)
     period = Period(since=DAY0, until=DAY0 + timedelta(days=3), document="data/travel.docx",
                     config_version="v2")  # fmt: skip
     got = insights(engine, documents, Reader("lena", ("everyone",)), period)
