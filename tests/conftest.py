@@ -94,6 +94,15 @@ def postgres_url() -> Iterator[str]:
         server.close()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database of each kind the product supports: a SQLite file, and a
+    database of the test's own on the session's PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'kb.db'}"
+    return str(request.getfixturevalue("own_postgres_url"))
+
+
 @pytest.fixture()
 def own_postgres_url(postgres_url: str) -> Iterator[str]:
     """A database of the test's own on the session's PostgreSQL server, dropped afterwards."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -35,14 +35,9 @@ def _document(path: str, groups: tuple[str, ...]) -> DocumentRecord:
                           access_groups=groups, ingested_at=datetime.now(UTC))  # fmt: skip
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
-    url = (
-        f"sqlite:///{tmp_path / 'insights.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("own_postgres_url")
-    )
-    engine = db.make_engine(url)
+@pytest.fixture()
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = db.make_engine(database_url)
     db.migrate(engine)
     yield engine
     engine.dispose()

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from helpers import schema_drift
 from sqlalchemy import column, inspect, table, text
 from sqlmodel import SQLModel, select
@@ -74,18 +73,8 @@ def test_a_database_migrated_before_the_split_keeps_its_review_rows(tmp_path: Pa
     engine.dispose()
 
 
-@pytest.mark.parametrize(
-    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def test_the_review_migrations_match_the_review_models(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    url = (
-        f"sqlite:///{tmp_path / 'drift.db'}"
-        if backend == "sqlite"
-        else request.getfixturevalue("own_postgres_url")
-    )
-    engine = db.make_engine(url)
+def test_the_review_migrations_match_the_review_models(database_url: str) -> None:
+    engine = db.make_engine(database_url)
     db.migrate(engine)
     assert schema_drift(engine, REVIEW_TABLES) == []
     engine.dispose()

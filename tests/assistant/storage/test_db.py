@@ -68,18 +68,10 @@ def test_a_database_at_an_older_revision_upgrades_in_place(tmp_path: Path) -> No
         assert (row.question, row.mode, row.cached) == ("q", "generated", False)
 
 
-@pytest.mark.parametrize(
-    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
 def test_interactions_logged_before_insights_get_their_columns_and_documents(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+    database_url: str,
 ) -> None:
-    url = (
-        f"sqlite:///{tmp_path / 'v6.db'}"
-        if backend == "sqlite"
-        else request.getfixturevalue("own_postgres_url")
-    )
-    engine = db.make_engine(url)
+    engine = db.make_engine(database_url)
     assert db.migrate(engine, revision="0006") == "0006"
     row = {
         "id": "i1", "created_at": "2026-12-01 10:00:00", "user_id": "u", "conversation_id": "c",
