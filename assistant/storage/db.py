@@ -58,7 +58,10 @@ def make_engine(url: str, wait_s: float = 30.0) -> Engine:
         pool_pre_ping=True,  # a restarted server's dead connections are replaced, not used
         pool_timeout=wait_s,
         hide_parameters=True,
-        connect_args={"connect_timeout": max(1, round(wait_s))}
+        # Times are UTC in every session, whatever the server's time zone: timestamps
+        # without a zone (the interaction log's) are written and read as UTC, and a day
+        # is a UTC day in every count.
+        connect_args={"connect_timeout": max(1, round(wait_s)), "options": "-c timezone=UTC"}
         if url.startswith("postgresql")
         else {},
     )

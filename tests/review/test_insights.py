@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import Engine
 
 from assistant.answering.config import ModelPrice
@@ -272,3 +272,24 @@ def test_unanswered_questions_are_grouped_by_meaning_and_shown_only_where_readab
     assert alone.label == ALONE[0]
     it = gaps(engine, Reader("ivan", ("everyone", "it")), period)
     assert next(g for g in it if g.questions == 3).label in WIFI
+
+
+@pytest.mark.postgres
+def test_days_are_utc_days_whatever_the_database_time_zone(own_postgres_url: str) -> None:
+    name = own_postgres_url.rsplit("/", 1)[1]
+    admin = create_engine(own_postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:  # a server whose clock is New York's
+        conn.execute(text(f"ALTER DATABASE \"{name}\" SET timezone TO 'America/New_York'"))
+    admin.dispose()
+    engine = db.make_engine(own_postgres_url)
+    db.migrate(engine)
+    late = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    with db.session_scope(engine) as session:
+        session.add(Interaction(id="late", created_at=late, user_id="u", conversation_id="c",
+                                question="q", standalone_query="q", answer="a", model="m",
+                                config_version="v"))  # fmt: skip
+    with db.session_scope(engine) as session:
+        assert session.get(Interaction, "late").created_at == late
+    got = insights(engine, [], Reader("lena", ("everyone",)), Period(since=DAY0, until=DAY0))
+    assert [(d.day, d.questions) for d in got.days] == [(DAY0, 1)]
+    engine.dispose()
