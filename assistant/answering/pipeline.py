@@ -141,8 +141,20 @@ class Pipeline:
         one from the cache), and every answer leaves through ``_finish``."""
         d = self._draft(question, asker, history, conversation_id)
         d.fresh = fresh
-        with logs.request(d.request_id):  # every log line of this answer carries its id
-            yield from self._steps(d, on_stopped)
+        # Every log line of this answer carries its id: set for each step, never held across
+        # a yield (a stream left open or closed elsewhere must not label other lines).
+        steps = self._steps(d, on_stopped)
+        try:
+            while True:
+                with logs.request(d.request_id):
+                    try:
+                        event = next(steps)
+                    except StopIteration:
+                        return
+                yield event
+        finally:
+            with logs.request(d.request_id):
+                steps.close()
 
     def _steps(
         self, d: Draft, on_stopped: Callable[[Answer], None] | None
@@ -448,7 +460,13 @@ class Pipeline:
         ):
             return None
         text = answer.standalone_query or answer.question
-        return self.rt.embedder.embed_query(text).astype(np.float32).tobytes() if text else None
+        if not text:
+            return None
+        try:
+            return self.rt.embedder.embed_query(text).astype(np.float32).tobytes()
+        except Exception as err:  # a convenience for Insights: never a reason to lose the answer
+            log.warning("The unanswered question's vector was not stored (%s).", type(err).__name__)
+            return None
 
     def _generate_lap(self, d: Draft, outcome: str) -> float:
         """The model's step as a span: its first and last token, its tokens, its model."""

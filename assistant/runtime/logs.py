@@ -56,7 +56,8 @@ class JsonLines(logging.Formatter):
         }
         if record.exc_info:
             line["error"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False)
+        # ASCII only: a line separator in a message (U+2028, U+0085) cannot split the line
+        return json.dumps(line, ensure_ascii=True)
 
 
 def configure(fmt: Literal["text", "json"] = "text", level: int = logging.INFO) -> None:

@@ -126,3 +126,19 @@ def test_spans_go_out_over_otlp_with_the_genai_conventions(
     assert root.end_ns >= max(s.end_ns for s in children)
     said = json.dumps([s.attributes for s in receiver.spans])
     assert "annual leave" not in said and "tracer" not in said  # no question, no asker
+
+
+def test_a_stream_left_open_does_not_label_other_log_lines(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    stack.fake.default = Reply(text=REPLY)
+    caplog.set_level(logging.INFO, logger="assistant")
+    stream = stack.pipeline().stream(LEAVE, asker=USER)
+    while not isinstance(next(stream), str):  # until the model's first words are on screen
+        pass
+    logging.getLogger("assistant.elsewhere").warning("unrelated")
+    (unrelated,) = [r for r in caplog.records if r.getMessage() == "unrelated"]
+    assert unrelated.request_id == "-"
+    stream.close()  # the reader stops: the stopped answer is logged under its own id
+    stopped = [r for r in caplog.records if r.getMessage().startswith("answered: mode=")]
+    assert stopped and stopped[-1].request_id not in ("-", None)
