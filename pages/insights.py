@@ -111,7 +111,12 @@ with gaps:
         "off), grouped by meaning: what the company could write next. Each group is named "
         "by its most typical question you may read."
     )
-    if found.gaps:
+    if found.gaps.grouped < found.gaps.unanswered:
+        st.caption(
+            f"Grouped {found.gaps.grouped:,} of the period's {found.gaps.unanswered:,} "
+            "unanswered questions, spread evenly over it: counts are of those."
+        )
+    if found.gaps.groups:
         table = pd.DataFrame(
             [
                 {
@@ -121,7 +126,7 @@ with gaps:
                     "second half": g.later,
                     "also asked as": " · ".join(g.examples),
                 }
-                for g in found.gaps
+                for g in found.gaps.groups
             ]
         )
         st.dataframe(table, hide_index=True)
@@ -198,6 +203,9 @@ with documents:
             width="stretch",
         )
     if found.cited_hidden:
-        st.caption(f"{found.cited_hidden:,} more citations are of documents you may not read.")
+        st.caption(
+            f"{found.cited_hidden:,} more citations are of documents you may not read, or "
+            "that are no longer indexed."
+        )
     st.markdown(f"**Never cited in this period** ({len(found.never_cited)})")
     st.dataframe(pd.DataFrame({"document": found.never_cited}), hide_index=True)

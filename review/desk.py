@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from assistant.answering import versions
 from assistant.answering.pii import PiiRedactor, default_redactor
+from assistant.errors import AssistantError
 from assistant.identity import accounts
 from assistant.identity.groups import Reader, held, may_read
 from assistant.index.retrieve import SearchRequest
@@ -114,7 +115,15 @@ class ReviewDesk:
         if period.group is not None:
             opened = [d.path for d in documents if may_read((period.group,), d.access_groups)]
             period = period.model_copy(update={"group_documents": tuple(opened)})
-        return insights.insights(rt.engine, documents, self.reader, period, prices, measure)
+        if period.document and period.document not in {
+            d.path for d in documents if may_read(self.reader.groups, d.access_groups)
+        }:
+            raise AssistantError(
+                f"No document {period.document!r} that you may read.",
+                fix="Pick a document from the list.",
+            )
+        return insights.insights(rt.engine, documents, self.reader, period, prices, measure,
+                                 rt.embedder.dim)  # fmt: skip
 
     def insight_filters(self) -> tuple[list[str], list[str], list[str]]:
         """What the Insights page can narrow to: the documents this reader may read, every

@@ -176,7 +176,7 @@ class Insights(BaseModel):
     tokens: list[Tokens]
     grades: list[GradesDay]
     eval_passes: list[EvalPass]
-    gaps: list[Gap]
+    gaps: Gaps
     top_cited: list[CitedDocument]
     cited_hidden: int  # answers citing documents the reader may not read (not named)
     never_cited: list[str]  # readable documents in the index no answer of the period cited
@@ -189,6 +189,7 @@ def insights(
     period: Period,
     prices: Mapping[str, ModelPrice] | None = None,
     measure: Measure = "total_ms",
+    dim: int = 384,
 ) -> Insights:
     """Every figure of the Insights page for ``period``, as ``reader`` may see it
     (``documents``: what the index holds, with who may read each)."""
@@ -222,7 +223,7 @@ def insights(
         tokens=tokens,
         grades=grades,
         eval_passes=eval_passes,
-        gaps=gaps(engine, reader, period),
+        gaps=gaps(engine, reader, period, dim),
         top_cited=shown[:TOP_CITED],
         cited_hidden=hidden,
         never_cited=sorted(readable - cited_paths),
@@ -457,37 +458,49 @@ def _eval_passes() -> Any:
     )
 
 
+class Gaps(BaseModel):
+    groups: list[Gap]
+    grouped: int  # unanswered questions grouped
+    unanswered: int  # of this many in the period (more than ``grouped``: an even sample)
+
+
 def gaps(
     engine: Engine,
     reader: Reader,
     period: Period,
+    dim: int,
     similarity: float = GAP_SIMILARITY,
     most: int = GAP_QUESTIONS,
-) -> list[Gap]:
-    """The period's unanswered questions (their stored vectors, the latest ``most``) in
-    groups of similar meaning, largest first. Each question joins the group whose mean is
-    closest, if within ``similarity`` (cosine), else starts one; the groups' means are then
-    recomputed and every question placed once more. A group is labelled by the member
-    closest to its mean that the reader may read (``may_read_all`` on what the answer's
-    passages required; unknown access shows nothing)."""
+) -> Gaps:
+    """The period's unanswered questions with a stored vector of ``dim`` floats (the
+    embedder's now: vectors of another kept from before a change are left out), in groups
+    of similar meaning, largest first; at most ``most`` of them, spread evenly over the
+    period when there are more. Each question joins the group whose mean is closest, if
+    within ``similarity`` (cosine), else starts one; the means are then recomputed and
+    every question placed once more. A group is labelled by the member closest to its mean
+    that the reader may read (``may_read_all`` on what the answer's passages required;
+    unknown access shows nothing)."""
     i = Interaction.__table__.c
-    statement = (
-        select(i.created_at, i.question, i.standalone_query, i.access, i.gap_vector)
-        .where(_window(period), i.gap_vector.is_not(None))
-        .order_by(i.created_at.desc())
-        .limit(most)
-    )
+    mine = and_(_window(period), i.gap_vector.is_not(None),
+                func.length(i.gap_vector) == dim * 4)  # fmt: skip
+    ranked = select(
+        i.created_at, i.question, i.standalone_query, i.access, i.gap_vector,
+        func.row_number().over(order_by=(i.created_at, i.id)).label("n"),
+    ).where(mine).subquery()  # fmt: skip
     with db.session_scope(engine) as session:
-        rows = session.connection().execute(statement).all()
+        conn = session.connection()
+        unanswered = conn.execute(select(func.count()).select_from(Interaction.__table__)
+                                  .where(mine)).scalar_one()  # fmt: skip
+        step = max(1, -(-unanswered // most))  # every step-th question, oldest first
+        rows = conn.execute(select(ranked).where(ranked.c.n % step == 0)).all()
     if not rows:
-        return []
+        return Gaps(groups=[], grouped=0, unanswered=unanswered)
     vectors = np.stack([np.frombuffer(r.gap_vector, dtype=np.float32) for r in rows])
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
-    groups = _groups(vectors, similarity)
     start, end = _bounds(period)
     middle = start + (end - start) / 2
     out = []
-    for members in sorted(groups, key=len, reverse=True):
+    for members in sorted(_groups(vectors, similarity), key=len, reverse=True):
         mean = vectors[members].mean(axis=0)
         typical = sorted(members, key=lambda m: -float(vectors[m] @ mean))
         readable = [m for m in typical if may_read_all(reader.groups, rows[m].access)]
@@ -503,22 +516,31 @@ def gaps(
                 unreadable=len(members) - len(readable),
             )
         )
-    return out
+    return Gaps(groups=out, grouped=len(rows), unanswered=unanswered)
 
 
 def _groups(vectors: np.ndarray, similarity: float) -> list[list[int]]:
-    means: list[np.ndarray] = []
-    for _ in range(2):  # a first placement, then once more against the groups' means
-        members: list[list[int]] = [[] for _ in means]
+    """Leader grouping, then one pass against the groups' means (matrix products)."""
+    n_vectors, dim = vectors.shape
+    means = np.empty((0, dim), dtype=np.float32)
+    kept: list[list[int]] = []
+    for _ in range(2):
+        table = np.empty((len(means) + n_vectors, dim), dtype=np.float32)
+        table[: len(means)] = means
+        k = len(means)
+        placed = np.empty(n_vectors, dtype=int)
         for n, v in enumerate(vectors):
-            sims = np.array([float(m @ v) for m in means]) if means else np.array([])
-            if sims.size and sims.max() >= similarity:
-                members[int(sims.argmax())].append(n)
-            else:
-                means.append(v)
-                members.append([n])
-        kept = [m for m in members if m]
-        means = [_unit(vectors[m].mean(axis=0)) for m in kept]
+            if k:
+                sims = table[:k] @ v
+                best = int(sims.argmax())
+                if sims[best] >= similarity:
+                    placed[n] = best
+                    continue
+            table[k] = v
+            placed[n] = k
+            k += 1
+        kept = [m for g in range(k) if (m := np.flatnonzero(placed == g).tolist())]
+        means = np.asarray([_unit(vectors[m].mean(axis=0)) for m in kept], dtype=np.float32)
     return kept
 
 

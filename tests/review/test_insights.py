@@ -262,16 +262,28 @@ def test_unanswered_questions_are_grouped_by_meaning_and_shown_only_where_readab
                                 standalone_query="q", answer="a", model="m",
                                 config_version="v"))  # fmt: skip
     period = Period(since=date(2026, 11, 27), until=date(2026, 11, 30))
-    found = gaps(engine, Reader("lena", ("everyone",)), period)
-    assert [g.questions for g in found] == [4, 3, 1]
-    gym, wifi, alone = found
+    found = gaps(engine, Reader("lena", ("everyone",)), period, embedder.dim)
+    assert (found.grouped, found.unanswered) == (8, 8)
+    assert [g.questions for g in found.groups] == [4, 3, 1]
+    gym, wifi, alone = found.groups
     assert gym.label in GYM and set(gym.examples) <= set(GYM) and gym.unreadable == 0
     assert (gym.earlier, gym.later) == (2, 2)
     # The wifi questions needed "it": counted, never shown to a lead without it.
     assert wifi.label is None and wifi.examples == [] and wifi.unreadable == 3
     assert alone.label == ALONE[0]
-    it = gaps(engine, Reader("ivan", ("everyone", "it")), period)
-    assert next(g for g in it if g.questions == 3).label in WIFI
+    it = gaps(engine, Reader("ivan", ("everyone", "it")), period, embedder.dim)
+    assert next(g for g in it.groups if g.questions == 3).label in WIFI
+    # Vectors of another embedder (kept from before a change) are left out, not mixed in.
+    with db.session_scope(engine) as session:
+        session.add(Interaction(
+            id="old", created_at=datetime(2026, 11, 29, tzinfo=UTC), user_id="u",
+            conversation_id="c", question="q", standalone_query="q", answer="a", model="m",
+            config_version="v", refused=True, gap_vector=b"\0" * 64 * 4,
+        ))  # fmt: skip
+    assert gaps(engine, Reader("lena", ("everyone",)), period, embedder.dim).grouped == 8
+    # More than it groups: an even sample over the period, and it says so.
+    sample = gaps(engine, Reader("lena", ("everyone",)), period, embedder.dim, most=4)
+    assert (sample.grouped, sample.unanswered) == (4, 8)
 
 
 @pytest.mark.postgres
