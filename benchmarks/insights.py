@@ -7,8 +7,9 @@ and counts there, in the same session.
 
 Without ``--database-url`` a fresh SQLite file in a temporary folder. The synthetic log:
 30 days, 500 people, 4,000 conversations, 60 documents (one to three cited per answer,
-one more retrieved), a quarter of the answers rated, fallbacks and refusals at the rates
-the sample set shows. Goal (issue 16): each query ≤ 500 ms on 2 cores.
+one more retrieved), a quarter of the answers rated, one in twenty graded by a reviewer,
+fallbacks and refusals at the rates the sample set shows, each refused question with a
+vector near one of 40 topics (content gaps). Goal (issue 16): each query ≤ 500 ms on 2 cores.
 """
 
 from __future__ import annotations
@@ -23,19 +24,22 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
 from assistant.answering.interactions import Interaction, InteractionDocument
+from assistant.identity.groups import Reader
 from assistant.storage import db
 from benchmarks.report import write_report
-from review.insights import Period, queries
-from review.models import Feedback
+from review.insights import Period, gaps, queries
+from review.models import Feedback, Grade, ReviewItem
 
 ROOT = Path(__file__).resolve().parents[1]
 LAST_DAY = date(2026, 11, 30)
 DAYS = 30
 BATCH = 5000
+GAP_DIM = 384  # MiniLM's
 FALLBACKS = [None] * 14 + ["unverified", "figure", "unavailable", "slow", "not_found"]
 
 
@@ -47,15 +51,20 @@ def fill(engine: Any, rows: int, seed: int = 5) -> float:
     i_rows: list[dict] = []
     d_rows: list[dict] = []
     f_rows: list[dict] = []
+    r_rows: list[dict] = []
+    g_rows: list[dict] = []
+    # Unanswered questions about 40 topics: each a direction, each question near one
+    topics = np.random.default_rng(seed).standard_normal((40, GAP_DIM)).astype(np.float32)
 
     def flush() -> None:
         with engine.begin() as conn:
             conn.execute(Interaction.__table__.insert(), i_rows)
-            if d_rows:
-                conn.execute(InteractionDocument.__table__.insert(), d_rows)
-            if f_rows:
-                conn.execute(Feedback.__table__.insert(), f_rows)
-        i_rows.clear(), d_rows.clear(), f_rows.clear()
+            for table, values in ((InteractionDocument, d_rows), (Feedback, f_rows),
+                                  (ReviewItem, r_rows), (Grade, g_rows)):  # fmt: skip
+                if values:
+                    conn.execute(table.__table__.insert(), values)
+        for values in (i_rows, d_rows, f_rows, r_rows, g_rows):
+            values.clear()
 
     start = datetime.combine(LAST_DAY - timedelta(days=DAYS - 1), datetime.min.time(), UTC)
     for k in range(rows):
@@ -76,6 +85,7 @@ def fill(engine: Any, rows: int, seed: int = 5) -> float:
             "follow_up": rng.random() < 0.3, "retrieve_ms": rng.uniform(10, 90),
             "first_token_ms": None if refused else rng.uniform(400, 12000),
             "total_ms": rng.uniform(100, 30000), "best_similarity": rng.uniform(0.2, 0.9),
+            "gap_vector": _near(topics[rng.randrange(40)], rng) if refused else None,
         })  # fmt: skip
         cited = [] if refused else rng.sample(docs, rng.randrange(1, 4))
         for d in sorted(set(cited) | {rng.choice(docs)}):
@@ -88,11 +98,42 @@ def fill(engine: Any, rows: int, seed: int = 5) -> float:
                 "comment": None, "correct_answer": None, "correct_source": None,
                 "created_at": at, "updated_at": at,
             })  # fmt: skip
+        if rng.random() < 0.05:  # graded by a reviewer
+            r_rows.append({
+                "id": k + 1, "interaction_id": iid, "status": "graded", "reason": "sampled",
+                "priority": 3, "documents": [], "asked_at": at, "required_reviews": 1,
+                "round": 1, "claimed_by": None, "claim_expires_at": None, "version": 2,
+                "updated_at": at,
+            })  # fmt: skip
+            g_rows.append({
+                "item_id": k + 1, "round": 1, "reviewer": f"reviewer{rng.randrange(5)}",
+                "correctness": rng.randint(1, 5), "groundedness": rng.randint(1, 5),
+                "completeness": rng.randint(1, 5), "helpfulness": rng.randint(1, 5),
+                "should_have_refused": False, "safety_issue": False, "citation_verdicts": {},
+                "reference_answer": "", "expected_chunk_ids": [], "notes": "",
+                "created_at": at + timedelta(hours=2), "updated_at": at,
+            })  # fmt: skip
         if len(i_rows) >= BATCH:
             flush()
     if i_rows:
         flush()
     return time.perf_counter() - t0
+
+
+def _near(topic: np.ndarray, rng: random.Random) -> bytes:
+    noise = np.random.default_rng(rng.randrange(2**32)).standard_normal(GAP_DIM)
+    v = (topic + 0.6 * noise).astype(np.float32)
+    return (v / np.linalg.norm(v)).tobytes()
+
+
+def time_gaps(engine: Any, period: Period, repeat: int) -> float:
+    """Median ms of grouping the period's unanswered questions (SQL sample, then numpy)."""
+    ms = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        gaps(engine, Reader("lead", ("everyone",)), period, GAP_DIM)
+        ms.append((time.perf_counter() - t0) * 1000)
+    return round(statistics.median(ms), 1)
 
 
 def time_queries(engine: Any, period: Period, repeat: int) -> dict[str, float]:
@@ -160,6 +201,7 @@ def main() -> None:
     }
     for label, period in (("month", month), ("week", week), ("month, one document", one_document)):
         timed = time_queries(engine, period, args.repeat)
+        timed["content gaps (SQL + grouping)"] = time_gaps(engine, period, 3)
         peer = pandas_peer(engine, period, args.repeat)
         result[label] = {
             "queries_ms": timed,
