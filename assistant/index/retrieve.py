@@ -204,6 +204,7 @@ class Retriever:
             second_qvec, nearest = side.result()
             objects, scores, second_cos = _blend(nearest, objects, scores, cfg.alpha * share)
             objects, scores = objects[:keep], scores[:keep]
+            objects, scores = self._whole(objects, scores, fetch)
         hits = [
             ScoredChunk(
                 chunk_from(o.properties, o.uuid),
@@ -237,9 +238,32 @@ class Retriever:
             near_vector=qvec.tolist(),
             target_vector=MULTILINGUAL_VECTOR,
             return_metadata=MetadataQuery(distance=True),
-            **{**fetch, "limit": SIDE_DEPTH},
+            filters=fetch["filters"],
+            limit=SIDE_DEPTH,
+            return_properties=[],  # ids and distances: the few that make the cut come whole
+            include_vector=False,
         )
         return qvec, list(res.objects)
+
+    def _whole(self, objects: list, scores: list[float], fetch: dict) -> tuple[list, list]:
+        """``objects`` (and their ``scores``) with those only the multilingual side found
+        (ids alone) fetched whole: their properties and the vectors the search asked for,
+        under the same access filter; one gone meanwhile is left out."""
+        bare = [str(o.uuid) for o in objects if not o.properties]
+        if not bare:
+            return objects, scores
+        res = self.store.chunks.query.fetch_objects(
+            filters=fetch["filters"] & Filter.by_id().contains_any(bare),
+            limit=len(bare),
+            include_vector=fetch["include_vector"],
+        )
+        found = {str(o.uuid): o for o in res.objects}
+        kept = [
+            (found[str(o.uuid)] if not o.properties else o, score)
+            for o, score in zip(objects, scores, strict=True)
+            if o.properties or str(o.uuid) in found
+        ]
+        return [o for o, _ in kept], [score for _, score in kept]
 
 
 def _blend(

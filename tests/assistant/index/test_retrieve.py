@@ -21,6 +21,7 @@ from assistant.index.store import (
     MULTILINGUAL_VECTOR,
     SECTION_VECTOR,
     Store,
+    access_filter,
     now,
     section_vectors,
 )
@@ -175,6 +176,16 @@ def test_the_multilingual_vector_finds_english_passages_for_other_languages(
     # Access groups hold on the third list too: without "staff" the leave passage is not there.
     outside = both.search(SearchRequest(question, k=4, groups=("engineering",)))
     assert len(outside) == 3 and "en/leave.md" not in {h.chunk.path for h in outside}
+    # The side list brings ids and distances only; what makes the cut is fetched whole,
+    # under the same filter (here every chunk is in Weaviate's own list too, so ask directly).
+    fetch = {"filters": access_filter(("engineering",)), "include_vector": [SECTION_VECTOR]}
+    _, bare = both._side(question, fetch)
+    assert bare and all(not o.properties for o in bare)
+    leave = next(o for o in stored if o.properties["path"] == "en/leave.md")
+    hidden = replace(leave, properties={})  # as the side would return it, were it readable
+    whole, scores = both._whole([*bare, hidden], [1.0] * (len(bare) + 1), fetch)
+    assert len(whole) == len(scores) == len(bare)  # the unreadable one is left out
+    assert all(o.properties["path"] and o.vector[SECTION_VECTOR] for o in whole)
 
 
 @pytest.mark.integration
