@@ -321,6 +321,7 @@ class Pipeline:
             d.failure, d.fallback = str(err), "slow" if err.slow else "unavailable"
             self._revive_if_gone(err)
         d.model_text = "".join(raw)
+        last_token_at = d.clock.since_start()  # before counting tokens: not the model's time
         usage = generator.usage
         d.clock.latency.first_token_ms = (
             round(usage.first_token_ms, 1) if usage.first_token_ms else None
@@ -332,7 +333,7 @@ class Pipeline:
             if completion_tokens is None and d.model_text:
                 completion_tokens = count_tokens(self.generator_url, d.model_text)
         d.usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens}
-        d.clock.latency.generate_ms = self._generate_lap(d, d.fallback or "ok")
+        d.clock.latency.generate_ms = self._generate_lap(d, d.fallback or "ok", last_token_at)
 
     def _judge(self, d: Draft) -> Settled:
         """The model's answer if it verifies; its refusal; else the quoted answer."""
@@ -393,7 +394,9 @@ class Pipeline:
         """What the reader had seen when they stopped the model: its sentences so far (each
         already checked word for word as it streamed), cited to the passages they name; or
         the quoted preview if the model had not shown anything yet."""
-        d.clock.latency.generate_ms = self._generate_lap(d, "stopped by the reader")
+        d.clock.latency.generate_ms = self._generate_lap(
+            d, "stopped by the reader", d.clock.since_start()
+        )
         text = d.shown_text.strip()
         if not text:
             assert d.quoted is not None
@@ -468,7 +471,7 @@ class Pipeline:
             log.warning("The unanswered question's vector was not stored (%s).", type(err).__name__)
             return None
 
-    def _generate_lap(self, d: Draft, outcome: str) -> float:
+    def _generate_lap(self, d: Draft, outcome: str, last_token_at: float) -> float:
         """The model's step as a span: its first and last token, its tokens, its model."""
         return d.clock.lap(
             "generate",
@@ -476,7 +479,7 @@ class Pipeline:
             model=self.generator_model,
             first_token_ms=d.clock.latency.first_token_ms,
             shown_first_ms=d.clock.latency.answer_first_token_ms,
-            last_token_at_ms=d.clock.since_start(),
+            last_token_at_ms=last_token_at,
             prompt_tokens=d.usage.get("prompt_tokens"),
             completion_tokens=d.usage.get("completion_tokens"),
         )
