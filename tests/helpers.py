@@ -151,19 +151,20 @@ def in_nav(page, name: str) -> bool:  # type: ignore[no-untyped-def]
 
 
 def choose(page, selectbox, option: str, attempts: int = 3) -> None:  # type: ignore[no-untyped-def]
-    """Open a Streamlit selectbox and pick ``option``. A click that lands while the script
-    reruns (the box is being replaced) opens nothing, so open again until the option shows."""
+    """Open a Streamlit selectbox and pick ``option``, once the script run is over. A rerun
+    that lands between opening the list and clicking redraws the box and closes the list
+    (the option detaches), so open it again and pick again."""
     wanted = page.get_by_role("option", name=option, exact=True)
     for attempt in range(attempts):
+        idle(page)
         selectbox.click()
         try:
-            wanted.wait_for(timeout=10_000)
-            break
+            wanted.click(timeout=10_000)
+            return
         except Exception:
             if attempt == attempts - 1:
                 raise
             page.keyboard.press("Escape")
-    wanted.click()
 
 
 # -- schema drift: migrations against models ------------------------------------------

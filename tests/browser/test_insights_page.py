@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from helpers import choose
+from helpers import choose, idle
 from playwright.sync_api import expect
 from sqlalchemy import update
 
@@ -77,6 +77,7 @@ def test_a_lead_reads_every_insight_of_a_week(served_app, page, runtime, tmp_pat
     for turn, question in enumerate(ASKED, 1):
         answer = _ask(page, question, turn)
         if turn == 1:
+            idle(page)
             answer.get_by_test_id("stFeedbackButton").nth(1).click()  # thumbs down
             choose(page, answer.get_by_test_id("stSelectbox"), "incomplete")
             answer.get_by_role("button", name="Send feedback").click()
