@@ -11,7 +11,7 @@ from assistant.answering import versions
 from assistant.answering.pii import PiiRedactor, default_redactor
 from assistant.errors import AssistantError
 from assistant.identity import accounts
-from assistant.identity.groups import Reader, held, may_read
+from assistant.identity.groups import Reader, held
 from assistant.index.retrieve import SearchRequest
 from assistant.runtime.stack import Runtime
 from review import agreement, export, golden, grading, importing, insights, queue
@@ -113,11 +113,11 @@ class ReviewDesk:
         prices = versions.serving(rt.engine, rt.settings).prices
         documents = rt.store().list_documents()
         if period.group is not None:
-            opened = [d.path for d in documents if may_read((period.group,), d.access_groups)]
+            opened = sorted(insights.readable_paths(documents, (period.group,)))
             period = period.model_copy(update={"group_documents": tuple(opened)})
-        if period.document and period.document not in {
-            d.path for d in documents if may_read(self.reader.groups, d.access_groups)
-        }:
+        if period.document and period.document not in insights.readable_paths(
+            documents, self.reader.groups
+        ):
             raise AssistantError(
                 f"No document {period.document!r} that you may read.",
                 fix="Pick a document from the list.",
@@ -130,7 +130,7 @@ class ReviewDesk:
         answering config version, and the groups documents are open to."""
         rt = self.runtime
         documents = rt.store().list_documents()
-        readable = [d.path for d in documents if may_read(self.reader.groups, d.access_groups)]
+        readable = insights.readable_paths(documents, self.reader.groups)
         groups = {g for d in documents for g in d.access_groups}
         versions_known = [v.version for v in versions.history(rt.engine)]
         return sorted(readable), versions_known, sorted(groups)

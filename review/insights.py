@@ -206,7 +206,7 @@ def insights(
         grades = [GradesDay(**r._mapping) for r in conn.execute(q["grades"])]
         eval_passes = [EvalPass(**r._mapping) for r in conn.execute(q["eval_passes"])]
     errors = _with_questions(engine, errors, reader)
-    readable = {d.path for d in documents if may_read(reader.groups, d.access_groups)}
+    readable = readable_paths(documents, reader.groups)
     titles = {d.path: d.title for d in documents}
     shown = [c.model_copy(update={"title": titles[c.document]}) for c in cited
              if c.document in readable]  # fmt: skip
@@ -228,6 +228,11 @@ def insights(
         cited_hidden=hidden,
         never_cited=sorted(readable - cited_paths),
     )
+
+
+def readable_paths(documents: Sequence[DocumentRecord], groups: Sequence[str]) -> set[str]:
+    """The paths of ``documents`` a reader holding ``groups`` may read."""
+    return {d.path for d in documents if may_read(groups, d.access_groups)}
 
 
 # -- the queries -----------------------------------------------------------------------
