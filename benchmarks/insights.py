@@ -8,7 +8,8 @@ and counts there, in the same session.
 Without ``--database-url`` a fresh SQLite file in a temporary folder. The synthetic log:
 30 days, 500 people, 4,000 conversations, 60 documents (one to three cited per answer,
 one more retrieved), a quarter of the answers rated, one in twenty graded by a reviewer,
-fallbacks and refusals at the rates the sample set shows, each refused question with a
+fallbacks and refusals at the rates the sample set shows, one answer in twenty retried,
+one question in a hundred failed, each refused question with a
 vector near one of 40 topics (content gaps). Goal (issue 16): each query ≤ 500 ms on 2 cores.
 """
 
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from assistant.answering.interactions import Interaction, InteractionDocument
+from assistant.answering.interactions import AnswerFailure, Interaction, InteractionDocument
 from assistant.identity.groups import Reader
 from assistant.storage import db
 from benchmarks.report import write_report
@@ -53,6 +54,7 @@ def fill(engine: Any, rows: int, seed: int = 5) -> float:
     f_rows: list[dict] = []
     r_rows: list[dict] = []
     g_rows: list[dict] = []
+    x_rows: list[dict] = []
     # Unanswered questions about 40 topics: each a direction, each question near one
     topics = np.random.default_rng(seed).standard_normal((40, GAP_DIM)).astype(np.float32)
 
@@ -60,10 +62,11 @@ def fill(engine: Any, rows: int, seed: int = 5) -> float:
         with engine.begin() as conn:
             conn.execute(Interaction.__table__.insert(), i_rows)
             for table, values in ((InteractionDocument, d_rows), (Feedback, f_rows),
-                                  (ReviewItem, r_rows), (Grade, g_rows)):  # fmt: skip
+                                  (ReviewItem, r_rows), (Grade, g_rows),
+                                  (AnswerFailure, x_rows)):  # fmt: skip
                 if values:
                     conn.execute(table.__table__.insert(), values)
-        for values in (i_rows, d_rows, f_rows, r_rows, g_rows):
+        for values in (i_rows, d_rows, f_rows, r_rows, g_rows, x_rows):
             values.clear()
 
     start = datetime.combine(LAST_DAY - timedelta(days=DAYS - 1), datetime.min.time(), UTC)
@@ -86,7 +89,14 @@ def fill(engine: Any, rows: int, seed: int = 5) -> float:
             "first_token_ms": None if refused else rng.uniform(400, 12000),
             "total_ms": rng.uniform(100, 30000), "best_similarity": rng.uniform(0.2, 0.9),
             "gap_vector": _near(topics[rng.randrange(40)], rng) if refused else None,
+            "retries": rng.choice([0] * 19 + [1]),
         })  # fmt: skip
+        if rng.random() < 0.01:  # a question that got no answer (a step failed)
+            x_rows.append({
+                "id": f"f{k:031x}", "created_at": at, "user_id": "u", "conversation_id": "c",
+                "question": "q", "config_version": "default-a", "error": "DependencyUnavailable",
+                "step": rng.choice(["retrieve", "generate", "store"]), "request_id": "r",
+            })  # fmt: skip
         cited = [] if refused else rng.sample(docs, rng.randrange(1, 4))
         for d in sorted(set(cited) | {rng.choice(docs)}):
             d_rows.append({"interaction_id": iid, "document": d, "cited": d in cited,

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from assistant.errors import AssistantError
-from pages.ui.insights_charts import chart, day_axis, download
+from pages.ui.insights_charts import chart, day_axis, download, render_example
 from pages.ui.resources import runtime
 from pages.ui.signin import require
 from review.desk import ReviewDesk
@@ -163,18 +163,32 @@ with errors:
     if found.errors:
         errs = pd.DataFrame([e.model_dump() for e in found.errors])
         st.altair_chart(
-            alt.Chart(errs, title="What went wrong, and when? (answers quoted instead)")
+            alt.Chart(errs, title="What went wrong, and when?")
             .mark_bar()
             .encode(x=day_axis(), y=alt.Y("count:Q", title="answers"),
                     color=alt.Color("kind:N", title="why"),
                     tooltip=["day:T", "kind", "count", "example_question"]),
             width="stretch",
         )  # fmt: skip
-        names = {"example_question": "an example question", "example": "its interaction id"}
-        st.dataframe(errs.rename(columns=names), hide_index=True)
+        st.caption(
+            "A kind such as *unverified*, *figure*, *slow* or *unavailable*: the answer was "
+            "quoted from the passages instead of the model's words. *retried*: the model's "
+            "requests had to be sent again (rate limits, server errors). *failed at …*: no "
+            "answer at all, that step failed (the Status page says what to do)."
+        )
+        names = {"example_question": "an example question", "example": "its id"}
+        st.dataframe(errs.drop(columns="source").rename(columns=names), hide_index=True)
         download(errs, "errors")
+        picked = st.selectbox(
+            "Look at an example", found.errors, index=None, placeholder="pick a day and kind",
+            format_func=lambda e: f"{e.day} · {e.kind} · "
+            f"{e.example_question or '(a question you may not read)'}",
+        )  # fmt: skip
+        if picked is not None and (shown := desk.error_example(picked.source, picked.example)):
+            render_example(shown)
     else:
-        st.success("No answer fell back to quotes in this period.", icon=":material/check:")
+        st.success("Every question of this period was answered in the model's words.",
+                   icon=":material/check:")  # fmt: skip
 with cost:
     tokens = pd.DataFrame([t.model_dump() for t in found.tokens])
     tokens["cost_per_answer"] = [t.cost_per_answer for t in found.tokens]

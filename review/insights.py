@@ -26,11 +26,13 @@ from sqlalchemy import (
     literal,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.engine import Engine
 
+from assistant.answering.answer import Trace
 from assistant.answering.config import ModelPrice
-from assistant.answering.interactions import Interaction, InteractionDocument
+from assistant.answering.interactions import AnswerFailure, Interaction, InteractionDocument
 from assistant.identity.groups import Reader, may_read, may_read_all
 from assistant.index.chunks import DocumentRecord
 from assistant.storage import db
@@ -39,6 +41,8 @@ from review.models import SCALE_FIELDS, EvalResult, EvalRun, Feedback, Grade, Re
 # The kinds of fallback that mean the model's answer was not shown (QUOTED_BECAUSE)
 NOT_VERIFIED = ("unverified", "figure", "unchecked", "not_found")
 FAILED = ("unavailable", "slow")
+RETRIED = "retried"  # an error kind: answers whose requests to the model were sent again
+FAILED_AT = "failed at "  # an error kind's start: no answer, a step failed ("failed at retrieve")
 PERCENTILES = (50, 95)
 Measure = Literal["total_ms", "first_token_ms", "retrieve_ms"]  # whole answer, first word, search
 TOP_CITED = 15
@@ -99,10 +103,27 @@ class Reason(BaseModel):
 
 class ErrorDay(BaseModel):
     day: date
-    kind: str  # a fallback kind (``unavailable``, ``slow``, ``figure``, ...)
-    count: int
-    example: str  # one interaction of that day and kind (its id)
+    # a fallback kind (``unavailable``, ``slow``, ``figure``, ...), ``retried``, or
+    # ``failed at <step>`` (no answer: Weaviate down, a bug)
+    kind: str
+    count: int  # answers (or questions that got none)
+    example: str  # one of that day and kind: an interaction's id, or a failure's
+    source: Literal["answer", "failure"] = "answer"  # which of the two ``example`` is
     example_question: str | None = None  # its question, if this reader may read its passages
+
+
+class Example(BaseModel):
+    """One answer, or one question that got none, behind an error figure."""
+
+    id: str
+    source: Literal["answer", "failure"]
+    asked_at: datetime
+    question: str | None  # None: it drew on a document this reader may not read
+    answer: str | None = None  # as stored (redacted), Markdown; None as for the question
+    why: str | None = None  # why it was quoted, or which step failed
+    retries: int = 0
+    request_id: str | None = None  # a failure's (an answer's is in its trace)
+    trace: Trace | None = None  # its steps: kinds and timings, no text
 
 
 class Tokens(BaseModel):
@@ -372,36 +393,92 @@ def _reasons(period: Period) -> Any:
 
 
 def _errors(period: Period) -> Any:
+    """Per day and kind: answers quoted instead (their fallback), answers whose model
+    requests were retried, and questions that got no answer (a failed step). Failures
+    retrieved no document, so a document or group filter leaves them out."""
     i = Interaction.__table__.c
     day = _day().label("day")
-    return (
-        select(
-            day,
-            i.fallback.label("kind"),
-            func.count().label("count"),
-            func.min(i.id).label("example"),
-        )
+    answer = cast(literal("answer"), String).label("source")
+    fallbacks = (
+        select(day, i.fallback.label("kind"), func.count().label("count"),
+               func.min(i.id).label("example"), answer)
         .where(_window(period), i.fallback.is_not(None))
         .group_by(day, i.fallback)
-        .order_by(day, i.fallback)
-    )
+    )  # fmt: skip
+    retried = (
+        select(day, cast(literal(RETRIED), String).label("kind"), func.count().label("count"),
+               func.min(i.id).label("example"), answer)
+        .where(_window(period), i.retries > 0)
+        .group_by(day)
+    )  # fmt: skip
+    parts = [fallbacks, retried]
+    if period.document is None and period.group is None:
+        f = AnswerFailure.__table__.c
+        start, end = _bounds(period)
+        fday = func.date(f.created_at).label("day")
+        version = f.config_version == period.config_version if period.config_version else true()
+        parts.append(
+            select(fday, (cast(literal(FAILED_AT), String) + f.step).label("kind"),
+                   func.count().label("count"), func.min(f.id).label("example"),
+                   cast(literal("failure"), String).label("source"))
+            .where(f.created_at >= start, f.created_at < end, version)
+            .group_by(fday, f.step)
+        )  # fmt: skip
+    every = union_all(*parts).subquery()
+    return select(every).order_by(every.c.day, every.c.kind)
 
 
 def _with_questions(engine: Engine, errors: list[ErrorDay], reader: Reader) -> list[ErrorDay]:
     """Each error's example with its (stored, redacted) question where ``reader`` may read
-    every passage its answer drew on."""
+    every passage its answer drew on (a failure drew on none)."""
+    found = examples(engine, [(e.source, e.example) for e in errors], reader)
+    return [
+        e.model_copy(update={"example_question": found[e.example].question})
+        if e.example in found
+        else e
+        for e in errors
+    ]
+
+
+def examples(
+    engine: Engine, refs: Sequence[tuple[Literal["answer", "failure"], str]], reader: Reader
+) -> dict[str, Example]:
+    """The answers and failed questions ``refs`` names, by id, as ``reader`` may see them:
+    an answer's question and text only where they may read every passage it drew on."""
     i = Interaction.__table__.c
-    ids = [e.example for e in errors]
-    if not ids:
-        return errors
+    f = AnswerFailure.__table__.c
+    answers = [ref for source, ref in refs if source == "answer"]
+    failures = [ref for source, ref in refs if source == "failure"]
+    out: dict[str, Example] = {}
     with db.session_scope(engine) as session:
-        rows = (
-            session.connection()
-            .execute(select(i.id, i.question, i.access).where(i.id.in_(ids)))
-            .all()
-        )
-    shown = {r.id: r.question for r in rows if may_read_all(reader.groups, r.access)}
-    return [e.model_copy(update={"example_question": shown.get(e.example)}) for e in errors]
+        conn = session.connection()
+        if answers:
+            cols = (i.id, i.created_at, i.question, i.answer, i.access, i.details, i.retries)
+            for r in conn.execute(select(*cols).where(i.id.in_(answers))):
+                readable = may_read_all(reader.groups, r.access)
+                details = r.details or {}
+                trace = details.get("trace")
+                out[r.id] = Example(
+                    id=r.id,
+                    source="answer",
+                    asked_at=db.as_utc(r.created_at),
+                    question=r.question if readable else None,
+                    answer=r.answer if readable else None,
+                    why=details.get("fallback_reason"),
+                    retries=r.retries,
+                    trace=Trace.model_validate(trace) if trace else None,
+                )
+        if failures:
+            for r in conn.execute(select(f).where(f.id.in_(failures))):
+                out[r.id] = Example(
+                    id=r.id,
+                    source="failure",
+                    asked_at=db.as_utc(r.created_at),
+                    question=r.question,  # no passage was read: nothing to hide it for
+                    why=f"no answer: the {r.step} step failed ({r.error})",
+                    request_id=r.request_id,
+                )
+    return out
 
 
 def _grades(period: Period) -> Any:

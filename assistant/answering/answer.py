@@ -123,6 +123,7 @@ class Answer(BaseModel):
     prompt_version: str
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    retries: int = 0  # requests to the model its client had to send again (429, 5xx, cut)
     latency: Latency = Field(default_factory=Latency)
     trace: Trace | None = None  # the steps that made it (None: from before traces were kept)
     pii_entities: list[str] = []

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from assistant.answering.answer import Answer
 from assistant.answering.pipeline import Asker, Pipeline
 from assistant.errors import AssistantError
+from assistant.runtime import logs
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,10 @@ def answer_each(
             answer = pipeline.ask(question, asker=asker, conversation_id=conversation_id)
         except Exception as err:  # one question's failure is reported, the rest go on
             unexpected = not isinstance(err, AssistantError)  # a bug: keep its traceback
-            log.error(
-                "Question %s could not be answered.", qid, exc_info=err if unexpected else None
-            )
+            with logs.request(logs.of(err)):
+                log.error(
+                    "Question %s could not be answered.", qid, exc_info=err if unexpected else None
+                )
             yield Outcome(qid, question, error=describe(err))
             continue
         yield Outcome(qid, question, answer=answer)

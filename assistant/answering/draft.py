@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from assistant.answering.citations import Passage
 from assistant.answering.pii import Redaction
 from assistant.identity.groups import Reader, requirement
 from assistant.index.chunks import ScoredChunk
+
+if TYPE_CHECKING:
+    from assistant.answering.generate import Generator
 
 SOURCES_OFFERED = 3  # closest passages offered with a refusal
 Attr = str | int | float | bool | None  # a span's attribute (None: not recorded)
@@ -93,6 +96,8 @@ class Draft:
     config_version: str
     prompt_version: str
     clock: Clock = field(default_factory=Clock)
+    generator: Generator | None = None  # this answer's calls to the model (and their retries)
+    step: str = "guard"  # the step under way (named when one fails)
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     standalone: str = ""
     stored_standalone: str | None = None

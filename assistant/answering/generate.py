@@ -42,6 +42,15 @@ class Usage:
     first_token_ms: float | None = None
 
 
+def retries_of(err: openai.APIError) -> int:
+    """How often the client had retried the request that finally failed: it numbers each
+    attempt in a header of the request it sends (0 for the first)."""
+    try:
+        return int(err.request.headers.get("x-stainless-retry-count", 0))
+    except (AttributeError, ValueError):
+        return 0
+
+
 def passage_block(passages: Sequence[Passage]) -> str:
     blocks = []
     for p in passages:
@@ -69,6 +78,7 @@ class Generator:
     model: str
     config: GenerationSection
     usage: Usage = field(default_factory=Usage)
+    retries: int = 0  # requests the client sent again (429, 5xx, cut), over all calls
 
     @staticmethod
     def client_for(base_url: str, api_key: str, config: GenerationSection) -> openai.OpenAI:
@@ -93,7 +103,7 @@ class Generator:
         t0 = time.perf_counter()
         deadline = t0 + self.config.timeout_s
         try:
-            stream = self._configured().chat.completions.create(
+            raw = self._configured().chat.completions.with_raw_response.create(
                 model=self.model,
                 messages=messages,
                 temperature=self.config.temperature,
@@ -101,6 +111,8 @@ class Generator:
                 stream=True,
                 stream_options={"include_usage": True},
             )
+            self.retries += raw.retries_taken
+            stream = raw.parse()
             try:
                 yield from self._deltas(stream, t0, deadline)
             finally:  # also when the reader stops: closing it stops the server's work
@@ -132,6 +144,8 @@ class Generator:
         client wraps its transport's failures, before the first byte and while it reads the
         stream, in its own errors (timeouts in ``APITimeoutError``, the rest in
         ``APIConnectionError``); a garbled server event is the JSON decoder's ValueError."""
+        if isinstance(err, openai.APIError):
+            self.retries += retries_of(err)
         started = self.usage.first_token_ms is not None
         wait = self.config.first_token_timeout_s
         if isinstance(err, openai.APITimeoutError):
@@ -166,9 +180,11 @@ class Generator:
     def complete(self, messages: list[dict], max_tokens: int = 80) -> str:
         """A short, non-streamed completion (question rewriting)."""
         try:
-            resp = self._configured().chat.completions.create(
+            raw = self._configured().chat.completions.with_raw_response.create(
                 model=self.model, messages=messages, temperature=0.0, max_tokens=max_tokens
             )
+            self.retries += raw.retries_taken
+            resp = raw.parse()
         except (openai.APIError, ValueError) as err:
             raise self._unavailable(err) from err
         return (resp.choices[0].message.content or "").strip() if resp.choices else ""

@@ -49,6 +49,7 @@ class Interaction(SQLModel, table=True):
     first_token_ms: float | None = None  # the model's first word on screen
     total_ms: float | None = None
     best_similarity: float | None = None
+    retries: int = 0  # requests to the model its client sent again (migration 0009)
     # A question the documents could not answer (refused, or its best passage far): the
     # embedding of its stored text as float32 bytes, for grouping content gaps (0008)
     gap_vector: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
@@ -63,6 +64,24 @@ class InteractionDocument(SQLModel, table=True):
     document: str = Field(primary_key=True, max_length=1000)
     cited: bool
     created_at: datetime = Field(sa_column=utc_column(index=True))
+
+
+class AnswerFailure(SQLModel, table=True):
+    """A question that got no answer because a step failed (Weaviate or the embedder down, a
+    bug): who asked, its stored (redacted) text, the step and the kind of error, never the
+    error's own text (a driver's message may quote the question). Counted by the Insights
+    page; the request id finds its log lines."""
+
+    __tablename__ = "answer_failure"
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex, primary_key=True, max_length=32)
+    created_at: datetime = Field(sa_column=utc_column(index=True), default_factory=utcnow)
+    user_id: str = Field(max_length=200)
+    conversation_id: str = Field(max_length=64)
+    question: str  # redacted unless configured otherwise
+    config_version: str = Field(max_length=64)
+    step: str = Field(max_length=16)  # guard, rewrite, retrieve, preview, generate, verify, store
+    error: str = Field(max_length=100)  # the error's class
+    request_id: str = Field(max_length=32)
 
 
 class AnswerCache(SQLModel, table=True):
@@ -139,6 +158,7 @@ def log_interaction(
         first_token_ms=answer.latency.answer_first_token_ms,
         total_ms=answer.latency.total_ms,
         best_similarity=max((s.similarity for s in answer.sources), default=None),
+        retries=answer.retries,
         gap_vector=gap_vector,
     )
     row_id = row.id  # assigned at construction; the row expires on commit
@@ -154,6 +174,13 @@ def log_interaction(
         session.add_all(documents)
         if also is not None:
             also(session)
+    return row_id
+
+
+def log_failure(engine: Engine, failure: AnswerFailure) -> str:
+    row_id = failure.id
+    with db.session_scope(engine) as session:
+        session.add(failure)
     return row_id
 
 

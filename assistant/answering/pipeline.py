@@ -35,7 +35,14 @@ from assistant.answering.generate import (
     says_not_found,
 )
 from assistant.answering.guardrails import neutralise, out_of_role
-from assistant.answering.interactions import cache_key, cached_answer, log_interaction, store_answer
+from assistant.answering.interactions import (
+    AnswerFailure,
+    cache_key,
+    cached_answer,
+    log_failure,
+    log_interaction,
+    store_answer,
+)
 from assistant.answering.left_out import keeping_left_out
 from assistant.answering.pii import PiiRedactor, default_redactor
 from assistant.answering.wording import numbers, plain_text
@@ -151,6 +158,9 @@ class Pipeline:
                         event = next(steps)
                     except StopIteration:
                         return
+                    except Exception as err:
+                        self._failed(d, err)
+                        raise
                 yield event
         finally:
             with logs.request(d.request_id):
@@ -160,6 +170,7 @@ class Pipeline:
         self, d: Draft, on_stopped: Callable[[Answer], None] | None
     ) -> Iterator[str | Preview | Answer]:
         generator = Generator(self._client, self.generator_model, self.config.generation)
+        d.generator = generator
         settled = self._guard(d) or self._rewrite(d, generator) or self._retrieve(d)
         if settled is not None:
             yield self._finish(d, *settled)
@@ -167,6 +178,7 @@ class Pipeline:
         if preview := self._preview(d):
             yield preview
         if self.config.generation.enabled:
+            d.step = "generate"
             try:
                 if d.widen:
                     self._widen(d, generator)
@@ -229,6 +241,7 @@ class Pipeline:
 
     def _rewrite(self, d: Draft, generator: Generator) -> Settled | None:
         """The question made to stand alone; an answer from the cache if it has one."""
+        d.step = "rewrite"
         d.standalone = self._standalone(generator, d)
         rewrite = "as asked" if d.standalone == d.model_question else self._rewrite_kind(d)
         d.clock.latency.rewrite_ms = d.clock.lap("rewrite", rewrite)
@@ -257,6 +270,7 @@ class Pipeline:
 
     def _retrieve(self, d: Draft) -> Settled | None:
         """Passages under the asker's groups; a refusal when none is close enough."""
+        d.step = "retrieve"
         # What is compared with the refusal threshold: the question as searched, whole.
         whole = qvec = self.rt.embedder.embed_query(d.standalone)
         if d.earlier is not None:  # a joined follow-up: the search leans to its own words
@@ -284,6 +298,7 @@ class Pipeline:
 
     def _preview(self, d: Draft) -> Preview | None:
         """The quoted answer, shown while the model writes (and kept as the fallback)."""
+        d.step = "preview"
         d.quoted = self._extractive(d)
         shown = self.config.extractive.preview and d.quoted.mode == "extractive"
         d.clock.lap("preview", "shown" if shown else "not shown")
@@ -337,6 +352,7 @@ class Pipeline:
 
     def _judge(self, d: Draft) -> Settled:
         """The model's answer if it verifies; its refusal; else the quoted answer."""
+        d.step = "verify"
         if d.failure is None and says_not_found(d.model_text):
             quotes = d.quoted is not None and d.quoted.mode == "extractive"
             if not quotes or self.config.refusal.when_model_finds_nothing == "refuse":
@@ -417,7 +433,9 @@ class Pipeline:
         """The one way out: latency, the cache (``keep``), the interaction log, the trace
         (stored with the answer up to the database write; the log line and OTLP also get
         the write itself, as the ``log`` step)."""
+        d.step = "store"
         answer.latency = d.clock.latency
+        answer.retries = d.generator.retries if d.generator is not None else 0
         cached = keep and d.cacheable
         if cached:
             store_answer(self.rt.engine, d.cache_key, answer)
@@ -482,7 +500,34 @@ class Pipeline:
             last_token_at_ms=last_token_at,
             prompt_tokens=d.usage.get("prompt_tokens"),
             completion_tokens=d.usage.get("completion_tokens"),
+            retries=(d.generator.retries or None) if d.generator is not None else None,
         )
+
+    def _failed(self, d: Draft, err: Exception) -> None:
+        """An answer that could not be given (a part down, a bug): its step and the kind
+        of error are logged under its request id and stored for the Insights page; the
+        error goes on to the caller, marked with the request id for its own log line.
+        Nothing of the error's text is kept: a driver's message may quote the question."""
+        logs.tag(err, d.request_id)
+        kind = type(err).__name__
+        log.error("The answer failed at its %s step (%s).", d.step, kind)
+        if not self.log_interactions:
+            return
+        try:
+            log_failure(
+                self.rt.engine,
+                AnswerFailure(
+                    user_id=d.asker.user_id,
+                    conversation_id=d.conversation_id,
+                    question=d.stored_question,
+                    config_version=d.config_version,
+                    step=d.step,
+                    error=kind,
+                    request_id=d.request_id,
+                ),
+            )
+        except Exception as also:  # the database may be what failed
+            log.warning("The failure could not be stored (%s).", type(also).__name__)
 
     def _rewrite_kind(self, d: Draft) -> str:
         if d.earlier is not None:

@@ -43,6 +43,17 @@ def request(request_id: str) -> Iterator[None]:
             REQUEST_ID.set("-")
 
 
+def tag(err: BaseException, request_id: str) -> None:
+    """Mark ``err`` with the answer it ended: where it is caught and logged, that line
+    carries the same id (``with request(of(err))``)."""
+    err.request_id = request_id  # type: ignore[attr-defined]
+
+
+def of(err: BaseException) -> str:
+    """The request id ``err`` was tagged with, or ``-``."""
+    return str(getattr(err, "request_id", "-"))
+
+
 class JsonLines(logging.Formatter):
     """One JSON object a line: time, level, logger, request id, message (and the error)."""
 

@@ -20,6 +20,7 @@ from assistant.answering.suggestions import suggested_questions
 from assistant.errors import AssistantError
 from assistant.identity.accounts import Principal
 from assistant.render import StreamingMarkdown, safe_inline
+from assistant.runtime import logs
 from assistant.runtime.stack import Runtime
 from pages.ui.answer import render_answer, render_preview
 from pages.ui.feedback import feedback_control
@@ -259,8 +260,9 @@ def ask(question: str, fresh: bool, me: Principal, rt: Runtime, answering: Pipel
                     shown.markdown(written.add(event))
         except AssistantError as err:
             failure = f"The assistant could not answer: {err}"
-        except Exception:  # a bug: the reader gets a plain message, the log the traceback
-            log.exception("Answering failed (conversation %s).", st.session_state[CONVERSATION])
+        except Exception as err:  # a bug: the reader gets a plain message, the log the traceback
+            with logs.request(logs.of(err)):  # the failed answer's id, when it was the pipeline
+                log.exception("Answering failed (conversation %s).", st.session_state[CONVERSATION])
             failure = (
                 "Something went wrong while answering this question. Please try again; if it "
                 "keeps happening, tell the team that runs the assistant."

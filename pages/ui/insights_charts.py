@@ -6,7 +6,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from assistant.render import safe_inline
+from pages.ui.answer import answer_markdown_text, render_trace
 from review.export import csv_safe
+from review.insights import Example
 
 
 def chart(
@@ -34,7 +37,9 @@ def chart(
 
 def day_axis(field: str = "day") -> alt.X:
     """A day on the x axis, labelled as dates (not hours)."""
-    return alt.X(f"yearmonthdate({field}):T", title=None, axis=alt.Axis(format="%b %d"))
+    # ticks a day apart at most (the default put two on a day: "Dec 04, Dec 04")
+    axis = alt.Axis(format="%b %d", tickCount={"interval": "day", "step": 1})
+    return alt.X(f"yearmonthdate({field}):T", title=None, axis=axis)
 
 
 def download(frame: pd.DataFrame, name: str) -> None:
@@ -48,3 +53,22 @@ def download(frame: pd.DataFrame, name: str) -> None:
         icon=":material/download:",
         key=f"download-{name}",
     )
+
+
+def render_example(e: Example) -> None:
+    """One answer (or question that got none) behind the Errors figures."""
+    what = "Answer" if e.source == "answer" else "Question that got no answer"
+    st.markdown(f"**{what}** ({e.asked_at:%Y-%m-%d %H:%M} UTC)")
+    if e.question is None:
+        st.caption("It drew on a document you may not read: its question and answer are hidden.")
+    else:
+        st.text(e.question)
+    if e.answer:
+        st.markdown(answer_markdown_text(e.answer))
+    facts = [e.why or "", f"the model's requests were retried {e.retries}×" if e.retries else ""]
+    if e.request_id:
+        facts.append(f"request {e.request_id} (its log lines carry this id)")
+    if shown := " · ".join(f for f in facts if f):
+        st.caption(safe_inline(shown))
+    if e.trace is not None:
+        render_trace(e.trace)

@@ -12,7 +12,12 @@ from helpers import choose, idle
 from playwright.sync_api import expect
 from sqlalchemy import update
 
-from assistant.answering.interactions import Interaction, InteractionDocument
+from assistant.answering.interactions import (
+    AnswerFailure,
+    Interaction,
+    InteractionDocument,
+    log_failure,
+)
 from assistant.runtime.stack import Runtime
 from assistant.storage import db
 from assistant.storage.db import utcnow
@@ -24,12 +29,13 @@ ASKED = [
     "How many days of paid annual leave do full-time employees get?",
     "Does the company pay for my gym membership?",  # not in the documents
 ]
+FAILED = "Where is the staff canteen?"
 TABS = {  # tab -> what it must show
     "Use": "How many questions a day",
     "Trust": "How often is an answer refused",
     "Content gaps": "gym",
     "Speed": "How long do answers take",
-    "Errors": None,  # a chart, or the line saying nothing fell back
+    "Errors": "What went wrong, and when?",
     "Cost": "How many tokens a day",
     "Documents": "Which documents do answers cite most",
 }
@@ -83,6 +89,10 @@ def test_a_lead_reads_every_insight_of_a_week(served_app, page, runtime, tmp_pat
             answer.get_by_role("button", name="Send feedback").click()
             answer.get_by_text("Feedback sent").wait_for()
     assert _spread_over_a_week(runtime, started) >= len(ASKED)
+    # A question whose search failed (Weaviate down), as the pipeline stores one.
+    log_failure(runtime.engine, AnswerFailure(
+        user_id="alice", conversation_id="c", question=FAILED, config_version="v",
+        step="retrieve", error="DependencyUnavailable", request_id="feedc0ffee"))  # fmt: skip
 
     for width, height in ((1400, 900), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
@@ -96,6 +106,11 @@ def test_a_lead_reads_every_insight_of_a_week(served_app, page, runtime, tmp_pat
                 expect(panel).to_contain_text(shows, timeout=30_000)
             if tab not in ("Content gaps", "Errors"):
                 expect(panel.locator("[data-testid=stVegaLiteChart]").first).to_be_visible()
+            if tab == "Errors":  # the failed question's example: what failed, and its id
+                example = f"{started.date()} · failed at retrieve · {FAILED}"
+                choose(page, panel.get_by_test_id("stSelectbox"), example)
+                expect(panel).to_contain_text("the retrieve step failed", timeout=30_000)
+                expect(panel).to_contain_text("request feedc0ffee")
             page.screenshot(path=str(tmp_path / f"insights-{tab}-{width}.png"), full_page=True)
         expect(page.get_by_test_id("stException")).to_have_count(0)
     # The thumbs-down and its reason are counted.

@@ -7,14 +7,15 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import Engine
 
 from assistant.answering.config import ModelPrice
-from assistant.answering.interactions import Interaction, InteractionDocument
+from assistant.answering.interactions import AnswerFailure, Interaction, InteractionDocument
 from assistant.config import Settings
 from assistant.identity.groups import Reader
 from assistant.index.chunks import DocumentRecord
@@ -66,6 +67,7 @@ def _fill(engine: Engine, n: int = 240, seed: int = 7) -> list[dict]:
                 "prompt_tokens": rng.randrange(100, 900), "completion_tokens": rng.randrange(90),
                 "rating": rng.choice([None, None, 1, -1]),
                 "reason": rng.choice(["wrong", "incomplete", None]),
+                "retries": rng.choice([0, 0, 0, 1, 2]),
             }  # fmt: skip
             written.append(row)
             session.add(
@@ -77,7 +79,7 @@ def _fill(engine: Engine, n: int = 240, seed: int = 7) -> list[dict]:
                     follow_up=row["follow_up"], retrieve_ms=row["retrieve_ms"],
                     first_token_ms=row["first_token_ms"], total_ms=row["total_ms"],
                     prompt_tokens=row["prompt_tokens"],
-                    completion_tokens=row["completion_tokens"],
+                    completion_tokens=row["completion_tokens"], retries=row["retries"],
                 )
             )  # fmt: skip
             session.flush()
@@ -90,6 +92,24 @@ def _fill(engine: Engine, n: int = 240, seed: int = 7) -> list[dict]:
     return written
 
 
+def _fail(engine: Engine, n: int = 20, seed: int = 3) -> list[SimpleNamespace]:
+    """``n`` questions that got no answer, over the same four days."""
+    rng = random.Random(seed)
+    failures = [
+        dict(
+            id=f"f{k:03d}",
+            created_at=datetime.combine(DAY0 + timedelta(days=k % 4), time(rng.randrange(24)), UTC),
+            user_id="u1", conversation_id="c1", question=f"failed question {k}",
+            config_version=rng.choice(["v1", "v2"]), step=rng.choice(["retrieve", "generate"]),
+            error="DependencyUnavailable", request_id=f"r{k}",
+        )
+        for k in range(n)
+    ]  # fmt: skip
+    with db.session_scope(engine) as session:
+        session.add_all([AnswerFailure(**f) for f in failures])
+    return [SimpleNamespace(**f) for f in failures]
+
+
 def _nearest(values: list[float], p: int) -> float | None:
     ordered = sorted(values)
     return ordered[math.ceil(len(ordered) * p / 100) - 1] if ordered else None
@@ -97,6 +117,7 @@ def _nearest(values: list[float], p: int) -> float | None:
 
 def test_every_figure_is_what_the_rows_say(engine: Engine) -> None:
     rows = _fill(engine)
+    failures = _fail(engine)
     documents = [_document(p, g) for p, g in DOCS.items()]
     period = Period(since=DAY0, until=DAY0 + timedelta(days=3))
     prices = {"m": ModelPrice(input_per_million=2.0, output_per_million=8.0)}
@@ -147,11 +168,28 @@ def test_every_figure_is_what_the_rows_say(engine: Engine) -> None:
         for reason in {r["reason"] for r in negative}
     }  # fmt: skip
 
-    for e in got.errors:
-        mine = [r for r in rows if r["day"] == e.day and r["fallback"] == e.kind]
-        assert e.count == len(mine) and e.example in {r["id"] for r in mine}
-        assert e.example_question is None  # its access is unknown (NULL): shown to nobody
-    assert sum(e.count for e in got.errors) == sum(r["fallback"] is not None for r in rows)
+    for e in got.errors:  # quoted instead (by kind), retried, failed at a step
+        if e.kind == "retried":
+            mine = [r for r in rows if r["day"] == e.day and r["retries"] > 0]
+        elif e.kind.startswith("failed at "):
+            mine = [{"id": f.id} for f in failures
+                    if (f.created_at.date(), f"failed at {f.step}") == (e.day, e.kind)]  # fmt: skip
+        else:
+            mine = [r for r in rows if r["day"] == e.day and r["fallback"] == e.kind]
+        assert e.count == len(mine) and e.example in {r["id"] for r in mine}, e
+        if e.source == "answer":
+            assert e.example_question is None  # its access is unknown (NULL): shown to nobody
+        else:  # a failure read no passage: its (stored, redacted) question is shown
+            assert e.example_question == next(f.question for f in failures if f.id == e.example)
+    kinds = [e.kind for e in got.errors]
+    assert sum(e.count for e in got.errors if e.source == "failure") == len(failures)
+    assert sum(e.count for e in got.errors if e.kind == "retried") == sum(
+        r["retries"] > 0 for r in rows
+    )
+    assert sum(e.count for e in got.errors if e.kind in FALLBACKS) == sum(
+        r["fallback"] is not None for r in rows
+    )
+    assert "retried" in kinds and "failed at retrieve" in kinds
 
     # Documents: the hr-only one is counted, never named, to a reader without hr.
     counts = {d: sum(d in r["cited"] for r in rows) for d in DOCS}
@@ -165,18 +203,24 @@ def test_every_figure_is_what_the_rows_say(engine: Engine) -> None:
 
 def test_a_document_and_a_config_version_narrow_every_figure(engine: Engine) -> None:
     rows = _fill(engine, n=120, seed=11)
+    failures = _fail(engine)
     with db.session_scope(engine) as session:  # every answer readable by everyone
         session.execute(update(Interaction.__table__).values(access=[["everyone"]]))
     documents = [_document(p, g) for p, g in DOCS.items()]
     month = Period(since=DAY0, until=DAY0 + timedelta(days=3))
     errors = insights(engine, documents, Reader("lena", ("everyone",)), month).errors
-    assert errors and all(e.example_question == "q" for e in errors)
+    assert errors and all(e.example_question == "q" for e in errors if e.source == "answer")
     period = Period(since=DAY0, until=DAY0 + timedelta(days=3), document="data/travel.docx",
                     config_version="v2")  # fmt: skip
     got = insights(engine, documents, Reader("lena", ("everyone",)), period)
     mine = [r for r in rows if "data/travel.docx" in r["seen"] and r["config"] == "v2"]
     assert sum(d.questions for d in got.days) == len(mine) > 0
     assert {s.config_version for s in got.speed} == {"v2"}
+    assert all(e.source == "answer" for e in got.errors)  # a failure retrieved no document
+    v2 = Period(since=DAY0, until=DAY0 + timedelta(days=3), config_version="v2")
+    failed = [e for e in insights(engine, documents, Reader("l", ()), v2).errors
+              if e.source == "failure"]  # fmt: skip
+    assert sum(e.count for e in failed) == sum(f.config_version == "v2" for f in failures) > 0
     # Open to a group: answers that retrieved a document that group may read.
     hr = Period(since=DAY0, until=DAY0 + timedelta(days=3), group="hr",
                 group_documents=("data/salaries.md",))  # fmt: skip

@@ -32,7 +32,7 @@ REVIEW_TABLES = {
 def test_the_review_branch_is_found_and_migrated(tmp_path: Path) -> None:
     assert any(loc.endswith("review/migrations") for loc in db.version_locations())
     engine = db.make_engine(f"sqlite:///{tmp_path / 'kb.db'}")
-    assert db.migrate(engine) == db.head_revision() == "0008+r0005"
+    assert db.migrate(engine) == db.head_revision() == "0009+r0005"
     assert set(inspect(engine).get_table_names()) >= REVIEW_TABLES
     engine.dispose()
 
@@ -58,6 +58,7 @@ def test_a_database_migrated_before_the_split_keeps_its_review_rows(tmp_path: Pa
                 "total_ms",
                 "best_similarity",
                 "gap_vector",
+                "retries",
             }
         )
         then = table("interaction", *(column(k, Interaction.__table__.c[k].type) for k in values))
@@ -69,7 +70,7 @@ def test_a_database_migrated_before_the_split_keeps_its_review_rows(tmp_path: Pa
         assert [f.rating for f in session.exec(select(Feedback)).all()] == [-1]
     with engine.connect() as conn:
         found = conn.execute(text("select version_num from alembic_version")).scalars().all()
-        assert sorted(found) == ["0008", "r0005"]
+        assert sorted(found) == ["0009", "r0005"]
     engine.dispose()
 
 

@@ -12,13 +12,18 @@ from pathlib import Path
 import pytest
 from fake_openai import Reply
 from otlp_receiver import OtlpReceiver
+from sqlmodel import select
 from stack import Stack
 
 from assistant.answering import telemetry
-from assistant.answering.interactions import get_interaction
+from assistant.answering.batch import answer_each
+from assistant.answering.interactions import AnswerFailure, get_interaction
 from assistant.answering.pipeline import Asker
+from assistant.errors import DependencyUnavailable
+from assistant.runtime import logs
 from assistant.runtime.logs import JsonLines
 from assistant.runtime.stack import Runtime
+from assistant.storage import db
 
 pytestmark = pytest.mark.integration
 
@@ -142,3 +147,54 @@ def test_a_stream_left_open_does_not_label_other_log_lines(
     stream.close()  # the reader stops: the stopped answer is logged under its own id
     stopped = [r for r in caplog.records if r.getMessage().startswith("answered: mode=")]
     assert stopped and stopped[-1].request_id not in ("-", None)
+
+
+def test_retried_model_requests_are_counted_with_the_answer(stack: Stack) -> None:
+    stack.fake.replies.extend([Reply(status=503), Reply(status=429), Reply(text=REPLY)])
+    answer = stack.pipeline(max_retries=2).ask(LEAVE, asker=USER)
+    assert answer.mode == "generated" and answer.retries == 2
+    assert answer.trace is not None
+    generate = next(s for s in answer.trace.spans if s.name == "generate")
+    assert generate.attributes["retries"] == 2
+    row = get_interaction(stack.rt.engine, answer.interaction_id)
+    assert row is not None and row.retries == 2
+    # Retried to the end and still failing: the quoted answer, with every retry counted.
+    stack.fake.replies.extend([Reply(status=503)] * 2)
+    quoted = stack.pipeline(max_retries=1).ask(LEAVE, asker=USER, fresh=True)
+    assert quoted.fallback == "unavailable" and quoted.retries == 1
+    plain = stack.pipeline().ask(LEAVE, asker=USER, fresh=True)
+    assert plain.retries == 0
+
+
+def test_an_answer_that_fails_is_stored_and_logged_under_its_request_id(
+    runtime: Runtime, corpus: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The question's embedding is refused (a hosted provider's filter): no answer. The
+    failure is stored with its step and kind, never the error's text, and the error reaches
+    the caller tagged with the request id every line about it carries."""
+    s = Stack(runtime.settings, corpus, hosted_embeddings=True)
+    caplog.set_level(logging.INFO, logger="assistant")
+    try:
+        s.fake.refuse_words = {"forbiddenword"}
+        with pytest.raises(DependencyUnavailable) as failed:
+            s.pipeline().ask("Is the forbiddenword allowed at the office?", asker=USER)
+        request_id = logs.of(failed.value)
+        assert request_id != "-"
+        lines = [r.getMessage() for r in caplog.records if r.request_id == request_id]
+        assert "The answer failed at its retrieve step (DependencyUnavailable)." in lines
+        assert all("forbiddenword" not in r.getMessage() for r in caplog.records)
+        with db.session_scope(s.rt.engine) as session:
+            rows = session.exec(select(AnswerFailure).where(AnswerFailure.request_id == request_id))
+            stored = [(r.step, r.error, r.user_id, r.question) for r in rows]
+        question = "Is the forbiddenword allowed at the office?"  # stored (nothing to redact)
+        assert stored == [("retrieve", "DependencyUnavailable", USER.user_id, question)]
+        # A batch of questions logs its failure under the same kind of id.
+        caplog.clear()
+        outcomes = list(answer_each(s.pipeline(), [(1, "forbiddenword again?")], asker=USER))
+        assert outcomes[0].error
+        (line,) = [
+            r for r in caplog.records if r.getMessage() == "Question 1 could not be answered."
+        ]
+        assert line.request_id not in ("-", None)
+    finally:
+        s.close()

@@ -11,7 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from assistant.answering.conversations import Conversation
-from assistant.answering.interactions import AnswerCache, Interaction, InteractionDocument
+from assistant.answering.interactions import (
+    AnswerCache,
+    AnswerFailure,
+    Interaction,
+    InteractionDocument,
+)
 from assistant.answering.versions import ConfigLabel, ConfigVersion
 from assistant.identity.accounts import Account
 from assistant.storage import db
@@ -138,6 +143,8 @@ CORE_TABLES = {
     m.__table__.name
     for m in (
         Interaction,
+        InteractionDocument,
+        AnswerFailure,
         AnswerCache,
         Account,
         AuditEvent,
