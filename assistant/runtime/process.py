@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import psutil
@@ -197,6 +198,9 @@ class ManagedServer:
             else:
                 say(f"{self.spec.name}: recovering from a stale record (pid {state.pid} is gone)")
             self._clear_state()
+        if (lost := self._unrecorded()) is not None:
+            say(f"{self.spec.name}: pid {lost.pid} runs without its record; adopting it")
+            return self._adopt_unrecorded(lost)
         if healthy(self.spec.health_url, timeout=1.0):
             raise ServerStartError(
                 f"{self.spec.name}: something not started by this data dir already answers at "
@@ -260,6 +264,40 @@ class ManagedServer:
             time.sleep(0.1)
         return False
 
+    def _unrecorded(self) -> psutil.Process | None:
+        """This data dir's server, still listening on its port with the very command line it
+        was started with, whose record is gone (removed while it ran): found so it can be
+        stopped or adopted rather than left running, or taken for a foreign program."""
+        port = urlsplit(self.spec.health_url).port
+        try:
+            listening = psutil.net_connections("tcp")
+        except psutil.AccessDenied:  # some systems hide other processes' sockets
+            return None
+        for conn in listening:
+            if conn.status != psutil.CONN_LISTEN or conn.laddr.port != port or not conn.pid:
+                continue
+            with contextlib.suppress(psutil.Error):
+                proc = psutil.Process(conn.pid)
+                if proc.cmdline() == list(self.spec.argv):
+                    return proc
+        return None
+
+    def _adopt_unrecorded(self, proc: psutil.Process) -> ServerHandle:
+        me = psutil.Process()
+        self._write_state(
+            ServerState(
+                pid=proc.pid,
+                create_time=proc.create_time(),
+                health_url=self.spec.health_url,
+                argv=list(self.spec.argv),
+                owner_pid=me.pid,
+                owner_create_time=me.create_time(),
+                started_at=proc.create_time(),
+            )
+        )
+        self._take_ownership()
+        return ServerHandle(self.spec.name, proc.pid, self.spec.health_url, started=False)
+
     def _adopt_if_orphaned(self, state: ServerState) -> None:
         if _alive(state.owner_pid, state.owner_create_time):
             return
@@ -285,7 +323,10 @@ class ManagedServer:
             state = self.read_state()
             self._owned = False
             if state is None:
-                return False
+                if (lost := self._unrecorded()) is None:
+                    return False
+                terminate(lost.pid, self.spec.stop_timeout_s)
+                return True
             was_alive = _alive(state.pid, state.create_time)
             if was_alive:
                 terminate(state.pid, self.spec.stop_timeout_s)

@@ -147,7 +147,8 @@ def test_a_server_that_exits_at_start_is_reported_with_its_log(tmp_path: Path, p
 
 
 def test_a_foreign_program_on_the_port_is_named_not_clobbered(tmp_path: Path, port: int) -> None:
-    foreign = subprocess.Popen([sys.executable, "-c", PING_SERVER, str(port), "ok"])
+    # another program: its command line is not the one this data dir starts
+    foreign = subprocess.Popen([sys.executable, "-c", PING_SERVER, str(port), "ok", "foreign"])
     try:
         deadline = time.monotonic() + 10
         while not healthy(f"http://127.0.0.1:{port}/health") and time.monotonic() < deadline:
@@ -158,6 +159,24 @@ def test_a_foreign_program_on_the_port_is_named_not_clobbered(tmp_path: Path, po
     finally:
         foreign.kill()
         foreign.wait()
+
+
+def test_a_server_whose_record_was_removed_is_found_by_its_port_and_command(
+    tmp_path: Path, port: int
+) -> None:
+    """Its record deleted while it ran: ``ensure`` adopts it (not "something else answers"),
+    and ``stop`` still stops it (not "nothing was running")."""
+    server = make_server(tmp_path, port)
+    first = server.ensure()
+    server.state_path.unlink()
+    again = make_server(tmp_path, port).ensure()
+    assert (again.pid, again.started) == (first.pid, False)
+    assert server.read_state() is not None and server.read_state().pid == first.pid
+    server.state_path.unlink()
+    assert make_server(tmp_path, port).stop() is True
+    assert not healthy(first.health_url)
+    assert not psutil.pid_exists(first.pid) or psutil.Process(first.pid).status() == "zombie"
+    assert make_server(tmp_path, port).stop() is False  # and then nothing is running
 
 
 def test_concurrent_starts_on_one_data_dir_make_one_server(tmp_path: Path, port: int) -> None:
