@@ -511,6 +511,14 @@ class Pipeline:
         logs.tag(err, d.request_id)
         kind = type(err).__name__
         log.error("The answer failed at its %s step (%s).", d.step, kind)
+        d.clock.lap(d.step, f"failed: {kind}")
+        telemetry.record_failure(
+            d.clock.trace(d.request_id),
+            kind,
+            config_version=d.config_version,
+            generator_url=self.generator_url,
+            local_generator=not self._external,
+        )
         if not self.log_interactions:
             return
         try:

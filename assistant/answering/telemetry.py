@@ -78,16 +78,50 @@ def record(answer: Answer, trace: Trace, *, generator_url: str, local_generator:
         "answered: mode=%s refused=%s fallback=%s interaction=%s total_ms=%.0f steps: %s",
         answer.mode, answer.refused, answer.fallback, answer.interaction_id, last, steps,
     )  # fmt: skip
+    about = {
+        OURS + "interaction_id": answer.interaction_id,
+        OURS + "mode": answer.mode,
+        OURS + "refused": answer.refused,
+        OURS + "refusal_reason": answer.refusal_reason,
+        OURS + "fallback": answer.fallback,
+        OURS + "config_version": answer.config_version,
+        OURS + "prompt_version": answer.prompt_version,
+        OURS + "cached": answer.cached,
+    }
+    _send(trace, about, None, generator_url, local_generator)
+
+
+def record_failure(
+    trace: Trace, error: str, *, config_version: str, generator_url: str, local_generator: bool
+) -> None:
+    """The spans of an answer that failed (its last step is the one that failed), the answer
+    span marked as an error of kind ``error`` (the error's class, never its text)."""
+    about = {OURS + "config_version": config_version, "error.type": error}
+    _send(trace, about, error, generator_url, local_generator)
+
+
+def _send(
+    trace: Trace,
+    about: dict[str, Any],
+    error: str | None,
+    generator_url: str,
+    local_generator: bool,
+) -> None:
     try:
         tracer = _tracer()
         if tracer is not None:
-            _export(tracer, answer, trace, generator_url, local_generator)
+            _export(tracer, trace, about, error, generator_url, local_generator)
     except Exception:  # telemetry is never a reason an answer fails
         log.exception("The answer's trace could not be exported over OTLP.")
 
 
 def _export(
-    tracer: Tracer, answer: Answer, trace: Trace, generator_url: str, local_generator: bool
+    tracer: Tracer,
+    trace: Trace,
+    about: dict[str, Any],
+    error: str | None,
+    generator_url: str,
+    local_generator: bool,
 ) -> None:
     from opentelemetry.trace import Status, StatusCode, set_span_in_context
 
@@ -100,20 +134,10 @@ def _export(
     root = tracer.start_span(
         "answer",
         start_time=t0,
-        attributes=_clean(
-            {
-                OURS + "request_id": trace.request_id,
-                OURS + "interaction_id": answer.interaction_id,
-                OURS + "mode": answer.mode,
-                OURS + "refused": answer.refused,
-                OURS + "refusal_reason": answer.refusal_reason,
-                OURS + "fallback": answer.fallback,
-                OURS + "config_version": answer.config_version,
-                OURS + "prompt_version": answer.prompt_version,
-                OURS + "cached": answer.cached,
-            }
-        ),
+        attributes=_clean({OURS + "request_id": trace.request_id, **about}),
     )
+    if error is not None:
+        root.set_status(Status(StatusCode.ERROR, error))
     context = set_span_in_context(root)
     provider = "llama.cpp" if local_generator else "openai"
     server = urlparse(generator_url)
@@ -125,7 +149,7 @@ def _export(
         shown = step.attributes.get("shown_first_ms")
         if step.name == "generate" and isinstance(shown, int | float):
             span.add_event("gen_ai.first_token", timestamp=at(shown))
-        if step.outcome in ("unavailable", "slow"):
+        if step.outcome in ("unavailable", "slow") or step.outcome.startswith("failed"):
             span.set_status(Status(StatusCode.ERROR, step.outcome))
         span.end(end_time=at(step.start_ms + step.duration_ms))
     root.end(end_time=at(end))

@@ -167,18 +167,31 @@ def test_retried_model_requests_are_counted_with_the_answer(stack: Stack) -> Non
 
 
 def test_an_answer_that_fails_is_stored_and_logged_under_its_request_id(
-    runtime: Runtime, corpus: Path, caplog: pytest.LogCaptureFixture
+    runtime: Runtime,
+    corpus: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The question's embedding is refused (a hosted provider's filter): no answer. The
-    failure is stored with its step and kind, never the error's text, and the error reaches
-    the caller tagged with the request id every line about it carries."""
+    failure is stored with its step and kind, never the error's text, its spans go out over
+    OTLP marked as an error, and the error reaches the caller tagged with the request id
+    every line about it carries."""
     s = Stack(runtime.settings, corpus, hosted_embeddings=True)
     caplog.set_level(logging.INFO, logger="assistant")
+    receiver = OtlpReceiver()
+    telemetry.shutdown()
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint)
     try:
         s.fake.refuse_words = {"forbiddenword"}
         with pytest.raises(DependencyUnavailable) as failed:
             s.pipeline().ask("Is the forbiddenword allowed at the office?", asker=USER)
+        assert telemetry.flush()
         request_id = logs.of(failed.value)
+        spans = {x.name: x for x in receiver.spans}
+        assert spans["answer"].attributes["knowledge_assistant.request_id"] == request_id
+        assert spans["answer"].attributes["error.type"] == "DependencyUnavailable"
+        assert spans["answer"].status_code == spans["retrieve"].status_code == 2  # ERROR
+        assert "forbiddenword" not in json.dumps([x.attributes for x in receiver.spans])
         assert request_id != "-"
         lines = [r.getMessage() for r in caplog.records if r.request_id == request_id]
         assert "The answer failed at its retrieve step (DependencyUnavailable)." in lines
@@ -197,4 +210,6 @@ def test_an_answer_that_fails_is_stored_and_logged_under_its_request_id(
         ]
         assert line.request_id not in ("-", None)
     finally:
+        telemetry.shutdown()
+        receiver.close()
         s.close()
