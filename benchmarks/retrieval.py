@@ -37,7 +37,7 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.index.chunking import embedding_text
-from assistant.index.retrieve import RetrievalConfig, SearchRequest
+from assistant.index.retrieve import RetrievalConfig, SearchRequest, Weights
 from assistant.runtime.stack import Runtime
 from benchmarks.corpora import (
     HELD_OUT,
@@ -112,8 +112,9 @@ def ingest_in_subprocess(corpus: Path, data_dir: Path, source: str) -> tuple[dic
 
 
 def bare_embedder_rate(rt: Runtime, sample: int = 1500) -> tuple[float, int]:
-    """Chunks/s of the embedder alone on texts the pipeline embedded (a uniform sample of
-    them: the same length distribution, without embedding the corpus twice)."""
+    """Chunks/s of the embedder(s) alone on texts the pipeline embedded (a uniform sample of
+    them: the same length distribution, without embedding the corpus twice); with the
+    multilingual vector on, both embedders one after the other, as ingestion needs both."""
     import random
 
     store = rt.store()
@@ -126,6 +127,8 @@ def bare_embedder_rate(rt: Runtime, sample: int = 1500) -> tuple[float, int]:
     ][:sample]
     t0 = time.perf_counter()
     rt.embedder.embed(texts)
+    if rt.multilingual_embedder is not None:
+        rt.multilingual_embedder.embed(texts)
     return len(texts) / (time.perf_counter() - t0), len(texts)
 
 
@@ -213,7 +216,8 @@ def run_set(corpus: Corpus, args: argparse.Namespace) -> dict:
             }
             print(ingestion, file=sys.stderr)
         runners: list[tuple[str, Callable[[str], list[str]]]] = []
-        for name, cfg in SYSTEMS + ABLATIONS:
+        e5 = rt.multilingual_embedder is not None  # the index has e5's vector: ours uses it
+        for name, cfg in (E5_SYSTEMS + E5_ABLATIONS) if e5 else (SYSTEMS + ABLATIONS):
             retriever = rt.retriever(cfg)
 
             def run(q: str, r=retriever) -> list[str]:
@@ -225,7 +229,7 @@ def run_set(corpus: Corpus, args: argparse.Namespace) -> dict:
         runners.append(("rank_bm25 over section texts", rank_bm25_runner(corpus.root, source)))
         li_run, li_info = llama_index_runner(corpus.root, source, rt)
         runners.append(("llama-index default (VectorStoreIndex)", li_run))
-        ablations = {name for name, _ in ABLATIONS}
+        ablations = {name for name, _ in ABLATIONS + E5_ABLATIONS}
         rows, ablation_rows = [], []
         for name, run in runners:
             (ablation_rows if name in ablations else rows).append(score(name, run, questions))
@@ -276,6 +280,30 @@ ABLATIONS: list[tuple[str, RetrievalConfig]] = [
     (f"ours without the section signal (alpha {_OURS.alpha})", _PLAIN),
     ("ours without the section signal, alpha 0.8", replace(_PLAIN, alpha=0.8)),
     ("vectors + section signal (no BM25)", replace(_OURS, alpha=1.0)),
+]
+
+
+# With ASSISTANT_EMBEDDINGS_MULTILINGUAL=true the set is indexed with multilingual-e5-small
+# as a second named vector; ours is then the weights the fusion lab chose for it, e5 alone
+# is a peer, and ours without e5 is an ablation.
+WITH_E5 = replace(
+    _OURS,
+    alpha=0.8,
+    multilingual=0.5,
+    multilingual_sections=False,
+    other_languages=Weights(alpha=1.0, multilingual=0.7, section_weight=2.0),
+)
+E5_SYSTEMS: list[tuple[str, RetrievalConfig]] = [
+    (
+        "ours + e5: hybrid (alpha 0.8, e5's share 0.5; questions not in English alpha 1.0, "
+        "share 0.7, weight 2) + 3 x section-mean cosine",
+        WITH_E5,
+    ),
+    *SYSTEMS[1:],
+    ("dense e5-small alone (our index)", replace(_PLAIN, alpha=1.0, multilingual=1.0)),
+]
+E5_ABLATIONS: list[tuple[str, RetrievalConfig]] = [
+    (SYSTEMS[0][0] + " (ours without e5)", _OURS),
 ]
 
 

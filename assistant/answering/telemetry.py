@@ -107,52 +107,44 @@ def _send(
     generator_url: str,
     local_generator: bool,
 ) -> None:
+    """The trace as spans under one ``answer`` span (``about`` its attributes), when an
+    endpoint is set; never raises (telemetry is never a reason an answer fails)."""
     try:
         tracer = _tracer()
-        if tracer is not None:
-            _export(tracer, trace, about, error, generator_url, local_generator)
-    except Exception:  # telemetry is never a reason an answer fails
-        log.exception("The answer's trace could not be exported over OTLP.")
+        if tracer is None:
+            return
+        from opentelemetry.trace import Status, StatusCode, set_span_in_context
 
+        t0 = int(trace.started_at * 1e9)
 
-def _export(
-    tracer: Tracer,
-    trace: Trace,
-    about: dict[str, Any],
-    error: str | None,
-    generator_url: str,
-    local_generator: bool,
-) -> None:
-    from opentelemetry.trace import Status, StatusCode, set_span_in_context
+        def at(ms: float) -> int:
+            return t0 + int(ms * 1e6)
 
-    t0 = int(trace.started_at * 1e9)
-
-    def at(ms: float) -> int:
-        return t0 + int(ms * 1e6)
-
-    end = max((s.start_ms + s.duration_ms for s in trace.spans), default=0.0)
-    root = tracer.start_span(
-        "answer",
-        start_time=t0,
-        attributes=_clean({OURS + "request_id": trace.request_id, **about}),
-    )
-    if error is not None:
-        root.set_status(Status(StatusCode.ERROR, error))
-    context = set_span_in_context(root)
-    provider = "llama.cpp" if local_generator else "openai"
-    server = urlparse(generator_url)
-    for step in trace.spans:
-        name, attributes = _named(step, provider, server.hostname, server.port)
-        span = tracer.start_span(
-            name, context=context, start_time=at(step.start_ms), attributes=attributes
+        end = max((s.start_ms + s.duration_ms for s in trace.spans), default=0.0)
+        root = tracer.start_span(
+            "answer",
+            start_time=t0,
+            attributes=_clean({OURS + "request_id": trace.request_id, **about}),
         )
-        shown = step.attributes.get("shown_first_ms")
-        if step.name == "generate" and isinstance(shown, int | float):
-            span.add_event("gen_ai.first_token", timestamp=at(shown))
-        if step.outcome in ("unavailable", "slow") or step.outcome.startswith("failed"):
-            span.set_status(Status(StatusCode.ERROR, step.outcome))
-        span.end(end_time=at(step.start_ms + step.duration_ms))
-    root.end(end_time=at(end))
+        if error is not None:
+            root.set_status(Status(StatusCode.ERROR, error))
+        context = set_span_in_context(root)
+        provider = "llama.cpp" if local_generator else "openai"
+        server = urlparse(generator_url)
+        for step in trace.spans:
+            name, attributes = _named(step, provider, server.hostname, server.port)
+            span = tracer.start_span(
+                name, context=context, start_time=at(step.start_ms), attributes=attributes
+            )
+            shown = step.attributes.get("shown_first_ms")
+            if step.name == "generate" and isinstance(shown, int | float):
+                span.add_event("gen_ai.first_token", timestamp=at(shown))
+            if step.outcome in ("unavailable", "slow") or step.outcome.startswith("failed"):
+                span.set_status(Status(StatusCode.ERROR, step.outcome))
+            span.end(end_time=at(step.start_ms + step.duration_ms))
+        root.end(end_time=at(end))
+    except Exception:
+        log.exception("The answer's trace could not be exported over OTLP.")
 
 
 def _named(
