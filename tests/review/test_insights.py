@@ -21,7 +21,7 @@ from assistant.identity.groups import Reader
 from assistant.index.chunks import DocumentRecord
 from assistant.index.embeddings import make_embedder
 from assistant.storage import db
-from review.insights import Period, gaps, insights
+from review.insights import Period, examples, gaps, insights
 from review.models import EvalResult, EvalRun, Feedback, Grade, ReviewItem
 
 DAY0 = date(2026, 11, 30)
@@ -190,6 +190,10 @@ def test_every_figure_is_what_the_rows_say(engine: Engine) -> None:
         r["fallback"] is not None for r in rows
     )
     assert "retried" in kinds and "failed at retrieve" in kinds
+    # Opened: an answer of unknown access shows its steps' kinds, never its text.
+    some = next(e for e in got.errors if e.source == "answer")
+    shown = examples(engine, [("answer", some.example)], Reader("lena", ("everyone",)))
+    assert shown[some.example].question is None and shown[some.example].answer is None
 
     # Documents: the hr-only one is counted, never named, to a reader without hr.
     counts = {d: sum(d in r["cited"] for r in rows) for d in DOCS}
@@ -210,6 +214,16 @@ def test_a_document_and_a_config_version_narrow_every_figure(engine: Engine) -> 
     month = Period(since=DAY0, until=DAY0 + timedelta(days=3))
     errors = insights(engine, documents, Reader("lena", ("everyone",)), month).errors
     assert errors and all(e.example_question == "q" for e in errors if e.source == "answer")
+    opened = next(e.example for e in errors if e.source == "answer")
+    seen = examples(engine, [("answer", opened)], Reader("lena", ("everyone",)))[opened]
+    assert (seen.question, seen.answer) == ("q", "a")
+    with db.session_scope(engine) as session:  # now it drew on an hr-only passage
+        i = Interaction.__table__.c
+        session.execute(update(Interaction.__table__).where(i.id == opened).values(access=[["hr"]]))
+    for reader, question in ((Reader("lena", ("everyone",)), None), (Reader("h", ("hr",)), "q")):
+        assert examples(engine, [("answer", opened)], reader)[opened].question == question
+    with db.session_scope(engine) as session:
+        session.execute(update(Interaction.__table__).values(access=[["everyone"]]))
     period = Period(since=DAY0, until=DAY0 + timedelta(days=3), document="data/travel.docx",
                     config_version="v2")  # fmt: skip
     got = insights(engine, documents, Reader("lena", ("everyone",)), period)
