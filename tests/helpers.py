@@ -151,13 +151,16 @@ def in_nav(page, name: str) -> bool:  # type: ignore[no-untyped-def]
 
 
 def choose(page, selectbox, option: str, attempts: int = 3) -> None:  # type: ignore[no-untyped-def]
-    """Open a Streamlit selectbox and pick ``option``, once the script run is over. A rerun
-    that lands between opening the list and clicking redraws the box and closes the list
-    (the option detaches), so open it again and pick again."""
+    """Open a Streamlit selectbox and pick ``option``, once the script run is over. The
+    option's text is typed first: the list draws only the options in view, so one far down
+    a long list is not there to click until the list is narrowed to it. A rerun that lands
+    between opening the list and clicking redraws the box and closes the list (the option
+    detaches), so open it again and pick again."""
     wanted = page.get_by_role("option", name=option, exact=True)
     for attempt in range(attempts):
         idle(page)
         selectbox.click()
+        page.keyboard.type(option)
         try:
             wanted.click(timeout=10_000)
             return

@@ -89,7 +89,13 @@ def test_a_lead_reads_every_insight_of_a_week(served_app, page, runtime, tmp_pat
             answer.get_by_role("button", name="Send feedback").click()
             answer.get_by_text("Feedback sent").wait_for()
     assert _spread_over_a_week(runtime, started) >= len(ASKED)
-    # A question whose search failed (Weaviate down), as the pipeline stores one.
+    # Questions whose steps failed (Weaviate down, a bug), as the pipeline stores them: a
+    # dozen over the week before today's, so today's is far down the list of examples.
+    for k in range(12):
+        log_failure(runtime.engine, AnswerFailure(
+            created_at=started - timedelta(days=1 + k % 6), user_id="alice", conversation_id="c",
+            question=f"Earlier question {k}", config_version="v", error="RuntimeError",
+            step=("generate", "store")[k % 2], request_id=f"r{k}"))  # fmt: skip
     log_failure(runtime.engine, AnswerFailure(
         user_id="alice", conversation_id="c", question=FAILED, config_version="v",
         step="retrieve", error="DependencyUnavailable", request_id="feedc0ffee"))  # fmt: skip

@@ -561,7 +561,11 @@ def test_closing_the_stream_stops_the_model_server_writing(runtime: Runtime) -> 
     stream left open keeps it writing, so the next request waits; a closed one (what
     ``Generator.stream`` does when the reader stops) frees it at once."""
     g = runtime.generator
-    config = GenerationSection(max_tokens=400, temperature=0.0, timeout_s=120)
+    # The wait behind the open stream is the measurement: ~4 s alone, but on a loaded
+    # machine past the default 25 s read deadline, which would end it as a timeout.
+    config = GenerationSection(
+        max_tokens=400, temperature=0.0, timeout_s=120, first_token_timeout_s=120
+    )
     client = Generator.client_for(g.base_url, g.api_key, config)
 
     def long_stream():  # type: ignore[no-untyped-def]
