@@ -62,6 +62,9 @@ class RefusalSection(_Strict):
     # With the multilingual vector on, a question is also answered when that model's cosine
     # to a retrieved passage reaches this (its cosines sit higher: ~0.82 for unrelated text).
     min_multilingual_similarity: float = Field(0.86, ge=-1, le=1)
+    # The same for a question the analyser reads as not English: across languages that
+    # model's cosines sit lower (a German question to its English answer ~0.81).
+    min_multilingual_similarity_other_languages: float = Field(0.815, ge=-1, le=1)
     # Or when a passage holds this share of the question's search terms and is at least
     # ``min_similarity_with_terms`` close: short passages of a plain document ("Book a desk
     # or a meeting room in the Workplace app") sit low in cosine however well they answer.
@@ -73,14 +76,23 @@ class RefusalSection(_Strict):
     when_model_finds_nothing: Literal["quote", "refuse"] = "quote"
 
     def too_far(
-        self, similarities: list[float], multilingual: list[float], coverage: float = 0.0
+        self,
+        similarities: list[float],
+        multilingual: list[float],
+        coverage: float = 0.0,
+        *,
+        other_language: bool = False,
     ) -> bool:
-        """Whether no passage is close enough to the question to answer from."""
+        """Whether no passage is close enough to the question to answer from
+        (``other_language``: the question is not in English)."""
         best = max(similarities, default=-1.0)
         near = bool(similarities) and best >= self.min_similarity
-        near_in_any_language = bool(multilingual) and (
-            max(multilingual) >= self.min_multilingual_similarity
+        floor = (
+            self.min_multilingual_similarity_other_languages
+            if other_language
+            else self.min_multilingual_similarity
         )
+        near_in_any_language = bool(multilingual) and max(multilingual) >= floor
         near_in_words = (
             coverage >= self.min_term_coverage and best >= self.min_similarity_with_terms
         )

@@ -26,6 +26,9 @@ from pathlib import Path
 
 from presidio_analyzer import RecognizerResult
 
+from assistant.index.language import DEFAULT as DEFAULT_LANGUAGE
+from assistant.index.language import detect
+
 # tldextract (used by presidio's URL/email recognizers) fetches the public-suffix list
 # from the internet unless told not to; the bundled snapshot is enough.
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
@@ -90,6 +93,13 @@ PII_ENTITIES = (
 )  # fmt: skip
 CONTEXT_SCORE, THRESHOLD = 0.1, 0.4
 _CLAUSE = re.compile(r"[^;:|\n]+")
+# A title before a name, in the languages the analyser knows: in text not in English the
+# English model's names are not trusted alone (it reads capitalised nouns as names).
+_TITLED = re.compile(
+    r"\b(?i:Frau|Herrn?|Fr\.|Hr\.|Dr\.|Prof\.|Madame|Mme|Mademoiselle|Mlle|Monsieur|M\.|"
+    r"Señora|Señor|Sra\.|Sr\.|Srta\.|Don|Doña|Signora|Signor|Sig\.|Sig\.ra|Mevrouw|Mevr\.|"
+    r"Meneer|Dhr\.|Senhora|Senhor)\s+([A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*){0,2})"
+)
 _CARRIER, _FRAGMENT_WORDS = "It was ", 8  # presidio adds 0.35 when a context word is near
 
 
@@ -169,12 +179,18 @@ class PiiRedactor:
         self._anonymizer = AnonymizerEngine()
         self._lock = threading.Lock()
 
-    def _names(self, text: str) -> list[tuple[int, int]]:
+    def _names(self, text: str, english: bool = True) -> list[tuple[int, int]]:
         """Spans of people's names. The small model reads names best in a sentence, so each
         clause (split at ``;``, ``:``, ``|`` and line breaks) is read on its own, and a
         fragment of a few words with no verb also as "It was <fragment>." (a bare "Olena
-        Kovalenko" is otherwise an organisation to it)."""
-        spans = []
+        Kovalenko" is otherwise an organisation to it).
+
+        The model is English: in another language it takes capitalised nouns for names
+        ("Wie viele Tage bezahlten <PERSON> bekommen <PERSON>?"). There a name is what it
+        finds as two to four capitalised words ("Anna Schmidt"), not widened, or any
+        capitalised words after a title ("Frau Müller", "Mme Dubois"): a lone first name
+        without a title is missed in those languages."""
+        spans = [] if english else [m.span(1) for m in _TITLED.finditer(text)]
         for clause in _CLAUSE.finditer(text):
             words = clause.group().split()
             if not words:
@@ -189,7 +205,13 @@ class PiiRedactor:
                 for ent in doc.ents:
                     if ent.label_ != "PERSON":
                         continue
-                    first, last = _whole_name(doc, ent.start, ent.end - 1)
+                    if not english and not _names_a_person(doc[ent.start : ent.end]):
+                        continue
+                    first, last = (
+                        _whole_name(doc, ent.start, ent.end - 1)
+                        if english
+                        else (ent.start, ent.end - 1)
+                    )
                     if any(c.isdigit() for t in doc[first : last + 1] for c in t.text):
                         continue  # "Reference X1234567" is not a name
                     lo = doc[first].idx - len(lead)
@@ -202,6 +224,7 @@ class PiiRedactor:
     def redact(self, text: str) -> Redaction:
         if not text.strip():
             return Redaction(text, ())
+        english = detect(text) == DEFAULT_LANGUAGE
         with self._lock:
             artifacts = self._nlp.process_text(text, "en")
             results = self._analyzer.analyze(
@@ -211,13 +234,23 @@ class PiiRedactor:
                 score_threshold=THRESHOLD,
                 nlp_artifacts=artifacts,
             )
+            if not english:  # the English model's own names, which _names checks instead
+                results = [r for r in results if r.entity_type != "PERSON"]
             results.extend(
-                RecognizerResult("PERSON", start, end, 0.85) for start, end in self._names(text)
+                RecognizerResult("PERSON", start, end, 0.85)
+                for start, end in self._names(text, english)
             )
             if not results:
                 return Redaction(text, ())
             redacted = self._anonymizer.anonymize(text=text, analyzer_results=results).text
         return Redaction(redacted, tuple(sorted({r.entity_type for r in results})))
+
+
+def _names_a_person(span) -> bool:  # type: ignore[no-untyped-def]
+    """Two to four capitalised words, none of them a number: how a name looks in a
+    language the English model does not know."""
+    words = [t for t in span if not t.is_punct]
+    return 2 <= len(words) <= 4 and all(t.is_title and t.is_alpha for t in words)
 
 
 def _whole_name(doc, first: int, last: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]

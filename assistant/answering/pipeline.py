@@ -49,6 +49,8 @@ from assistant.answering.wording import numbers, plain_text
 from assistant.errors import AssistantError
 from assistant.index.analysis import term_coverage
 from assistant.index.chunks import ScoredChunk
+from assistant.index.language import DEFAULT as DEFAULT_LANGUAGE
+from assistant.index.language import detect
 from assistant.index.retrieve import SearchRequest, distinct, rank_fused
 from assistant.runtime import logs
 from assistant.runtime.model_server import count_prompt_tokens, count_tokens
@@ -73,7 +75,8 @@ def refuses(
     their cosines to it (benchmarks apply the rule through here too)."""
     second = [h.multilingual_similarity for h in hits if h.multilingual_similarity is not None]
     coverage = term_coverage(query, (h.chunk.text for h in hits[:TERMS_DEPTH]))
-    return not hits or refusal.too_far(similarities, second, coverage)
+    other = bool(second) and detect(query) != DEFAULT_LANGUAGE  # only e5 reads other languages
+    return not hits or refusal.too_far(similarities, second, coverage, other_language=other)
 
 
 class QuestionTooLong(AssistantError):

@@ -29,7 +29,11 @@ def test_an_edit_changes_the_version_and_an_invalid_edit_is_named() -> None:
 
 def test_a_question_is_refused_only_when_no_passage_is_close_in_either_model() -> None:
     refusal = load_answer_config().refusal.model_copy(
-        update={"min_similarity": 0.43, "min_multilingual_similarity": 0.86}
+        update={
+            "min_similarity": 0.43,
+            "min_multilingual_similarity": 0.86,
+            "min_multilingual_similarity_other_languages": 0.815,
+        }
     )
     assert refusal.too_far([], [])
     assert refusal.too_far([0.30, 0.42], [])
@@ -37,6 +41,9 @@ def test_a_question_is_refused_only_when_no_passage_is_close_in_either_model() -
     # a German question to an English passage: MiniLM far, the multilingual model near
     assert not refusal.too_far([0.21], [0.80, 0.87])
     assert refusal.too_far([0.21], [0.84])
+    # A question in another language reaches its English answer at a lower cosine.
+    assert not refusal.too_far([0.21], [0.82], other_language=True)
+    assert refusal.too_far([0.21], [0.81], other_language=True)
 
 
 def test_a_passage_holding_the_questions_words_keeps_a_low_similarity_question() -> None:

@@ -32,6 +32,11 @@ PII = [
     ("Employee EMP-204918 asked", "204918", "EMPLOYEE_ID"),
     ("I moved to 14 Elm Road, Leeds LS1 4AP", "Elm Road", "LOCATION"),
     ("Hauptstraße 12, 10115 Berlin", "Hauptstraße 12", "LOCATION"),
+    # In other languages: a name of two words, or after a title
+    ("Anna Schmidt hat ihren Urlaub beantragt.", "Schmidt", "PERSON"),
+    ("Fragen Sie Frau Müller nach dem Budget.", "Müller", "PERSON"),
+    ("Mon responsable Jean-Pierre Martin a refusé.", "Martin", "PERSON"),
+    ("El señor Pérez dijo que sí.", "Pérez", "PERSON"),
 ]
 NOT_PII = [
     "The hotel limit is EUR 250 in London.",
@@ -48,6 +53,11 @@ NOT_PII = [
     "Order PO2024001 was shipped.",
     "Enable the VPN before opening the HR portal; your ID badge opens floor 5.",
     "In 1987 the company opened its first office.",
+    # Questions in other languages: their capitalised nouns are not names
+    "Wie viele Tage bezahlten Urlaub bekommen Vollzeitbeschäftigte?",
+    "Wann wird an meinem letzten Arbeitstag mein Zugang gesperrt?",
+    "¿Cuántos días de vacaciones pagadas tienen los empleados a tiempo completo?",
+    "Combien de jours de congés payés ont les salariés à temps plein ?",
 ]
 
 

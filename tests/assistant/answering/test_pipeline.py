@@ -618,3 +618,36 @@ def test_regenerating_never_serves_the_cached_answer(stack: Stack) -> None:
     assert pipeline.ask(LEAVE, asker=USER).cached
     again = pipeline.ask(LEAVE, asker=USER, fresh=True)
     assert not again.cached and again.interaction_id != first.interaction_id
+
+
+def test_with_the_multilingual_vector_a_german_question_is_answered_and_an_unrelated_refused(
+    runtime: Runtime, corpus: Path
+) -> None:
+    """The weights the README gives for ASSISTANT_EMBEDDINGS_MULTILINGUAL: a question in
+    German finds the English passage and is answered (it was refused: across languages the
+    multilingual model's cosines sit below the English threshold); one about nothing in
+    the documents, in German too, is still refused."""
+    s = Stack(runtime.settings, corpus, embeddings_multilingual=True)
+    try:
+        cfg = load_answer_config()
+        retrieval = cfg.retrieval.model_copy(
+            update={
+                "alpha": 0.8,
+                "multilingual": 0.5,
+                "multilingual_sections": False,
+                "other_languages": cfg.retrieval.other_languages.model_copy(
+                    update={"enabled": True}
+                ),
+            }
+        )
+        pipeline = Pipeline(s.rt, config=cfg.model_copy(update={"retrieval": retrieval}))
+        s.fake.default = Reply(text=GOOD_REPLY)
+        german = pipeline.ask(
+            "Wie viele Tage bezahlten Urlaub bekommen Vollzeitbeschäftigte?", asker=USER
+        )
+        assert not german.refused
+        assert [c.document for c in german.citations] == ["handbook/employee-handbook.md"]
+        unrelated = pipeline.ask("Wer hat die Mona Lisa gemalt?", asker=USER)
+        assert unrelated.refused and unrelated.refusal_reason == "no_relevant_documents"
+    finally:
+        s.close()
