@@ -6,7 +6,6 @@ policy of their own."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 from assistant.answering import versions
 from assistant.answering.pii import PiiRedactor, default_redactor
@@ -20,7 +19,7 @@ from review.agreement import AgreementReport
 from review.golden import CaseFilter, GoldenRecord
 from review.grading import Adjudication, EvidencePassage, ReviewDetail
 from review.importing import ImportSummary
-from review.insights import Example, Insights, Measure, Period
+from review.insights import Example, Insights, Measure, Period, Source
 from review.models import GradeInput, ReviewItem
 from review.queue import OutOfReach, QueueEntry, QueueFilter, QueuePolicy
 
@@ -126,7 +125,7 @@ class ReviewDesk:
         return insights.insights(rt.engine, documents, self.reader, period, prices, measure,
                                  rt.embedder.dim)  # fmt: skip
 
-    def error_example(self, source: Literal["answer", "failure"], ref: str) -> Example | None:
+    def error_example(self, source: Source, ref: str) -> Example | None:
         """One answer (or failed question) behind the Errors figures, as this reader may
         see it; None if there is no such row."""
         return insights.examples(self.runtime.engine, [(source, ref)], self.reader).get(ref)

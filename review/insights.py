@@ -43,6 +43,7 @@ NOT_VERIFIED = ("unverified", "figure", "unchecked", "not_found")
 FAILED = ("unavailable", "slow")
 RETRIED = "retried"  # an error kind: answers whose requests to the model were sent again
 FAILED_AT = "failed at "  # an error kind's start: no answer, a step failed ("failed at retrieve")
+Source = Literal["answer", "failure"]  # an interaction, or a question that got no answer
 PERCENTILES = (50, 95)
 Measure = Literal["total_ms", "first_token_ms", "retrieve_ms"]  # whole answer, first word, search
 TOP_CITED = 15
@@ -108,7 +109,7 @@ class ErrorDay(BaseModel):
     kind: str
     count: int  # answers (or questions that got none)
     example: str  # one of that day and kind: an interaction's id, or a failure's
-    source: Literal["answer", "failure"] = "answer"  # which of the two ``example`` is
+    source: Source = "answer"  # which of the two ``example`` is
     example_question: str | None = None  # its question, if this reader may read its passages
 
 
@@ -116,7 +117,7 @@ class Example(BaseModel):
     """One answer, or one question that got none, behind an error figure."""
 
     id: str
-    source: Literal["answer", "failure"]
+    source: Source
     asked_at: datetime
     question: str | None  # None: it drew on a document this reader may not read
     answer: str | None = None  # as stored (redacted), Markdown; None as for the question
@@ -441,7 +442,7 @@ def _with_questions(engine: Engine, errors: list[ErrorDay], reader: Reader) -> l
 
 
 def examples(
-    engine: Engine, refs: Sequence[tuple[Literal["answer", "failure"], str]], reader: Reader
+    engine: Engine, refs: Sequence[tuple[Source, str]], reader: Reader
 ) -> dict[str, Example]:
     """The answers and failed questions ``refs`` names, by id, as ``reader`` may see them:
     an answer's question and text only where they may read every passage it drew on."""

@@ -95,8 +95,8 @@ class Draft:
     model: str
     config_version: str
     prompt_version: str
+    generator: Generator  # this answer's calls to the model (and their retries)
     clock: Clock = field(default_factory=Clock)
-    generator: Generator | None = None  # this answer's calls to the model (and their retries)
     step: str = "guard"  # the step under way (named when one fails)
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     standalone: str = ""

@@ -172,8 +172,7 @@ class Pipeline:
     def _steps(
         self, d: Draft, on_stopped: Callable[[Answer], None] | None
     ) -> Iterator[str | Preview | Answer]:
-        generator = Generator(self._client, self.generator_model, self.config.generation)
-        d.generator = generator
+        generator = d.generator
         settled = self._guard(d) or self._rewrite(d, generator) or self._retrieve(d)
         if settled is not None:
             yield self._finish(d, *settled)
@@ -226,6 +225,7 @@ class Pipeline:
             model=self.generator_model,
             config_version=self.config.version,
             prompt_version=self.config.prompt_version,
+            generator=Generator(self._client, self.generator_model, self.config.generation),
             clock=clock,
         )
 
@@ -438,7 +438,7 @@ class Pipeline:
         the write itself, as the ``log`` step)."""
         d.step = "store"
         answer.latency = d.clock.latency
-        answer.retries = d.generator.retries if d.generator is not None else 0
+        answer.retries = d.generator.retries
         cached = keep and d.cacheable
         if cached:
             store_answer(self.rt.engine, d.cache_key, answer)
@@ -503,7 +503,7 @@ class Pipeline:
             last_token_at_ms=last_token_at,
             prompt_tokens=d.usage.get("prompt_tokens"),
             completion_tokens=d.usage.get("completion_tokens"),
-            retries=(d.generator.retries or None) if d.generator is not None else None,
+            retries=d.generator.retries or None,
         )
 
     def _failed(self, d: Draft, err: Exception) -> None:
