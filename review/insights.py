@@ -431,7 +431,7 @@ def _errors(period: Period) -> Any:
 
 def _with_questions(engine: Engine, errors: list[ErrorDay], reader: Reader) -> list[ErrorDay]:
     """Each error's example with its (stored, redacted) question where ``reader`` may read
-    every passage its answer drew on (a failure drew on none)."""
+    every passage its answer drew on (a failure, those it had retrieved)."""
     found = examples(engine, [(e.source, e.example) for e in errors], reader)
     return [
         e.model_copy(update={"example_question": found[e.example].question})
@@ -475,7 +475,7 @@ def examples(
                     id=r.id,
                     source="failure",
                     asked_at=db.as_utc(r.created_at),
-                    question=r.question,  # no passage was read: nothing to hide it for
+                    question=r.question if may_read_all(reader.groups, r.access) else None,
                     why=f"no answer: the {r.step} step failed ({r.error})",
                     request_id=r.request_id,
                 )

@@ -82,6 +82,9 @@ class AnswerFailure(SQLModel, table=True):
     step: str = Field(max_length=16)  # guard, rewrite, retrieve, preview, generate, verify, store
     error: str = Field(max_length=100)  # the error's class
     request_id: str = Field(max_length=32)
+    # What a reader must hold to see its question (identity.groups.requirement): the group
+    # sets of the passages retrieved before it failed ([] when none had been).
+    access: list[list[str]] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class AnswerCache(SQLModel, table=True):

@@ -535,6 +535,7 @@ class Pipeline:
                     step=d.step,
                     error=kind,
                     request_id=d.request_id,
+                    access=d.shared()["access"],
                 ),
             )
         except Exception as also:  # the database may be what failed

@@ -95,16 +95,17 @@ def _fill(engine: Engine, n: int = 240, seed: int = 7) -> list[dict]:
 def _fail(engine: Engine, n: int = 20, seed: int = 3) -> list[SimpleNamespace]:
     """``n`` questions that got no answer, over the same four days."""
     rng = random.Random(seed)
-    failures = [
-        dict(
+    failures = []
+    for k in range(n):
+        step = rng.choice(["retrieve", "generate"])  # failing while the model wrote: after
+        failures.append(dict(                        # an hr-only passage was retrieved
             id=f"f{k:03d}",
             created_at=datetime.combine(DAY0 + timedelta(days=k % 4), time(rng.randrange(24)), UTC),
             user_id="u1", conversation_id="c1", question=f"failed question {k}",
-            config_version=rng.choice(["v1", "v2"]), step=rng.choice(["retrieve", "generate"]),
+            config_version=rng.choice(["v1", "v2"]), step=step,
             error="DependencyUnavailable", request_id=f"r{k}",
-        )
-        for k in range(n)
-    ]  # fmt: skip
+            access=[] if step == "retrieve" else [["hr"]],
+        ))  # fmt: skip
     with db.session_scope(engine) as session:
         session.add_all([AnswerFailure(**f) for f in failures])
     return [SimpleNamespace(**f) for f in failures]
@@ -179,8 +180,10 @@ def test_every_figure_is_what_the_rows_say(engine: Engine) -> None:
         assert e.count == len(mine) and e.example in {r["id"] for r in mine}, e
         if e.source == "answer":
             assert e.example_question is None  # its access is unknown (NULL): shown to nobody
-        else:  # a failure read no passage: its (stored, redacted) question is shown
-            assert e.example_question == next(f.question for f in failures if f.id == e.example)
+        else:  # a failure's question is shown where its retrieved passages may be read
+            failed = next(f for f in failures if f.id == e.example)
+            readable = failed.access == []  # the hr-only ones are not, to this reader
+            assert e.example_question == (failed.question if readable else None), e
     kinds = [e.kind for e in got.errors]
     assert sum(e.count for e in got.errors if e.source == "failure") == len(failures)
     assert sum(e.count for e in got.errors if e.kind == "retried") == sum(

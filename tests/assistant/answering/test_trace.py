@@ -198,9 +198,10 @@ def test_an_answer_that_fails_is_stored_and_logged_under_its_request_id(
         assert all("forbiddenword" not in r.getMessage() for r in caplog.records)
         with db.session_scope(s.rt.engine) as session:
             rows = session.exec(select(AnswerFailure).where(AnswerFailure.request_id == request_id))
-            stored = [(r.step, r.error, r.user_id, r.question) for r in rows]
+            stored = [(r.step, r.error, r.user_id, r.question, r.access) for r in rows]
         question = "Is the forbiddenword allowed at the office?"  # stored (nothing to redact)
-        assert stored == [("retrieve", "DependencyUnavailable", USER.user_id, question)]
+        # failed before any passage was read: no group needed to see its question
+        assert stored == [("retrieve", "DependencyUnavailable", USER.user_id, question, [])]
         # A batch of questions logs its failure under the same kind of id.
         caplog.clear()
         outcomes = list(answer_each(s.pipeline(), [(1, "forbiddenword again?")], asker=USER))

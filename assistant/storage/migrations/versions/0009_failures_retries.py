@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("step", sa.String(16), nullable=False),
         sa.Column("error", sa.String(100), nullable=False),
         sa.Column("request_id", sa.String(32), nullable=False),
+        sa.Column("access", sa.JSON(), nullable=True),
     )
     op.create_index("ix_answer_failure_created_at", "answer_failure", ["created_at"])
 
