@@ -95,9 +95,9 @@ def test_a_lead_reads_every_insight_of_a_week(served_app, page, runtime, tmp_pat
         log_failure(runtime.engine, AnswerFailure(
             created_at=started - timedelta(days=1 + k % 6), user_id="alice", conversation_id="c",
             question=f"Earlier question {k}", config_version="v", error="RuntimeError",
-            step=("generate", "store")[k % 2], request_id=f"r{k}"))  # fmt: skip
-    log_failure(runtime.engine, AnswerFailure(
-        user_id="alice", conversation_id="c", question=FAILED, config_version="v",
+            step=("generate", "store")[k % 2], request_id=f"r{k}", access=[]))  # fmt: skip
+    log_failure(runtime.engine, AnswerFailure(  # failed before any passage was read
+        user_id="alice", conversation_id="c", question=FAILED, config_version="v", access=[],
         step="retrieve", error="DependencyUnavailable", request_id="feedc0ffee"))  # fmt: skip
 
     for width, height in ((1400, 900), (390, 844)):
