@@ -150,17 +150,21 @@ def in_nav(page, name: str) -> bool:  # type: ignore[no-untyped-def]
     return nav.get_by_role("link", name=name, exact=True).count() > 0
 
 
-def choose(page, selectbox, option: str, attempts: int = 3) -> None:  # type: ignore[no-untyped-def]
-    """Open a Streamlit selectbox and pick ``option``, once the script run is over. The
-    option's text is typed first: the list draws only the options in view, so one far down
+def choose(  # type: ignore[no-untyped-def]
+    page, selectbox, option: str | re.Pattern[str], attempts: int = 3, typed: str | None = None
+) -> None:
+    """Open a Streamlit selectbox and pick ``option`` (a pattern: the first option it
+    matches, after typing ``typed``), once the script run is over. The option's text is
+    typed first: the list draws only the options in view, so one far down
     a long list is not there to click until the list is narrowed to it. A rerun that lands
     between opening the list and clicking redraws the box and closes the list (the option
     detaches), so open it again and pick again."""
-    wanted = page.get_by_role("option", name=option, exact=True)
+    exact = isinstance(option, str)  # a pattern: the first option it matches
+    wanted = page.get_by_role("option", name=option, exact=exact or None).first
     for attempt in range(attempts):
         idle(page)
         selectbox.click()
-        page.keyboard.type(option)
+        page.keyboard.type(typed or (option if isinstance(option, str) else ""))
         try:
             wanted.click(timeout=10_000)
             return
