@@ -103,7 +103,7 @@ class Generator:
         t0 = time.perf_counter()
         deadline = t0 + self.config.timeout_s
         try:
-            raw = self._configured().chat.completions.with_raw_response.create(
+            stream = self._create(
                 model=self.model,
                 messages=messages,
                 temperature=self.config.temperature,
@@ -111,14 +111,24 @@ class Generator:
                 stream=True,
                 stream_options={"include_usage": True},
             )
-            self.retries += raw.retries_taken
-            stream = raw.parse()
             try:
                 yield from self._deltas(stream, t0, deadline)
             finally:  # also when the reader stops: closing it stops the server's work
                 stream.close()
         except (openai.APIError, ValueError) as err:
             raise self._unavailable(err) from err
+
+    def _create(self, **request):  # type: ignore[no-untyped-def]
+        """The request through the configured client, its retries counted once: those taken
+        before a reply, or before the client gave up (an error while a reply streams is not
+        a retry of the client's)."""
+        try:
+            raw = self._configured().chat.completions.with_raw_response.create(**request)
+        except openai.APIError as err:
+            self.retries += retries_of(err)
+            raise
+        self.retries += raw.retries_taken
+        return raw.parse()
 
     def _deltas(self, stream, t0: float, deadline: float) -> Iterator[str]:  # type: ignore[no-untyped-def]
         for chunk in stream:
@@ -144,8 +154,6 @@ class Generator:
         client wraps its transport's failures, before the first byte and while it reads the
         stream, in its own errors (timeouts in ``APITimeoutError``, the rest in
         ``APIConnectionError``); a garbled server event is the JSON decoder's ValueError."""
-        if isinstance(err, openai.APIError):
-            self.retries += retries_of(err)
         started = self.usage.first_token_ms is not None
         wait = self.config.first_token_timeout_s
         if isinstance(err, openai.APITimeoutError):
@@ -180,11 +188,9 @@ class Generator:
     def complete(self, messages: list[dict], max_tokens: int = 80) -> str:
         """A short, non-streamed completion (question rewriting)."""
         try:
-            raw = self._configured().chat.completions.with_raw_response.create(
+            resp = self._create(
                 model=self.model, messages=messages, temperature=0.0, max_tokens=max_tokens
             )
-            self.retries += raw.retries_taken
-            resp = raw.parse()
         except (openai.APIError, ValueError) as err:
             raise self._unavailable(err) from err
         return (resp.choices[0].message.content or "").strip() if resp.choices else ""
