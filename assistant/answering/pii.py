@@ -26,6 +26,7 @@ from pathlib import Path
 
 from presidio_analyzer import RecognizerResult
 
+from assistant.answering.known_names import KnownNames, known_names
 from assistant.index.language import DEFAULT as DEFAULT_LANGUAGE
 from assistant.index.language import detect
 
@@ -187,10 +188,17 @@ class PiiRedactor:
 
         The model is English: in another language it takes capitalised nouns for names
         ("Wie viele Tage bezahlten <PERSON> bekommen <PERSON>?"). There a name is what it
-        finds as two to four capitalised words ("Anna Schmidt"), not widened, or any
-        capitalised words after a title ("Frau Müller", "Mme Dubois"): a lone first name
-        without a title is missed in those languages."""
-        spans = [] if english else [m.span(1) for m in _TITLED.finditer(text)]
+        finds as two to four capitalised words with a known given or family name among them
+        ("Anna Schmidt", not "am Münchner Standort"), not widened, or any capitalised words
+        after a title ("Frau Müller", "Mme Dubois"): a lone first name without a title is
+        missed in those languages.
+
+        In every language, a known given name followed by a known family name is a name
+        (``known_names``): the model misses unfamiliar ones even in English."""
+        names = known_names()
+        spans = names.spans(text)
+        if not english:
+            spans += [m.span(1) for m in _TITLED.finditer(text)]
         for clause in _CLAUSE.finditer(text):
             words = clause.group().split()
             if not words:
@@ -205,12 +213,12 @@ class PiiRedactor:
                 for ent in doc.ents:
                     if ent.label_ != "PERSON":
                         continue
-                    if not english and not _names_a_person(doc[ent.start : ent.end]):
+                    if not english and not _names_a_person(doc[ent.start : ent.end], names):
                         continue
                     first, last = (
                         _whole_name(doc, ent.start, ent.end - 1)
                         if english
-                        else (ent.start, ent.end - 1)
+                        else _from_given_name(doc, ent.start, ent.end - 1, names)
                     )
                     if any(c.isdigit() for t in doc[first : last + 1] for c in t.text):
                         continue  # "Reference X1234567" is not a name
@@ -246,11 +254,25 @@ class PiiRedactor:
         return Redaction(redacted, tuple(sorted({r.entity_type for r in results})))
 
 
-def _names_a_person(span) -> bool:  # type: ignore[no-untyped-def]
-    """Two to four capitalised words, none of them a number: how a name looks in a
-    language the English model does not know."""
+def _names_a_person(span, names: KnownNames) -> bool:  # type: ignore[no-untyped-def]
+    """Two to four capitalised words, none of them a number, the first a known given name
+    or the last a known family name: how a name looks in a language the English model does
+    not know (where all nouns may be capitalised)."""
     words = [t for t in span if not t.is_punct]
-    return 2 <= len(words) <= 4 and all(t.is_title and t.is_alpha for t in words)
+    return (
+        2 <= len(words) <= 4
+        and all(t.is_title and t.is_alpha for t in words)
+        and (names.is_given(words[0].text) or names.is_family(words[-1].text))
+    )
+
+
+def _from_given_name(doc, first: int, last: int, names: KnownNames) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """A name the model found in text not in English, from its first known given name on:
+    there it often takes the capitalised word before a name along ("Kann Lukas Müller")."""
+    for i in range(first, last):
+        if names.is_given(doc[i].text):
+            return i, last
+    return first, last
 
 
 def _whole_name(doc, first: int, last: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""No raw personal data anywhere: 109 values of 14 kinds (tests/data/pii_corpus.json), each
+"""No raw personal data anywhere: 112 values of 14 kinds (tests/data/pii_corpus.json), each
 in a sentence an employee might type, go through the whole loop — asked (and echoed by the
 model), given as feedback, written into grades and reference answers, approved as golden
 cases, exported in every format — and then every file of the data dir (the database and

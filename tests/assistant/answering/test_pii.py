@@ -37,6 +37,13 @@ PII = [
     ("Fragen Sie Frau Müller nach dem Budget.", "Müller", "PERSON"),
     ("Mon responsable Jean-Pierre Martin a refusé.", "Martin", "PERSON"),
     ("El señor Pérez dijo que sí.", "Pérez", "PERSON"),
+    # Known given and family names, where the English model alone misses them
+    ("Ask Giulia Bianchi about it", "Bianchi", "PERSON"),
+    ("Ho parlato con Giulia Bianchi ieri.", "Giulia", "PERSON"),
+    ("Fala com João da Silva Santos sobre isso.", "Silva", "PERSON"),
+    ("Vraag het aan Jan de Vries.", "Vries", "PERSON"),
+    ("Ольга Иванова спросила про отпуск.", "Иванова", "PERSON"),
+    ("Ahmet Yılmaz izin istedi.", "Yılmaz", "PERSON"),
 ]
 NOT_PII = [
     "The hotel limit is EUR 250 in London.",
@@ -58,6 +65,9 @@ NOT_PII = [
     "Wann wird an meinem letzten Arbeitstag mein Zugang gesperrt?",
     "¿Cuántos días de vacaciones pagadas tienen los empleados a tiempo completo?",
     "Combien de jours de congés payés ont les salariés à temps plein ?",
+    "Gibt es am Münchner Standort eine Kantine?",
+    "Gilt die Regel im Hamburger Büro?",
+    "¿Hay comedor en la Oficina Central de Madrid?",
 ]
 
 
@@ -78,3 +88,9 @@ def test_pii_is_redacted(redactor, text: str, value: str, entity: str) -> None:
 def test_ordinary_policy_text_is_left_alone(redactor, text: str) -> None:
     result = redactor.redact(text)
     assert result.text == text and result.entities == ()
+
+
+def test_a_name_in_another_language_takes_no_word_before_it(redactor) -> None:
+    # The English model reads "Kann Lukas Müller" as one name; the question word stays.
+    result = redactor.redact("Kann Lukas Müller meinen Urlaub genehmigen?")
+    assert result.text == "Kann <PERSON> meinen Urlaub genehmigen?"
