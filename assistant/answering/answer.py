@@ -102,6 +102,11 @@ class Trace(BaseModel):
     started_at: float  # when the question arrived (seconds since the epoch)
     spans: list[Span] = []
 
+    @property
+    def ended_ms(self) -> float:
+        """When its last step ended, in ms after the question arrived (0 with no steps)."""
+        return max((s.start_ms + s.duration_ms for s in self.spans), default=0.0)
+
 
 class Answer(BaseModel):
     question: str  # as stored (redacted unless configured otherwise)

@@ -72,11 +72,10 @@ def shutdown() -> None:
 
 def record(answer: Answer, trace: Trace, *, generator_url: str, local_generator: bool) -> None:
     """The answer's log line, and its spans when an OTLP endpoint is set."""
-    last = max((s.start_ms + s.duration_ms for s in trace.spans), default=0.0)
     steps = " ".join(f"{s.name}={s.duration_ms:.0f}" for s in trace.spans)
     log.info(
         "answered: mode=%s refused=%s fallback=%s interaction=%s total_ms=%.0f steps: %s",
-        answer.mode, answer.refused, answer.fallback, answer.interaction_id, last, steps,
+        answer.mode, answer.refused, answer.fallback, answer.interaction_id, trace.ended_ms, steps,
     )  # fmt: skip
     about = {
         OURS + "interaction_id": answer.interaction_id,
@@ -120,7 +119,6 @@ def _send(
         def at(ms: float) -> int:
             return t0 + int(ms * 1e6)
 
-        end = max((s.start_ms + s.duration_ms for s in trace.spans), default=0.0)
         root = tracer.start_span(
             "answer",
             start_time=t0,
@@ -142,7 +140,7 @@ def _send(
             if step.outcome in ("unavailable", "slow") or step.outcome.startswith("failed"):
                 span.set_status(Status(StatusCode.ERROR, step.outcome))
             span.end(end_time=at(step.start_ms + step.duration_ms))
-        root.end(end_time=at(end))
+        root.end(end_time=at(trace.ended_ms))
     except Exception:
         log.exception("The answer's trace could not be exported over OTLP.")
 
