@@ -8,12 +8,20 @@ languages ("am Münchner Standort"). These lists answer both: a known given name
 a known family name is a name in any language, and a name the model finds in text not in
 English counts only if one of its words is a known name.
 
-Only the words are used; nothing is generated. Looking up is per word, so reading a text
-costs time linear in its length."""
+Chinese, Japanese and Korean names have no spaces or capitals around them: there a name is
+a known family name and a known given name in a row, a known family name followed by the
+title or honorific after a name ("王先生", "田中花子さん", "박지성 씨"), or, in text mostly in
+Latin letters, a run of two to four such characters starting with a known family name
+("Please add 李建国 to the channel").
+
+Only the words are used; nothing is generated. Looking up is per word (per character in
+Chinese, Japanese and Korean, at most four back), so reading a text costs time linear in
+its length."""
 
 from __future__ import annotations
 
 import importlib
+import itertools
 import pkgutil
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,6 +36,19 @@ PARTICLES = frozenset((
     "al", "bin", "da", "das", "de", "del", "della", "dei", "der", "den", "des", "di", "do",
     "dos", "du", "ibn", "la", "le", "ter", "van", "von", "y", "zu",
 ))  # fmt: skip
+# Inside an Arabic name: "عبد الله", "بن", "أبو" join its parts.
+_ARABIC_PARTICLES = frozenset(("عبد", "بن", "بنت", "ابن", "أبو", "ابو"))
+# A family name elided with its particle: D'Angelo, d'Arcy, O'Brien, dell'Acqua, McDonald's
+# own shape aside.
+_ELIDED = regex.compile(r"^(?:[DdLlOo]|[Dd]ell|[Dd]e)['’]\p{Lu}")
+_CJK = regex.compile(r"[\p{Han}\p{Hangul}\p{Hiragana}\p{Katakana}]+")
+_LATIN = regex.compile(r"\p{Latin}")
+# What follows a name in Chinese, Japanese and Korean (Mr/Ms, -san, -sama, -kun, teacher,
+# manager); a space may come before the Korean ones.
+_HONORIFIC = regex.compile(
+    r"\s?(?:先生|女士|小姐|老师|老師|经理|經理|さん|さま|様|くん|君|ちゃん|氏|씨|님)"
+)
+_MAX_CJK_NAME = 4  # characters: 李建国, 田中花子, 박지성
 _MAX_WORDS_AFTER = 3  # a given name and up to three more words: "Ana María García López"
 
 _GIVEN = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary")
@@ -38,17 +59,41 @@ _FAMILY = ("last_names", "last_names_male", "last_names_female")
 class KnownNames:
     given: frozenset[str]  # case-folded
     family: frozenset[str]
+    cjk_given: frozenset[str]  # the Chinese, Japanese and Korean ones
+    cjk_family: frozenset[str]
 
     def is_given(self, word: str) -> bool:
         return _known(word, self.given)
 
     def is_family(self, word: str) -> bool:
-        return _known(word, self.family)
+        return _known(word, self.family) or bool(_ELIDED.match(word))
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Spans of a known given name followed by a known family name (with any capitalised
-        words and name particles between), in scripts with capitals; in scripts without
-        (Arabic, Hebrew), two known names in a row."""
+    def spans(self, text: str, english: bool = True) -> list[tuple[int, int]]:
+        """Spans of people's names these lists recognise (see the module's docstring). In
+        text not in English (``english=False``), where the English model reads names
+        poorly, also any capitalised word before a known family name ("Conceição
+        Gonçalves"): unknown given names are common there, and a family name after a
+        capitalised word is rarely anything else."""
+        out = self._word_spans(text) + self._cjk_spans(text)
+        if not english:
+            out += self._before_family(text)
+        return out
+
+    def _before_family(self, text: str) -> list[tuple[int, int]]:
+        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        return [
+            (a, d)
+            for (a, b, first), (c, d, second) in itertools.pairwise(words)
+            if _shape(first) == "cased" == _shape(second)
+            and len(first) > 2
+            and _one_gap(text[b:c])
+            and self.is_family(second)
+        ]
+
+    def _word_spans(self, text: str) -> list[tuple[int, int]]:
+        """A known given name followed by a known family name (with any capitalised words
+        and name particles between), in scripts with capitals; in scripts without (Arabic,
+        Hebrew), a known given name and the word after it (and "عبد الله"'s second part)."""
         words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
         out: list[tuple[int, int]] = []
         i = 0
@@ -63,7 +108,7 @@ class KnownNames:
                 if not _one_gap(text[words[k - 1][1] : words[k][0]]):
                     break  # punctuation or a paragraph between: not one name
                 word = words[k][2]
-                if word in PARTICLES:
+                if word in PARTICLES or word in _ARABIC_PARTICLES:
                     particles.append(word)
                     k += 1
                     continue
@@ -72,8 +117,10 @@ class KnownNames:
                 after += 1
                 # family names listed with their particle ("de Vries", "da Silva")
                 family = self.is_family(word) or self.is_family(" ".join([*particles, word]))
-                if family or (cased == "caseless" and self.is_given(word)):
+                if family or (cased == "caseless" and (last is None or self.is_given(word))):
                     last = k
+                elif cased == "caseless":
+                    break
                 particles = []
                 k += 1
             if last is None:
@@ -82,6 +129,47 @@ class KnownNames:
             out.append((start, words[last][1]))
             i = last + 1
         return out
+
+    def _cjk_spans(self, text: str) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        latin = len(_LATIN.findall(text)) > sum(len(r) for r in _CJK.findall(text))
+        for run in _CJK.finditer(text):
+            chars, at = run.group(), run.start()
+            if latin:  # a name written in its script inside text in Latin letters
+                if 2 <= len(chars) <= _MAX_CJK_NAME and self._family_at(chars, 0):
+                    out.append(run.span())
+                continue
+            i = 0
+            while i < len(chars):  # a known family name and a known given name in a row
+                end = next(
+                    (
+                        f + g
+                        for f in self._family_at(chars, i)
+                        for g in (2, 1)
+                        if chars[i + f : i + f + g] in self.cjk_given
+                    ),
+                    0,
+                )
+                if end:
+                    out.append((at + i, at + i + end))
+                i += end or 1
+        for title in _HONORIFIC.finditer(text):  # a name before its title
+            end = title.start()
+            start = next(
+                (
+                    b
+                    for b in range(max(0, end - _MAX_CJK_NAME), end)
+                    if _CJK.fullmatch(text, b, end) and self._family_at(text, b)
+                ),
+                None,
+            )
+            if start is not None:
+                out.append((start, end))
+        return out
+
+    def _family_at(self, chars: str, i: int) -> list[int]:
+        """The lengths (2, then 1) of the known family names that start at ``i``."""
+        return [n for n in (2, 1) if chars[i : i + n] in self.cjk_family]
 
 
 def _one_gap(between: str) -> bool:
@@ -94,7 +182,9 @@ def _shape(word: str) -> str | None:
     """ "cased" for a capitalised word, "caseless" for a word in a script without capitals,
     None for a lower-case one."""
     head = word[0]
-    if head.isupper():
+    if _CJK.match(head):
+        return None  # read by characters, not words (_cjk_spans)
+    if head.isupper() or _ELIDED.match(word):
         return "cased"
     if head.islower():
         return None
@@ -129,4 +219,9 @@ def known_names() -> KnownNames:
             "Faker's person providers held no names: the redactor cannot read names by "
             "their words. Reinstall the app's packages (make clean; make run)."
         )
-    return KnownNames(frozenset(given), frozenset(family))
+    return KnownNames(
+        frozenset(given),
+        frozenset(family),
+        frozenset(n for n in given if _CJK.fullmatch(n)),
+        frozenset(n for n in family if _CJK.fullmatch(n)),
+    )

@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import regex
 from presidio_analyzer import RecognizerResult
 
-from assistant.answering.known_names import KnownNames, known_names
-from assistant.index.language import DEFAULT as DEFAULT_LANGUAGE
-from assistant.index.language import detect
+from assistant.answering.known_names import PARTICLES, KnownNames, known_names
+from assistant.index.language import DEFAULT as ENGLISH
+from assistant.index.language import identify
 
 # tldextract (used by presidio's URL/email recognizers) fetches the public-suffix list
 # from the internet unless told not to; the bundled snapshot is enough.
@@ -36,11 +37,21 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 DEFAULT_EMPLOYEE_ID = r"\b(?:EMP|E)-?\d{5,7}\b"
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+# Month names in German, French, Spanish, Italian, Portuguese and Dutch (not English's)
+_MONTH_OTHER = (
+    r"(?i:januar|jänner|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|"
+    r"avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|"
+    r"mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|gennaio|"
+    r"febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|janeiro|fevereiro|"
+    r"março|maio|junho|julho|setembro|outubro|dezembro|januari|februari|maart|mei|augustus)"
+)
 _DATE = (
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d{2}"  # 14/03/1987, 14.03.1987
     r"|(?:19|20)\d{2}-\d{2}-\d{2}"  # 1987-03-14
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+(?:19|20)\d{{2}}"  # 3 March 1987
-    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})\b"  # March 3, 1987
+    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}"  # March 3, 1987
+    # 3. März 1987, 1er mai 1990, 24 de diciembre de 1985, 7 luglio 1992
+    rf"|\d{{1,2}}(?:\.|er|º|ª)?\s+(?:de\s+)?(?:{_MONTH_OTHER}|{_MONTH})\s+(?:de\s+)?(?:19|20)\d{{2}})\b"
 )
 _STREET_WORDS = (
     "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Way|Close|Court|Ct|Place|Pl|Square|"
@@ -68,7 +79,34 @@ _PATTERNS: dict[str, list[tuple[str, float]]] = {
 _IN_CONTEXT: dict[str, tuple[str, list[str]]] = {
     # Shapes too common to redact alone: only next to a word that says what they are.
     # ("bear" is the lemma spaCy gives "born".)
-    "DATE_OF_BIRTH": (_DATE, ["born", "bear", "birth", "dob", "birthday", "bday"]),
+    "DATE_OF_BIRTH": (
+        _DATE,
+        [
+            "born",
+            "bear",
+            "birth",
+            "dob",
+            "birthday",
+            "bday",
+            "geboren",
+            "geburtsdatum",
+            "né",
+            "née",
+            "naissance",
+            "nacido",
+            "nacida",
+            "nací",
+            "nacimiento",
+            "nato",
+            "nata",
+            "nascita",
+            "nascido",
+            "nascida",
+            "nasci",
+            "nascimento",
+            "geboortedatum",
+        ],
+    ),
     # Passport and identity-card numbers: 6-10 capitals and digits, at least two digits
     # (X1234567, C01X00T47, L01X00T471); the look-ahead is bounded, so a long token costs no more.
     "PASSPORT": (
@@ -96,11 +134,20 @@ CONTEXT_SCORE, THRESHOLD = 0.1, 0.4
 _CLAUSE = re.compile(r"[^;:|\n]+")
 # A title before a name, in the languages the analyser knows: in text not in English the
 # English model's names are not trusted alone (it reads capitalised nouns as names).
-_TITLED = re.compile(
+_PARTICLE = "|".join(sorted(PARTICLES)) + "|['’]t"
+_ELIDED_WORD = r"(?:[dDlL]|[Dd]ell)['’]\p{Lu}[\p{L}\p{M}'’-]*"  # d'Arcy, D'Angelo
+_NAME_WORD = rf"(?:\p{{Lu}}[\p{{L}}\p{{M}}'’-]*|{_ELIDED_WORD})"
+_TITLED = regex.compile(
     r"\b(?i:Frau|Herrn?|Fr\.|Hr\.|Dr\.|Prof\.|Madame|Mme|Mademoiselle|Mlle|Monsieur|M\.|"
     r"Señora|Señor|Sra\.|Sr\.|Srta\.|Don|Doña|Signora|Signor|Sig\.|Sig\.ra|Mevrouw|Mevr\.|"
-    r"Meneer|Dhr\.|Senhora|Senhor)\s+([A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*){0,2})"
+    r"Meneer|Dhr\.|Senhora|Senhor|dottor|dottore|dottoressa|docteur|Pan|Pani|Panu|Panią|Pana)\s+"
+    rf"((?:(?:{_PARTICLE})\s+)*{_NAME_WORD}(?:(?:\s+(?:{_PARTICLE}))*\s+{_NAME_WORD}){{0,2}})"
 )
+# What may follow a name found: its particles and the family name after them ("Anna von
+# Bülow", "Eva van 't Hof", "Claire d'Arcy"), which the model and the lists leave out.
+_TAIL = regex.compile(rf"(?:\s+(?:{_PARTICLE})){{1,3}}\s+{_NAME_WORD}|\s+{_ELIDED_WORD}")
+_LETTER = regex.compile(r"\p{L}")
+_LATIN = regex.compile(r"\p{Latin}")
 _CARRIER, _FRAGMENT_WORDS = "It was ", 8  # presidio adds 0.35 when a context word is near
 
 
@@ -157,7 +204,24 @@ class PiiRedactor:
                 )
             )
         for recognizer in (
-            PhoneRecognizer(supported_regions=("DE", "GB", "US", "FR", "NL", "CH", "AT")),
+            PhoneRecognizer(
+                supported_regions=(
+                    "DE",
+                    "GB",
+                    "US",
+                    "FR",
+                    "NL",
+                    "CH",
+                    "AT",
+                    "IT",
+                    "ES",
+                    "PT",
+                    "BE",
+                    "PL",
+                    "SE",
+                    "IE",
+                )
+            ),
             CreditCardRecognizer(),
             IbanRecognizer(),
             UsSsnRecognizer(),
@@ -180,23 +244,26 @@ class PiiRedactor:
         self._anonymizer = AnonymizerEngine()
         self._lock = threading.Lock()
 
-    def _names(self, text: str, english: bool = True) -> list[tuple[int, int]]:
+    def _names(
+        self, text: str, english: bool = True, nouns_capitalised: bool = False
+    ) -> list[tuple[int, int]]:
         """Spans of people's names. The small model reads names best in a sentence, so each
         clause (split at ``;``, ``:``, ``|`` and line breaks) is read on its own, and a
         fragment of a few words with no verb also as "It was <fragment>." (a bare "Olena
         Kovalenko" is otherwise an organisation to it).
 
-        The model is English: in another language it takes capitalised nouns for names
-        ("Wie viele Tage bezahlten <PERSON> bekommen <PERSON>?"). There a name is what it
-        finds as two to four capitalised words with a known given or family name among them
-        ("Anna Schmidt", not "am Münchner Standort"), not widened, or any capitalised words
-        after a title ("Frau Müller", "Mme Dubois"): a lone first name without a title is
-        missed in those languages.
+        The model is English: in another language it takes capitalised words for names,
+        and in German every noun is one ("Wie viele Tage bezahlten <PERSON> bekommen
+        <PERSON>?"). There a name is what it finds as two to four capitalised words, from
+        the first known given name among them on, not widened; in German only with a known
+        given or family name among them ("Anna Schmidt", not "am Münchner Standort"). Any
+        capitalised words after a title are a name ("Frau Müller", "Mme Dubois"); a lone
+        first name without a title is missed in those languages.
 
         In every language, a known given name followed by a known family name is a name
         (``known_names``): the model misses unfamiliar ones even in English."""
         names = known_names()
-        spans = names.spans(text)
+        spans = names.spans(text, english)
         if not english:
             spans += [m.span(1) for m in _TITLED.finditer(text)]
         for clause in _CLAUSE.finditer(text):
@@ -213,10 +280,11 @@ class PiiRedactor:
                 for ent in doc.ents:
                     if ent.label_ != "PERSON":
                         continue
-                    if not english and not _names_a_person(doc[ent.start : ent.end], names):
+                    span = doc[ent.start : ent.end]
+                    if not english and not _names_a_person(span, names, nouns_capitalised):
                         continue
                     first, last = (
-                        _whole_name(doc, ent.start, ent.end - 1)
+                        _whole_name(doc, ent.start, ent.end - 1, names)
                         if english
                         else _from_given_name(doc, ent.start, ent.end - 1, names)
                     )
@@ -227,12 +295,12 @@ class PiiRedactor:
                     lo, hi = max(lo, 0), min(hi, len(body))
                     if lo < hi:
                         spans.append((start + lo, start + hi))
-        return spans
+        return [_with_tail(text, span) for span in spans]
 
     def redact(self, text: str) -> Redaction:
         if not text.strip():
             return Redaction(text, ())
-        english = detect(text) == DEFAULT_LANGUAGE
+        english, nouns_capitalised = _reading(text)
         with self._lock:
             artifacts = self._nlp.process_text(text, "en")
             results = self._analyzer.analyze(
@@ -246,7 +314,7 @@ class PiiRedactor:
                 results = [r for r in results if r.entity_type != "PERSON"]
             results.extend(
                 RecognizerResult("PERSON", start, end, 0.85)
-                for start, end in self._names(text, english)
+                for start, end in self._names(text, english, nouns_capitalised)
             )
             if not results:
                 return Redaction(text, ())
@@ -254,15 +322,34 @@ class PiiRedactor:
         return Redaction(redacted, tuple(sorted({r.entity_type for r in results})))
 
 
-def _names_a_person(span, names: KnownNames) -> bool:  # type: ignore[no-untyped-def]
-    """Two to four capitalised words, none of them a number, the first a known given name
-    or the last a known family name: how a name looks in a language the English model does
-    not know (where all nouns may be capitalised)."""
+def _reading(text: str) -> tuple[bool, bool]:
+    """Whether the English model may read ``text`` as English (it reads as English among
+    every language py3langid knows, and most of its letters are Latin: in Russian or Greek
+    the model tags ordinary words as names), and whether its language capitalises every
+    noun (German, Luxembourgish), where capitalised words are no sign of a name."""
+    language = identify(text)
+    letters = len(_LETTER.findall(text))
+    latin = len(_LATIN.findall(text))
+    return language == ENGLISH and 2 * latin >= letters, language in ("de", "lb")
+
+
+def _with_tail(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """A name's span widened over the particles and family name right after it."""
+    start, end = span
+    while tail := _TAIL.match(text, end):
+        end = tail.end()
+    return start, end
+
+
+def _names_a_person(span, names: KnownNames, nouns_capitalised: bool) -> bool:  # type: ignore[no-untyped-def]
+    """Two to four capitalised words, none of them a number: how a name looks in a language
+    the English model does not know; where every noun is capitalised, only with a known
+    given name among them or a known family name last."""
     words = [t for t in span if not t.is_punct]
-    return (
-        2 <= len(words) <= 4
-        and all(t.is_title and t.is_alpha for t in words)
-        and (names.is_given(words[0].text) or names.is_family(words[-1].text))
+    if not (2 <= len(words) <= 4 and all(t.is_title and t.is_alpha for t in words)):
+        return False
+    return not nouns_capitalised or (
+        any(names.is_given(t.text) for t in words) or names.is_family(words[-1].text)
     )
 
 
@@ -275,12 +362,18 @@ def _from_given_name(doc, first: int, last: int, names: KnownNames) -> tuple[int
     return first, last
 
 
-def _whole_name(doc, first: int, last: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    """A name the model found, widened over the proper nouns right next to it: it often
-    tags only part of a name it has not seen ("Tomasz <PERSON>")."""
-    while first > 0 and doc[first - 1].pos_ == "PROPN" and doc[first - 1].is_title:
+def _whole_name(doc, first: int, last: int, names: KnownNames) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """A name the model found, widened over the proper nouns and known names right next to
+    it: it often tags only part of a name it has not seen ("Tomasz <PERSON>", "Nguyễn
+    <PERSON>")."""
+
+    def part(token) -> bool:  # type: ignore[no-untyped-def]
+        known = names.is_given(token.text) or names.is_family(token.text)
+        return token.is_title and (token.pos_ == "PROPN" or known)
+
+    while first > 0 and part(doc[first - 1]):
         first -= 1
-    while last + 1 < len(doc) and doc[last + 1].pos_ == "PROPN" and doc[last + 1].is_title:
+    while last + 1 < len(doc) and part(doc[last + 1]):
         last += 1
     return first, last
 

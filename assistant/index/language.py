@@ -49,3 +49,24 @@ def detect(text: str) -> str:
         return DEFAULT
     language, confidence = _identifier().classify(sample)
     return language if confidence >= MIN_CONFIDENCE and language in SUPPORTED else DEFAULT
+
+
+@cache
+def _any_language():  # type: ignore[no-untyped-def]
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def identify(text: str) -> str:
+    """The language of ``text`` among every language py3langid knows (97), not only those
+    the index analyses: Turkish or Polish is itself here, though ``detect`` falls back to
+    English for it. Short text, which tells too little, and text the identifier is unsure
+    of where ``detect`` reads English, are ``DEFAULT``."""
+    sample = text[:SAMPLE_CHARS]
+    if len(_LETTER.findall(sample)) < MIN_LETTERS:
+        return DEFAULT
+    language, confidence = _any_language().classify(sample)
+    if confidence < MIN_CONFIDENCE and detect(sample) == DEFAULT:
+        return DEFAULT
+    return str(language)

@@ -11,6 +11,22 @@ def test_a_given_name_and_a_family_name_are_a_name_in_any_script() -> None:
     assert spans("محمد أحمد اتصل") == ["محمد أحمد"]
 
 
+def test_chinese_japanese_and_korean_names_by_family_name_given_name_or_title() -> None:
+    assert spans("王芳已经提交了报销单吗？") == ["王芳"]
+    assert spans("Please add 李建国 to the channel.") == ["李建国"]
+    assert "박지성" in spans("박지성 씨의 출장 보고서를 찾아줘.")
+    assert spans("我问了王先生") == ["王"]
+    assert spans("公司的报销政策是什么？") == [] and spans("정책이 바뀌었나요?") == []
+
+
+def test_outside_english_a_capitalised_word_before_a_family_name_is_a_name() -> None:
+    text = "A Conceição Gonçalves já entregou?"
+    assert [text[a:b] for a, b in known_names().spans(text, english=False)] == [
+        "Conceição Gonçalves"
+    ]
+    assert spans(text) == []  # in English the model reads such names
+
+
 def test_a_name_runs_over_its_particles_and_further_family_names() -> None:
     assert spans("Fala com João da Silva Santos sobre isso.") == ["João da Silva Santos"]
     assert spans("Sofia García López dijo") == ["Sofia García López"]

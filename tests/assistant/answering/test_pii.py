@@ -44,6 +44,18 @@ PII = [
     ("Vraag het aan Jan de Vries.", "Vries", "PERSON"),
     ("Ольга Иванова спросила про отпуск.", "Иванова", "PERSON"),
     ("Ahmet Yılmaz izin istedi.", "Yılmaz", "PERSON"),
+    ("Please add 李建国 to the project channel.", "李建国", "PERSON"),
+    ("田中花子さんの有給休暇は何日残っていますか？", "田中", "PERSON"),
+    ("박지성 씨의 출장 보고서를 찾아줘.", "박지성", "PERSON"),
+    ("Can you send the contract to أحمد الخطيب by Friday?", "الخطيب", "PERSON"),
+    # A family name after its particle, after a title or a name
+    ("Wer vertritt Dr. Anna von Bülow?", "Bülow", "PERSON"),
+    ("Il dottor Francesco D'Angelo ha chiesto il rimborso.", "Angelo", "PERSON"),
+    ("Czy Grzegorz Brzęczyszczykiewicz złożył wniosek?", "Brzęczyszczykiewicz", "PERSON"),
+    # Dates of birth with the month's name in other languages
+    ("Ich bin geboren am 3. März 1987.", "März 1987", "DATE_OF_BIRTH"),
+    ("Nací el 24 de diciembre de 1985.", "diciembre", "DATE_OF_BIRTH"),
+    ("Il mio cellulare è 347 123 4567.", "347 123 4567", "PHONE_NUMBER"),
 ]
 NOT_PII = [
     "The hotel limit is EUR 250 in London.",
@@ -68,6 +80,9 @@ NOT_PII = [
     "Gibt es am Münchner Standort eine Kantine?",
     "Gilt die Regel im Hamburger Büro?",
     "¿Hay comedor en la Oficina Central de Madrid?",
+    "公司的报销政策是什么？",
+    "정책이 바뀌었나요?",
+    "Kann ich Ende August Urlaub nehmen?",
 ]
 
 
