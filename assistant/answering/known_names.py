@@ -48,10 +48,17 @@ _LATIN = regex.compile(r"\p{Latin}")
 _HONORIFIC = regex.compile(
     r"\s?(?:先生|女士|小姐|老师|老師|经理|經理|さん|さま|様|くん|君|ちゃん|氏|씨|님)"
 )
+_HEBREW = regex.compile(r"\p{Hebrew}")
+_HEBREW_PREFIXES = "ובלמהשכ"  # and, in, to, from, the, that, as
+# What a case ending replaces at a name's end: Agnieszk-a, Алексе-й, Мари-я
+_ENDINGS = ("a", "e", "o", "y", "а", "я", "й", "ь", "о", "α", "η", "ος")
 _MAX_CJK_NAME = 4  # characters: 李建国, 田中花子, 박지성
 _MAX_WORDS_AFTER = 3  # a given name and up to three more words: "Ana María García López"
 
-_GIVEN = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary")
+_GIVEN = (
+    "first_names", "first_names_male", "first_names_female", "first_names_nonbinary",
+    "middle_names", "middle_names_male", "middle_names_female",
+)  # fmt: skip
 _FAMILY = ("last_names", "last_names_male", "last_names_female")
 
 
@@ -62,11 +69,15 @@ class KnownNames:
     cjk_given: frozenset[str]  # the Chinese, Japanese and Korean ones
     cjk_family: frozenset[str]
 
-    def is_given(self, word: str) -> bool:
-        return _known(word, self.given)
+    def is_given(self, word: str, inflected: bool = False) -> bool:
+        return _known(word, self.given) or (inflected and _inflected(word, self.given))
 
-    def is_family(self, word: str) -> bool:
-        return _known(word, self.family) or bool(_ELIDED.match(word))
+    def is_family(self, word: str, inflected: bool = False) -> bool:
+        return (
+            _known(word, self.family)
+            or bool(_ELIDED.match(word))
+            or (inflected and _inflected(word, self.family))
+        )
 
     def spans(self, text: str, english: bool = True) -> list[tuple[int, int]]:
         """Spans of people's names these lists recognise (see the module's docstring). In
@@ -74,9 +85,31 @@ class KnownNames:
         poorly, also any capitalised word before a known family name ("Conceição
         Gonçalves"): unknown given names are common there, and a family name after a
         capitalised word is rarely anything else."""
-        out = self._word_spans(text) + self._cjk_spans(text)
+        out = self._word_spans(text, not english) + self._cjk_spans(text)
+        out += self._family_first(text, not english)
         if not english:
             out += self._before_family(text)
+        return out
+
+    def _family_first(self, text: str, inflected: bool) -> list[tuple[int, int]]:
+        """A known family name followed by known given names, as Hungarian, Vietnamese and
+        East Asian names are written in Latin letters ("Nagy Eszter", "Nguyễn Thị Thu")."""
+        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        out = []
+        for i, (start, _, first) in enumerate(words):
+            if _shape(first) != "cased" or not self.is_family(first, inflected):
+                continue
+            last = i
+            while (
+                last + 1 < len(words)
+                and last - i < _MAX_WORDS_AFTER
+                and _one_gap(text[words[last][1] : words[last + 1][0]])
+                and _shape(words[last + 1][2]) == "cased"
+                and self.is_given(words[last + 1][2], inflected)
+            ):
+                last += 1
+            if last > i:
+                out.append((start, words[last][1]))
         return out
 
     def _before_family(self, text: str) -> list[tuple[int, int]]:
@@ -87,10 +120,10 @@ class KnownNames:
             if _shape(first) == "cased" == _shape(second)
             and len(first) > 2
             and _one_gap(text[b:c])
-            and self.is_family(second)
+            and self.is_family(second, inflected=True)
         ]
 
-    def _word_spans(self, text: str) -> list[tuple[int, int]]:
+    def _word_spans(self, text: str, inflected: bool) -> list[tuple[int, int]]:
         """A known given name followed by a known family name (with any capitalised words
         and name particles between), in scripts with capitals; in scripts without (Arabic,
         Hebrew), a known given name and the word after it (and "عبد الله"'s second part)."""
@@ -100,7 +133,7 @@ class KnownNames:
         while i < len(words):
             start, _, first = words[i]
             cased = _shape(first)
-            if cased is None or not self.is_given(first):
+            if cased is None or not self.is_given(first, inflected):
                 i += 1
                 continue
             last, k, after, particles = None, i + 1, 0, []
@@ -116,7 +149,9 @@ class KnownNames:
                     break
                 after += 1
                 # family names listed with their particle ("de Vries", "da Silva")
-                family = self.is_family(word) or self.is_family(" ".join([*particles, word]))
+                family = self.is_family(word, inflected) or self.is_family(
+                    " ".join([*particles, word])
+                )
                 if family or (cased == "caseless" and (last is None or self.is_given(word))):
                     last = k
                 elif cased == "caseless":
@@ -189,6 +224,22 @@ def _shape(word: str) -> str | None:
     if head.islower():
         return None
     return "caseless"
+
+
+def _inflected(word: str, names: frozenset[str]) -> bool:
+    """A name with a case ending ("Алексею" for Алексей, "Иванову" for Иванов, "Agnieszki"
+    for Agnieszka): the word less up to three letters is a name, or a name less its last
+    letter; in Hebrew, a name with a one-letter prefix ("לנועה", to Noa)."""
+    folded = word.casefold()
+    if _HEBREW.match(folded):
+        return len(folded) > 3 and folded[0] in _HEBREW_PREFIXES and folded[1:] in names
+    for cut in (1, 2):
+        head = folded[:-cut]
+        if len(head) < 5:
+            break
+        if head in names or any(head + end in names for end in _ENDINGS):
+            return True
+    return False
 
 
 def _known(word: str, names: frozenset[str]) -> bool:

@@ -27,7 +27,9 @@ from pathlib import Path
 import regex
 from presidio_analyzer import RecognizerResult
 
+from assistant.answering import addresses, identifiers
 from assistant.answering.known_names import PARTICLES, KnownNames, known_names
+from assistant.answering.name_cues import cued_names
 from assistant.index.language import DEFAULT as ENGLISH
 from assistant.index.language import identify
 
@@ -52,6 +54,9 @@ _DATE = (
     rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}"  # March 3, 1987
     # 3. März 1987, 1er mai 1990, 24 de diciembre de 1985, 7 luglio 1992
     rf"|\d{{1,2}}(?:\.|er|º|ª)?\s+(?:de\s+)?(?:{_MONTH_OTHER}|{_MONTH})\s+(?:de\s+)?(?:19|20)\d{{2}})\b"
+    # 1990年3月7日, 1990년 3월 7일, 1989. 04. 17. (no word boundary between Han and digits)
+    r"|(?<![0-9])(?:(?:19|20)\d{2}\s?[年년]\s?\d{1,2}\s?[月월]\s?\d{1,2}\s?[日일]"
+    r"|(?:19|20)\d{2}\.\s?\d{1,2}\.\s?\d{1,2}\.)"
 )
 _STREET_WORDS = (
     "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Way|Close|Court|Ct|Place|Pl|Square|"
@@ -74,7 +79,11 @@ _PATTERNS: dict[str, list[tuple[str, float]]] = {
             r"|PA|RI|S[CD]|T[NX]|UT|V[AT]|W[AIVY]) \d{5}(?:-\d{4})?\b",
             0.5,
         ),  # US: IL 62704
+        *addresses.PATTERNS,
     ],
+    # A passport number right after the word in Chinese, Japanese or Korean, with no space
+    # between for a context word to be read apart
+    "PASSPORT": [(r"(?<=(?:护照|護照|パスポート|旅券|여권)[^\n\d]{0,10})[A-Z0-9]{6,10}", 0.6)],
 }
 _IN_CONTEXT: dict[str, tuple[str, list[str]]] = {
     # Shapes too common to redact alone: only next to a word that says what they are.
@@ -110,7 +119,7 @@ _IN_CONTEXT: dict[str, tuple[str, list[str]]] = {
     # Passport and identity-card numbers: 6-10 capitals and digits, at least two digits
     # (X1234567, C01X00T47, L01X00T471); the look-ahead is bounded, so a long token costs no more.
     "PASSPORT": (
-        r"\b(?=[A-Z0-9]{0,9}\d[A-Z0-9]{0,9}\d)[A-Z0-9]{6,10}\b",
+        r"(?<![0-9A-Za-z])(?=[A-Z0-9]{0,9}\d[A-Z0-9]{0,9}\d)[A-Z0-9]{6,10}(?![0-9A-Za-z])",
         [
             "passport",
             "reisepass",
@@ -122,15 +131,31 @@ _IN_CONTEXT: dict[str, tuple[str, list[str]]] = {
             "personalausweis",
             "identity",
             "id",
+            "passnummer",
+            "pasaport",
+            "passaporte",
+            "paszport",
+            "паспорт",
+            "паспорта",
+            "διαβατήριο",
+            "جواز",
+            "דרכון",
+            "पासपोर्ट",
+            "paspor",
         ],
     ),
 }
 PII_ENTITIES = (
     "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
     "UK_NHS", "UK_NINO", "MAC_ADDRESS", "PERSON", "LOCATION", "DATE_OF_BIRTH", "PASSPORT",
-    "EMPLOYEE_ID",
+    "EMPLOYEE_ID", *identifiers.entities(),
 )  # fmt: skip
 CONTEXT_SCORE, THRESHOLD = 0.1, 0.4
+# Countries whose phone numbers are recognised in their national shape (no +country code)
+PHONE_REGIONS = (
+    "DE", "GB", "US", "FR", "NL", "CH", "AT", "IT", "ES", "PT", "BE", "PL", "SE", "IE", "GR",
+    "IN", "CN", "BR", "JP", "KR", "TR", "RU", "ID", "AU",
+)  # fmt: skip
 _CLAUSE = re.compile(r"[^;:|\n]+")
 # A title before a name, in the languages the analyser knows: in text not in English the
 # English model's names are not trusted alone (it reads capitalised nouns as names).
@@ -204,24 +229,8 @@ class PiiRedactor:
                 )
             )
         for recognizer in (
-            PhoneRecognizer(
-                supported_regions=(
-                    "DE",
-                    "GB",
-                    "US",
-                    "FR",
-                    "NL",
-                    "CH",
-                    "AT",
-                    "IT",
-                    "ES",
-                    "PT",
-                    "BE",
-                    "PL",
-                    "SE",
-                    "IE",
-                )
-            ),
+            *identifiers.recognizers(),
+            PhoneRecognizer(supported_regions=PHONE_REGIONS),
             CreditCardRecognizer(),
             IbanRecognizer(),
             UsSsnRecognizer(),
@@ -239,14 +248,15 @@ class PiiRedactor:
         self._nlp = nlp
         self._spacy = nlp.nlp["en"]
         self._analyzer = AnalyzerEngine(
-            registry=registry, nlp_engine=nlp, supported_languages=["en"]
+            registry=registry,
+            nlp_engine=nlp,
+            supported_languages=["en"],
+            context_aware_enhancer=_context_words(),
         )
         self._anonymizer = AnonymizerEngine()
         self._lock = threading.Lock()
 
-    def _names(
-        self, text: str, english: bool = True, nouns_capitalised: bool = False
-    ) -> list[tuple[int, int]]:
+    def _names(self, text: str, english: bool = True) -> list[tuple[int, int]]:
         """Spans of people's names. The small model reads names best in a sentence, so each
         clause (split at ``;``, ``:``, ``|`` and line breaks) is read on its own, and a
         fragment of a few words with no verb also as "It was <fragment>." (a bare "Olena
@@ -254,16 +264,18 @@ class PiiRedactor:
 
         The model is English: in another language it takes capitalised words for names,
         and in German every noun is one ("Wie viele Tage bezahlten <PERSON> bekommen
-        <PERSON>?"). There a name is what it finds as two to four capitalised words, from
-        the first known given name among them on, not widened; in German only with a known
-        given or family name among them ("Anna Schmidt", not "am Münchner Standort"). Any
-        capitalised words after a title are a name ("Frau Müller", "Mme Dubois"); a lone
-        first name without a title is missed in those languages.
+        <PERSON>?"). There a name is what it finds as two to four capitalised words with a
+        known given or family name among them ("Anna Schmidt", "Agnieszki Kowalczyk"; not
+        "am Münchner Standort" or "Oficina Central"), from the first known given name on,
+        not widened. Any capitalised words after a title are a name ("Frau Müller", "Mme
+        Dubois"), as are the words a cue introduces (``name_cues``: "Name: Krause, Heike",
+        "je m'appelle théo girard"); a lone first name without either is missed in those
+        languages.
 
         In every language, a known given name followed by a known family name is a name
         (``known_names``): the model misses unfamiliar ones even in English."""
         names = known_names()
-        spans = names.spans(text, english)
+        spans = names.spans(text, english) + cued_names(text, names)
         if not english:
             spans += [m.span(1) for m in _TITLED.finditer(text)]
         for clause in _CLAUSE.finditer(text):
@@ -281,7 +293,7 @@ class PiiRedactor:
                     if ent.label_ != "PERSON":
                         continue
                     span = doc[ent.start : ent.end]
-                    if not english and not _names_a_person(span, names, nouns_capitalised):
+                    if not english and not _names_a_person(span, names):
                         continue
                     first, last = (
                         _whole_name(doc, ent.start, ent.end - 1, names)
@@ -300,7 +312,7 @@ class PiiRedactor:
     def redact(self, text: str) -> Redaction:
         if not text.strip():
             return Redaction(text, ())
-        english, nouns_capitalised = _reading(text)
+        english = _in_english(text)
         with self._lock:
             artifacts = self._nlp.process_text(text, "en")
             results = self._analyzer.analyze(
@@ -314,7 +326,7 @@ class PiiRedactor:
                 results = [r for r in results if r.entity_type != "PERSON"]
             results.extend(
                 RecognizerResult("PERSON", start, end, 0.85)
-                for start, end in self._names(text, english, nouns_capitalised)
+                for start, end in self._names(text, english)
             )
             if not results:
                 return Redaction(text, ())
@@ -322,15 +334,34 @@ class PiiRedactor:
         return Redaction(redacted, tuple(sorted({r.entity_type for r in results})))
 
 
-def _reading(text: str) -> tuple[bool, bool]:
-    """Whether the English model may read ``text`` as English (it reads as English among
-    every language py3langid knows, and most of its letters are Latin: in Russian or Greek
-    the model tags ordinary words as names), and whether its language capitalises every
-    noun (German, Luxembourgish), where capitalised words are no sign of a name."""
-    language = identify(text)
+def _context_words():  # type: ignore[no-untyped-def]
+    """Presidio's context enhancer, matching a context word of five letters or more inside a
+    word ("reisepass" in "Reisepassnummer") and a shorter one only as a whole word: by
+    default "id" is found in "didn't" and "rg" in "example.org"."""
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+
+    class ContextWords(LemmaContextAwareEnhancer):
+        @staticmethod
+        def _find_supportive_word_in_context(
+            context_list: list[str], recognizer_context_list: list[str], matching_mode: str = ""
+        ) -> str:
+            words = {w.lower() for w in context_list or []}
+            for wanted in recognizer_context_list or []:
+                wanted = wanted.lower()
+                if wanted in words or (len(wanted) >= 5 and any(wanted in w for w in words)):
+                    return wanted
+            return ""
+
+    return ContextWords(context_similarity_factor=0.35, min_score_with_context_similarity=0.4)
+
+
+def _in_english(text: str) -> bool:
+    """Whether the English model may read ``text`` as English: it reads as English among
+    every language py3langid knows, and most of its letters are Latin (in Russian or Greek
+    the model tags ordinary words as names)."""
     letters = len(_LETTER.findall(text))
     latin = len(_LATIN.findall(text))
-    return language == ENGLISH and 2 * latin >= letters, language in ("de", "lb")
+    return identify(text) == ENGLISH and 2 * latin >= letters
 
 
 def _with_tail(text: str, span: tuple[int, int]) -> tuple[int, int]:
@@ -341,15 +372,16 @@ def _with_tail(text: str, span: tuple[int, int]) -> tuple[int, int]:
     return start, end
 
 
-def _names_a_person(span, names: KnownNames, nouns_capitalised: bool) -> bool:  # type: ignore[no-untyped-def]
-    """Two to four capitalised words, none of them a number: how a name looks in a language
-    the English model does not know; where every noun is capitalised, only with a known
-    given name among them or a known family name last."""
+def _names_a_person(span, names: KnownNames) -> bool:  # type: ignore[no-untyped-def]
+    """Two to four capitalised words, none of them a number, with a known given name among
+    them or a known family name last (either perhaps with a case ending): how a name looks
+    in a language the English model does not know, where capitalised words are often nouns
+    (German) or names of offices and teams ("Oficina Central", "Ressources Humaines")."""
     words = [t for t in span if not t.is_punct]
     if not (2 <= len(words) <= 4 and all(t.is_title and t.is_alpha for t in words)):
         return False
-    return not nouns_capitalised or (
-        any(names.is_given(t.text) for t in words) or names.is_family(words[-1].text)
+    return any(names.is_given(t.text, inflected=True) for t in words) or names.is_family(
+        words[-1].text, inflected=True
     )
 
 
@@ -357,7 +389,7 @@ def _from_given_name(doc, first: int, last: int, names: KnownNames) -> tuple[int
     """A name the model found in text not in English, from its first known given name on:
     there it often takes the capitalised word before a name along ("Kann Lukas Müller")."""
     for i in range(first, last):
-        if names.is_given(doc[i].text):
+        if names.is_given(doc[i].text, inflected=True):
             return i, last
     return first, last
 

@@ -1,8 +1,15 @@
 from assistant.answering.known_names import known_names
 
 
-def spans(text: str) -> list[str]:
-    return [text[a:b] for a, b in known_names().spans(text)]
+def spans(text: str, english: bool = True) -> list[str]:
+    """The names found, overlapping spans joined."""
+    merged: list[list[int]] = []
+    for a, b in sorted(known_names().spans(text, english)):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return [text[a:b] for a, b in merged]
 
 
 def test_a_given_name_and_a_family_name_are_a_name_in_any_script() -> None:
@@ -21,10 +28,15 @@ def test_chinese_japanese_and_korean_names_by_family_name_given_name_or_title() 
 
 def test_outside_english_a_capitalised_word_before_a_family_name_is_a_name() -> None:
     text = "A Conceição Gonçalves já entregou?"
-    assert [text[a:b] for a, b in known_names().spans(text, english=False)] == [
-        "Conceição Gonçalves"
-    ]
+    assert spans(text, english=False) == ["Conceição Gonçalves"]
     assert spans(text) == []  # in English the model reads such names
+
+
+def test_family_name_first_and_names_with_case_endings() -> None:
+    assert spans("Szia, Nagy Eszter vagyok") == ["Nagy Eszter"]
+    assert spans("Передайте Алексею Иванову", english=False) == ["Алексею Иванову"]
+    assert spans("Передайте Алексею Иванову") == []  # endings are read outside English only
+    assert spans("את הדוח לנועה לוי", english=False) == ["לנועה לוי"]
 
 
 def test_a_name_runs_over_its_particles_and_further_family_names() -> None:

@@ -63,7 +63,8 @@ NOT_PII = [
     "Call extension 4357 for the Service Desk.",
     "Up to five days carry over; they expire on 31 March.",
     "Passwords must be at least 14 characters long.",
-    "The office is at Werksviertel 12, 81671 Munich.",
+    # (an address with a postcode is redacted like a home address, the office's too)
+    "The office is in Munich's Werksviertel.",
     "The policy changed on 14/03/2024 and again on 1 January 2025.",
     "Where is the Berlin office canteen?",
     "What does the Employee Handbook say about Annual Leave?",
