@@ -48,6 +48,7 @@ _LATIN = regex.compile(r"\p{Latin}")
 _HONORIFIC = regex.compile(
     r"\s?(?:先生|女士|小姐|老师|老師|经理|經理|さん|さま|様|くん|君|ちゃん|氏|씨|님)"
 )
+_JOINER = regex.compile(r"['’\-]")  # inside a name: O'Brien, Jean-Pierre
 _HEBREW = regex.compile(r"\p{Hebrew}")
 _HEBREW_PREFIXES = "ובלמהשכ"  # and, in, to, from, the, that, as
 # What a case ending replaces at a name's end: Agnieszk-a, Алексе-й, Мари-я
@@ -247,7 +248,7 @@ def _known(word: str, names: frozenset[str]) -> bool:
     if folded in names:
         return True
     # "Jean-Pierre", "Al-Sayed": a hyphenated name is known if its first part is
-    head = regex.split(r"['’\-]", folded, maxsplit=1)[0]
+    head = _JOINER.split(folded, maxsplit=1)[0]
     return head != folded and len(head) > 2 and head in names
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -289,8 +290,9 @@ class PiiRedactor:
             if len(words) <= _FRAGMENT_WORDS and not any(t.pos_ in ("VERB", "AUX") for t in plain):
                 docs.append((_CARRIER, self._spacy(f"{_CARRIER}{body}.")))
             for lead, doc in docs:
+                reached = -1  # the last token a widened name took: names within are found
                 for ent in doc.ents:
-                    if ent.label_ != "PERSON":
+                    if ent.label_ != "PERSON" or ent.start <= reached:
                         continue
                     span = doc[ent.start : ent.end]
                     if not english and not _names_a_person(span, names):
@@ -300,6 +302,7 @@ class PiiRedactor:
                         if english
                         else _from_given_name(doc, ent.start, ent.end - 1, names)
                     )
+                    reached = last
                     if any(c.isdigit() for t in doc[first : last + 1] for c in t.text):
                         continue  # "Reference X1234567" is not a name
                     lo = doc[first].idx - len(lead)
@@ -307,7 +310,7 @@ class PiiRedactor:
                     lo, hi = max(lo, 0), min(hi, len(body))
                     if lo < hi:
                         spans.append((start + lo, start + hi))
-        return [_with_tail(text, span) for span in spans]
+        return _merged(_with_tail(text, span) for span in spans)
 
     def redact(self, text: str) -> Redaction:
         if not text.strip():
@@ -362,6 +365,18 @@ def _in_english(text: str) -> bool:
     letters = len(_LETTER.findall(text))
     latin = len(_LATIN.findall(text))
     return identify(text) == ENGLISH and 2 * latin >= letters
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching spans joined into one: the rules find the same name several
+    times, and presidio resolves overlapping results pairwise (quadratic in their number)."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 def _with_tail(text: str, span: tuple[int, int]) -> tuple[int, int]:

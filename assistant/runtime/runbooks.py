@@ -175,10 +175,9 @@ RUNBOOKS: tuple[Runbook, ...] = (
         "(never the values), and exits 1 when it finds any. It reads JSON and URL escapes "
         "and full-width letters, but finds only what the redactor knows: e-mail, phone, "
         "card, IBAN, IP, national and passport numbers, the company's employee ids, and "
-        "names as its English language model sees them or as known given and family "
-        "names in any script with capitals, Arabic or Hebrew (unknown names in other "
-        "languages, names in Chinese or Japanese, or names written all in lower case can "
-        "slip by).",
+        "names as its English language model, its lists of known names in any script "
+        'and its cues ("Name:", "my name is") find them (a lone first name, or a name all '
+        "in lower case without a cue, can slip by).",
         steps=(
             "Do not pass the file on; delete it and its copies.",
             "Check that `ASSISTANT_STORE_RAW_TEXT` is not set; for a company identifier the "
