@@ -57,7 +57,19 @@ _ID_WORDS = [
     "personalausweis", "steuer-id", "steuernummer", "sozialversicherungsnummer",
     "身份证", "身份证号", "身份证号码", "マイナンバー", "個人番号", "주민등록번호",
     "паспорт", "инн", "снилс", "посвідчення", "רישום", "ת.ז", "هوية", "الهوية",
+    "nin", "cnic", "curp", "ppsn", "pps", "ahv", "avs", "hkid", "mykad", "nric", "rut",
+    "run", "sss", "cpr", "cpr-nummer", "fødselsnummer", "personnr", "nid", "huduma",
+    "شناختی", "ملی", "کارت", "জাতীয়", "পরিচয়পত্র", "बीमा",
 ]  # fmt: skip
+# Numbers whose shape alone says what they are: Swiss AHV, Pakistani CNIC, Malaysian
+# MyKad, Hong Kong HKID, Mexican CURP
+_SHAPED = [
+    r"(?<!\d)756\.\d{4}\.\d{4}\.\d{2}(?!\d)",
+    r"(?<!\d)\d{5}-\d{7}-\d(?!\d)",
+    r"(?<!\d)\d{6}-\d{2}-\d{4}(?!\d)",
+    r"(?-i:(?<![A-Za-z0-9])[A-Z]{1,2}\d{6}\s?\([0-9A]\))",
+    r"(?-i:(?<![A-Za-z0-9])[A-Z]{4}\d{6}[HMX][A-Z]{5}[A-Z0-9]\d(?![A-Za-z0-9]))",
+]
 # Capitals and digits, at least two digits, separators inside, read case-sensitively
 # (presidio's default flags ignore case); the look-ahead is bounded, so a long token costs
 # no more.
@@ -135,6 +147,22 @@ def _israel(n: str) -> bool:
     return len(n) == 9 and total % 10 == 0
 
 
+def _taiwan(n: str) -> bool:
+    codes = "ABCDEFGHJKLMNPQRSTUVXYWZIO"  # A=10, B=11, ... in this order
+    head = codes.index(n[0]) + 10
+    digits = [head // 10, head % 10, *map(int, n[1:])]
+    weights = [1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1]
+    return len(n) == 10 and sum(d * w for d, w in zip(digits, weights, strict=True)) % 10 == 0
+
+
+def _ppsn(n: str) -> bool:  # Ireland: seven digits and a check letter, mod 23
+    letters = "WABCDEFGHIJKLMNOPQRSTUV"
+    total = sum(int(d) * w for d, w in zip(n[:7], range(8, 1, -1), strict=True))
+    if len(n) == 9:
+        total += (letters.index(n[8]) if n[8] != "W" else 0) * 9
+    return len(n) in (8, 9) and letters[total % 23] == n[7]
+
+
 def recognizers() -> list[EntityRecognizer]:
     checked = [
         _Checked(rf"{_D0}\d{{6}}(?:19|20)\d{{2}}\d{{7}}[0-9Xx]{_D1}", _china, strong=True),
@@ -147,7 +175,14 @@ def recognizers() -> list[EntityRecognizer]:
         _Checked(rf"{_D0}\d{{4}}\.?\d{{2}}\.?\d{{3}}{_D1}", _bsn, strong=False),
         _Checked(rf"{_D0}[1-8]\d{{12}}{_D1}", _cnp, strong=False),
         _Checked(rf"{_D0}\d{{9}}{_D1}", _israel, strong=False),
+        _Checked(r"(?-i:(?<![A-Za-z0-9])[A-Z][12]\d{8}(?!\d))", _taiwan, strong=True),
+        _Checked(r"(?-i:(?<![A-Za-z0-9])\d{7}[A-W][A-IW]?(?![A-Za-z0-9]))", _ppsn, strong=False),
     ]
+    shaped = PatternRecognizer(
+        supported_entity=NATIONAL_ID,
+        patterns=[Pattern(f"shaped_{i}", p, 0.6) for i, p in enumerate(_SHAPED)],
+        supported_language="en",
+    )
     in_context = PatternRecognizer(
         supported_entity=NATIONAL_ID,
         patterns=[Pattern("national_id", _ANY_ID, 0.1)],
@@ -155,7 +190,7 @@ def recognizers() -> list[EntityRecognizer]:
         supported_language="en",
         global_regex_flags=_FLAGS,
     )
-    return [*(cls(supported_language="en") for cls in _PRESIDIO), *checked, in_context]
+    return [*(cls(supported_language="en") for cls in _PRESIDIO), *checked, shaped, in_context]
 
 
 def entities() -> tuple[str, ...]:

@@ -48,6 +48,8 @@ _LATIN = regex.compile(r"\p{Latin}")
 _HONORIFIC = regex.compile(
     r"\s?(?:先生|女士|小姐|老师|老師|经理|經理|さん|さま|様|くん|君|ちゃん|氏|씨|님)"
 )
+# Scripts whose letters Unicode calls lower case though they have no capitals in use
+_UNCASED = regex.compile(r"\p{Georgian}")
 _JOINER = regex.compile(r"['’\-]")  # inside a name: O'Brien, Jean-Pierre
 _HEBREW = regex.compile(r"\p{Hebrew}")
 _HEBREW_PREFIXES = "ובלמהשכ"  # and, in, to, from, the, that, as
@@ -222,7 +224,7 @@ def _shape(word: str) -> str | None:
         return None  # read by characters, not words (_cjk_spans)
     if head.isupper() or _ELIDED.match(word):
         return "cased"
-    if head.islower():
+    if head.islower() and not _UNCASED.match(head):
         return None
     return "caseless"
 

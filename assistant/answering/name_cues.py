@@ -1,7 +1,9 @@
 """Where a text says a name comes next, whatever the name's case and whether any list knows
 it: a labelled field ("Name: Krause, Heike", "姓名：王芳"), a self-introduction ("je
-m'appelle théo girard", "меня зовут Алексей", "Ich bin Jürgen Weißmüller"), or the line
-after a sign-off ("Danke,\\nLukas").
+m'appelle théo girard", "меня зовут Алексей", "Ich bin Jürgen Weißmüller"), a greeting
+("Dear Tesfaye"), the line after a sign-off or the last line after a comma ("Danke,\\n
+Lukas"), initials before a family name ("J. R. Okafor"), or a title in a script without
+capitals ("คุณสมศักดิ์", "خانم نگار").
 
 A cue that always introduces a name ("my name is", "me llamo") takes the words after it up
 to punctuation; one that often does not ("I am", "ich bin", "je suis": "I am covering",
@@ -63,12 +65,41 @@ _SIGNED = regex.compile(
     r"([\p{L}\p{M}'’.\-]+(?:[ \t]+[\p{L}\p{M}'’.\-]+){0,2})[ \t]*$"
 )
 _MAX_WORDS = 3
+# A greeting: "Dear Tesfaye", "Hi Ngozi Okafor", "Liebe Frau", "Hola Ana," (capitalised
+# words after it)
+_GREETING = regex.compile(
+    r"(?i)(?<![\p{L}])(?:dear|hi|hello|hey|hallo|liebe|lieber|hej|hei|bonjour|salut|cher|"
+    r"chère|hola|querida|querido|estimada|estimado|ciao|caro|cara|gentile|olá|beste|"
+    r"drogi|droga|szia|merhaba|sayın)[ \t]+((?-i:\p{Lu})[\p{L}\p{M}'’\-]+"
+    r"(?:[ \t]+(?-i:\p{Lu})[\p{L}\p{M}'’\-]+){0,2})"
+)
+# Initials and a family name: "J. R. Okafor", "A.K. Mensah"
+_INITIALS = regex.compile(
+    r"(?-i:(?<![\p{L}.])(?:\p{Lu}\.[ \t]?){1,3}\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?)"
+)
+# The last line of a message after a line ending in a comma: "…\n\nThanks a lot,\nEero"
+_LAST_LINE = regex.compile(
+    r",[ \t]*\n[ \t]*((?-i:\p{Lu})[\p{L}\p{M}'’\-]+(?:[ \t]+[\p{L}\p{M}'’\-]+)?)[ \t]*\Z"
+)
+# Titles in scripts without capitals, and the one to two words after them: Thai writes
+# the title joined to the name (คุณสมศักดิ์), the others apart (خانم نگار, श्रीमती, አቶ)
+_TITLE_CASELESS = regex.compile(
+    r"(?:คุณ|นางสาว|นาง|นาย|ดร\.)([\p{Thai}]+(?:[ \t]+[\p{Thai}]+)?)"
+    r"|(?<![\p{L}])(?:آقای|خانم|جناب|السيد|السيدة|الأستاذ|الأستاذة|الدكتور|الدكتورة|"
+    r"श्री|श्रीमती|सुश्री|डॉ\.|திரு|திருமதி|செல்வி|শ্রী|শ্রীমতী|জনাব|অধ্যাপক|አቶ|ወ/ሮ|ወ/ሪት|"
+    r"ዶ/ር|ბატონი|ქალბატონი|мистер|господин|госпожа)[ \t]+"
+    r"([\p{L}\p{M}\u200c]+(?:[ \t]+[\p{L}\p{M}\u200c]+)?)"
+)
 
 
 def cued_names(text: str, names: KnownNames) -> list[tuple[int, int]]:
     """Spans of the names these cues introduce in ``text``."""
     out = [_span(m, 1) for m in _LABELLED.finditer(text)]
     out += [_span(m, 1) for m in _SIGNED.finditer(text)]
+    out += [_span(m, 1) for m in _GREETING.finditer(text)]
+    out += [m.span() for m in _INITIALS.finditer(text)]
+    out += [_span(m, 1) for m in _LAST_LINE.finditer(text)]
+    out += [m.span(1) if m.group(1) else m.span(2) for m in _TITLE_CASELESS.finditer(text)]
     for m in _AFTER_SURE.finditer(text):
         out.extend(_leading_words(text, m.start(1), m.group(1), lambda w: True))
     for m in _AFTER_MAYBE.finditer(text):

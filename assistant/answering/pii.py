@@ -66,7 +66,7 @@ _STREET_WORDS = (
 _PATTERNS: dict[str, list[tuple[str, float]]] = {
     # Anything that looks like an e-mail address, whatever its domain (presidio's own drops
     # addresses whose TLD it does not know: internal domains, .local, .example).
-    "EMAIL_ADDRESS": [(r"\b[\w.%+-]+@[\w-]+(?:\.[\w-]+)+\b", 0.9)],
+    "EMAIL_ADDRESS": [(r"\b[\w.%+'’-]+@[\w-]+(?:\.[\w-]+)+\b", 0.9)],
     "UK_NINO": [(r"\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", 0.6)],
     # A full date in a year a working person was born in (1920-2009) is taken for a date of
     # birth even with no word saying so: company documents' dates are recent.
@@ -87,6 +87,60 @@ _PATTERNS: dict[str, list[tuple[str, float]]] = {
     "PASSPORT": [(r"(?<=(?:护照|護照|パスポート|旅券|여권)[^\n\d]{0,10})[A-Z0-9]{6,10}", 0.6)],
 }
 _IN_CONTEXT: dict[str, tuple[str, list[str]]] = {
+    # A vehicle's registration: letters and digits in a plate's shapes (M-AB 1234, LR69 KXW,
+    # AB-123-CD, WX 12345), next to a word about a car or its plate
+    "LICENSE_PLATE": (
+        r"(?-i:(?<![A-Za-z0-9])(?:[A-Z]{1,3}[- ]?[A-Z]{1,2}[- ]?\d{1,4}[A-Z]?|[A-Z]{2}\d{2}"
+        r" ?[A-Z]{3}|[A-Z]{2}-\d{3}-[A-Z]{2}|[A-Z]{2,3} ?\d{2,5}[A-Z]?|\d{1,3}[- ]?[A-Z]{1,3}"
+        r"[- ]?\d{1,4})(?![A-Za-z0-9]))",
+        [
+            "plate",
+            "licence",
+            "license",
+            "registration",
+            "reg",
+            "car",
+            "vehicle",
+            "parking",
+            "kennzeichen",
+            "nummernschild",
+            "auto",
+            "wagen",
+            "plaque",
+            "immatriculation",
+            "voiture",
+            "matrícula",
+            "coche",
+            "placa",
+            "targa",
+            "kenteken",
+            "rekisterinumero",
+            "registreringsnummer",
+            "rejestracyjny",
+            "spz",
+            "plaka",
+        ],
+    ),
+    # A bank account: a UK sort code, or an account number of 6-12 digits, next to a word
+    # that says so (IBANs have their own recogniser)
+    "BANK_ACCOUNT": (
+        r"(?<![\d-])(?:\d{2}-\d{2}-\d{2}|\d{6,12})(?![\d-])",
+        [
+            "sort",
+            "account",
+            "acct",
+            "konto",
+            "kontonummer",
+            "compte",
+            "cuenta",
+            "conto",
+            "rekening",
+            "rekeningnummer",
+            "tilinumero",
+            "kontonr",
+            "numer",
+        ],
+    ),
     # Shapes too common to redact alone: only next to a word that says what they are.
     # ("bear" is the lemma spaCy gives "born".)
     "DATE_OF_BIRTH": (
@@ -149,8 +203,10 @@ _IN_CONTEXT: dict[str, tuple[str, list[str]]] = {
 PII_ENTITIES = (
     "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
     "UK_NHS", "UK_NINO", "MAC_ADDRESS", "PERSON", "LOCATION", "DATE_OF_BIRTH", "PASSPORT",
-    "EMPLOYEE_ID", *identifiers.entities(),
+    "EMPLOYEE_ID", "LICENSE_PLATE", "BANK_ACCOUNT", *identifiers.entities(),
 )  # fmt: skip
+# Every country's identity number is shown and recorded as one kind
+_AS_NATIONAL_ID = frozenset(identifiers.entities()) - {identifiers.NATIONAL_ID}
 CONTEXT_SCORE, THRESHOLD = 0.1, 0.4
 # Countries whose phone numbers are recognised in their national shape (no +country code)
 PHONE_REGIONS = (
@@ -333,6 +389,9 @@ class PiiRedactor:
             )
             if not results:
                 return Redaction(text, ())
+            for r in results:
+                if r.entity_type in _AS_NATIONAL_ID:
+                    r.entity_type = identifiers.NATIONAL_ID
             redacted = self._anonymizer.anonymize(text=text, analyzer_results=results).text
         return Redaction(redacted, tuple(sorted({r.entity_type for r in results})))
 

@@ -56,6 +56,22 @@ PII = [
     ("Ich bin geboren am 3. März 1987.", "März 1987", "DATE_OF_BIRTH"),
     ("Nací el 24 de diciembre de 1985.", "diciembre", "DATE_OF_BIRTH"),
     ("Il mio cellulare è 347 123 4567.", "347 123 4567", "PHONE_NUMBER"),
+    # Identity numbers of other countries, shown as one kind
+    ("Mi DNI es 12345678Z", "12345678Z", "NATIONAL_ID"),
+    ("身份证号码是440305199003071236", "440305199003071236", "NATIONAL_ID"),
+    ("CNIC 35202-4567891-3 please", "4567891", "NATIONAL_ID"),
+    ("Meu CPF é 529.982.247-25", "982.247", "NATIONAL_ID"),
+    # Addresses, plates and accounts
+    ("Adresse : 14 rue des Lilas, 69003 Lyon.", "Lilas", "LOCATION"),
+    ("Keizersgracht 221, 1016 DV Amsterdam", "Keizersgracht 221", "LOCATION"),
+    ("My car's plate is LR69 KXW", "LR69 KXW", "LICENSE_PLATE"),
+    ("Sort code 20-45-77, account 83910245", "83910245", "BANK_ACCOUNT"),
+    # Names by cue, title or initials
+    ("Personalbogen\nName: Krause, Heike\nAbteilung: Einkauf", "Heike", "PERSON"),
+    ("je m'appelle théo girard, né le 3 mai", "girard", "PERSON"),
+    ("Dear Tesfaye, thanks for the form.", "Tesfaye", "PERSON"),
+    ("Per J. R. Okafor's comment the form is wrong", "Okafor", "PERSON"),
+    ("สวัสดีครับ คุณสมศักดิ์ วงศ์สวัสดิ์ ฝ่ายบัญชี", "สมศักดิ์", "PERSON"),
 ]
 NOT_PII = [
     "The hotel limit is EUR 250 in London.",
@@ -84,6 +100,8 @@ NOT_PII = [
     "公司的报销政策是什么？",
     "정책이 바뀌었나요?",
     "Kann ich Ende August Urlaub nehmen?",
+    "File name: handbook.pdf; what does it say about leave?",
+    "I am covering for the team next week.",
 ]
 
 
