@@ -33,7 +33,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,7 @@ from assistant.config import Settings
 from assistant.index.analysis import analyze, analyze_query
 from assistant.index.chunking import embedding_text
 from assistant.index.language import detect
+from assistant.index.navigation import navigation_share
 from assistant.index.retrieve import RetrievalConfig, SearchRequest
 from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR, chunk_from, section_vectors
 from assistant.runtime.stack import Runtime
@@ -75,6 +76,7 @@ class Captured:
     e5: Side | None = None  # multilingual-e5-small over every chunk (--e5), exact cosine
     section_cos_e5: dict[str, float] | None = None  # e5's section-mean cosine (--e5)
     language: str = "en"  # the question's, as the analyser detects it
+    nav: dict[str, float] = field(default_factory=dict)  # each chunk's navigation share
 
 
 def capture(
@@ -100,6 +102,7 @@ def _capture_one(
     qvec = rt.embedder.embed_query(question)
     path: dict[str, str] = {}
     section_cos: dict[str, float] = {}
+    nav: dict[str, float] = {}
 
     def keep(objects) -> list[str]:  # type: ignore[no-untyped-def]
         ids = []
@@ -107,6 +110,8 @@ def _capture_one(
             cid = str(o.uuid)
             ids.append(cid)
             path[cid] = o.properties["path"]
+            if cid not in nav:
+                nav[cid] = navigation_share(o.properties["text"])
             vec = np.asarray(o.vector.get(SECTION_VECTOR), dtype=np.float32)
             section_cos[cid] = float(np.dot(vec, qvec))
         return ids
@@ -115,7 +120,7 @@ def _capture_one(
         res = chunks.query.bm25(
             query=analysis(question), query_properties=properties, limit=depth,
             return_metadata=MetadataQuery(score=True), include_vector=[SECTION_VECTOR],
-            return_properties=["path"],
+            return_properties=["path", "text"],
         )  # fmt: skip
         ids = keep(res.objects)
         return Side(ids, np.array([o.metadata.score or 0.0 for o in res.objects]))
@@ -123,13 +128,14 @@ def _capture_one(
     res = chunks.query.near_vector(
         near_vector=qvec.tolist(), target_vector=CHUNK_VECTOR, limit=depth,
         return_metadata=MetadataQuery(distance=True), include_vector=[SECTION_VECTOR],
-        return_properties=["path"],
+        return_properties=["path", "text"],
     )  # fmt: skip
     vector = Side(keep(res.objects), np.array([1 - o.metadata.distance for o in res.objects]))
     text = bm25(list(RetrievalConfig().query_properties))
     return Captured(
-        gold, text, bm25(["section_stemmed"]), vector, path, section_cos, language=detect(question)
-    )
+        gold, text, bm25(["section_stemmed"]), vector, path, section_cos,
+        language=detect(question), nav=nav,
+    )  # fmt: skip
 
 
 class E5Side:
@@ -226,6 +232,7 @@ class Choice:
     e5_sections: bool = False  # the section signal blends MiniLM's and e5's by the same share
     # another choice for questions not in English (weights by the question's language)
     foreign: Choice | None = None
+    nav: float = 0.0  # penalty times each chunk's navigation share, in the re-score
 
     def rank(self, c: Captured) -> list[str]:
         if self.foreign is not None and c.language != "en":
@@ -272,7 +279,10 @@ class Choice:
                 assert c.section_cos_e5 is not None, "run with --e5"
                 e5c, share = c.section_cos_e5, self.e5
                 cos = {i: (1 - share) * cos[i] + share * e5c[i] for i in top}
-            ranked = sorted(top, key=lambda i: base[i] + w * cos[i], reverse=True)
+            p, nav = self.nav, c.nav
+            ranked = sorted(
+                top, key=lambda i: base[i] + w * cos[i] - p * nav.get(i, 0.0), reverse=True
+            )
         return distinct_documents(c.path[i] for i in ranked)
 
 
@@ -373,6 +383,14 @@ def foreign_report(table: dict[str, dict[str, float]], names: list[str]) -> dict
 DEFAULT_NAME = f"minmax a{RetrievalConfig().alpha} w{int(RetrievalConfig().section_weight)}"
 
 
+def navigation_choices() -> list[Choice]:
+    """Today's default and its neighbours with navigation passages lowered in the re-score."""
+    out = []
+    for alpha, w, p in itertools.product((0.3, 0.4, 0.5), (2, 3), (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)):
+        out.append(Choice(f"minmax a{alpha} w{w} nav{p}", "minmax", alpha, w, nav=p))
+    return out
+
+
 def choices() -> list[Choice]:
     out = []
     for alpha, w in itertools.product(
@@ -394,6 +412,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "fusion.json")
     parser.add_argument(
         "--e5", action="store_true", help="add multilingual-e5-small as a third side (slow once)"
+    )
+    parser.add_argument(
+        "--navigation",
+        action="store_true",
+        help="add choices that lower navigation passages (tables of contents, menus)",
     )
     parser.add_argument(
         "--foreign",
@@ -436,7 +459,10 @@ def main() -> None:
         )
 
     grid = (
-        choices() + (e5_choices() if args.e5 else []) + (foreign_choices() if args.foreign else [])
+        choices()
+        + (e5_choices() if args.e5 else [])
+        + (foreign_choices() if args.foreign else [])
+        + (navigation_choices() if args.navigation else [])
     )
     table = {
         ch.name: {n: round(evaluate(ch, got), 4) for n, got in captured.items() if got}

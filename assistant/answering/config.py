@@ -45,6 +45,7 @@ class RetrievalSection(_Strict):
     alpha: float = Field(_SEARCH.alpha, ge=0, le=1)
     section_weight: float = Field(_SEARCH.section_weight, ge=0)
     pool: int = Field(_SEARCH.pool, ge=1, le=500)
+    navigation_penalty: float = Field(_SEARCH.navigation_penalty, ge=0)
     # share of alpha given to the multilingual vector (needs ASSISTANT_EMBEDDINGS_MULTILINGUAL)
     multilingual: float = Field(_SEARCH.multilingual, ge=0, le=1)
     multilingual_sections: bool = _SEARCH.multilingual_sections
@@ -186,6 +187,7 @@ class AnswerConfig(_Strict):
             top_k=r.candidates,
             section_weight=r.section_weight,
             pool=r.pool,
+            navigation_penalty=r.navigation_penalty,
             multilingual=r.multilingual,
             multilingual_sections=r.multilingual_sections,
             other_languages=Weights(

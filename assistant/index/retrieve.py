@@ -41,6 +41,7 @@ from assistant.index.chunks import ScoredChunk
 from assistant.index.embeddings import Embedder
 from assistant.index.language import DEFAULT as DEFAULT_LANGUAGE
 from assistant.index.language import detect
+from assistant.index.navigation import navigation_share
 from assistant.index.store import (
     CHUNK_VECTOR,
     MULTILINGUAL_SECTION_VECTOR,
@@ -74,6 +75,9 @@ class RetrievalConfig:
     # rank-fusion scores are on other scales, so those modes want 0.
     section_weight: float = 3.0
     pool: int = 50  # fused candidates re-scored with the section signal
+    # Subtracted in that re-score, times each candidate's navigation share (a table of
+    # contents, a menu: assistant/index/navigation.py); 0 turns it off.
+    navigation_penalty: float = 0.0
     # Share of the vector weight (alpha) given to the multilingual vector, when the index has
     # it (ASSISTANT_EMBEDDINGS_MULTILINGUAL); hybrid mode only. 0 = MiniLM alone.
     multilingual: float = 0.0
@@ -221,10 +225,14 @@ class Retriever:
             if cfg.multilingual_sections and second_qvec is not None and None not in named:
                 second = np.asarray(named, dtype=np.float32) @ second_qvec
                 cosines = (1 - share) * cosines + share * second
-            w = cfg.section_weight
+            w, p = cfg.section_weight, cfg.navigation_penalty
             # Kept on the fused score's scale (about 0..1) for people reading it.
             hits = [
-                replace(h, score=(h.score + w * float(c)) / (1 + w))
+                replace(
+                    h,
+                    score=(h.score + w * float(c) - (p and p * navigation_share(h.chunk.text)))
+                    / (1 + w),
+                )
                 for h, c in zip(hits, cosines, strict=True)
             ]
             hits.sort(key=lambda h: h.score, reverse=True)
