@@ -334,6 +334,10 @@ def test_unanswered_questions_are_grouped_by_meaning_and_shown_only_where_readab
     assert alone.label == ALONE[0]
     it = gaps(engine, Reader("ivan", ("everyone", "it")), period, embedder.dim)
     assert next(g for g in it.groups if g.questions == 3).label in WIFI
+    # A lead in no group at all holds "everyone" only: the wifi questions stay counts.
+    nobody = gaps(engine, Reader("nora", ()), period, embedder.dim)
+    by_size = {g.questions: g for g in nobody.groups}
+    assert by_size[4].label in GYM and by_size[3].label is None and by_size[3].examples == []
     # Vectors of another embedder (kept from before a change) are left out, not mixed in.
     with db.session_scope(engine) as session:
         session.add(Interaction(
