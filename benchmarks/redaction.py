@@ -14,12 +14,11 @@ target is growth ≤ 6 for every shape. Questions are capped at
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from assistant.answering.pii import default_redactor
-from benchmarks.report import write_report
+from benchmarks.report import best_time, write_report
 
 SHAPES: dict[str, Callable[[int], str]] = {
     "prose with a name and a phone": lambda n: (
@@ -40,15 +39,6 @@ SHAPES: dict[str, Callable[[int], str]] = {
 }
 
 
-def _time(fn: Callable[[str], object], text: str) -> float:
-    best = float("inf")
-    for _ in range(2):
-        t0 = time.perf_counter()
-        fn(text)
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=4000)
@@ -61,8 +51,8 @@ def main() -> None:
     rows = []
     for name, make in SHAPES.items():
         small, large = make(args.size), make(4 * args.size)
-        ours = _time(redactor.redact, small), _time(redactor.redact, large)
-        peer = _time(spacy, small), _time(spacy, large)
+        ours = best_time(redactor.redact, small, 2), best_time(redactor.redact, large, 2)
+        peer = best_time(spacy, small, 2), best_time(spacy, large, 2)
         rows.append(
             {
                 "shape": name,

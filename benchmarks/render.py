@@ -13,14 +13,13 @@ every shape and for every renderer, and the sanitiser within 3 × the bare parse
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from markdown_it import MarkdownIt
 
 from assistant.render import StreamingMarkdown, safe_inline, safe_markdown
-from benchmarks.report import write_report
+from benchmarks.report import best_time, write_report
 
 SHAPES: dict[str, Callable[[int], str]] = {
     "open brackets then link": lambda n: "[" * n + "](x",
@@ -53,15 +52,6 @@ RENDERERS: dict[str, Callable[[str], object]] = {
 }
 
 
-def _time(fn: Callable[[str], object], text: str) -> float:
-    best = float("inf")
-    for _ in range(3):
-        t0 = time.perf_counter()
-        fn(text)
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=12_000)
@@ -74,7 +64,7 @@ def main() -> None:
         for name, fn in RENDERERS.items():
             if name == "streamed" and shape != "prose with paragraphs":
                 continue  # a stream is an answer: prose; hostile shapes are covered above
-            t_small, t_large = _time(fn, small), _time(fn, large)
+            t_small, t_large = best_time(fn, small), best_time(fn, large)
             row[name] = {"ms": round(t_large * 1000, 1), "growth": round(t_large / t_small, 2)}
         peer = row["markdown-it parse (peer)"]["ms"]  # type: ignore[index]
         row["safe_markdown / parse"] = round(row["safe_markdown"]["ms"] / max(peer, 0.01), 2)  # type: ignore[index]

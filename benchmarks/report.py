@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import platform
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,16 @@ import psutil
 from assistant.answering.answer import Answer
 from assistant.answering.batch import answer_each
 from assistant.answering.pipeline import Asker, Pipeline
+
+
+def best_time(fn: Callable[[str], object], text: str, runs: int = 3) -> float:
+    """The fastest of ``runs`` calls of ``fn(text)``, in seconds (the least disturbed)."""
+    best = float("inf")
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn(text)
+        best = min(best, time.perf_counter() - t0)
+    return best
 
 
 def write_report(result: dict, out: Path) -> dict:
