@@ -53,7 +53,9 @@ _AFTER_SURE = regex.compile(rf"(?i)(?<![\p{{L}}])(?:{_SURE})[ \t]+({_NAME_WORDS}
 _AFTER_MAYBE = regex.compile(rf"(?i)(?<![\p{{L}}])(?:{_MAYBE})[ \t]+({_NAME_WORDS})")
 _SIGN_OFFS = (
     "thanks|thank you|many thanks|cheers|best|best regards|kind regards|regards|br|"
-    "danke|vielen dank|grüße|viele grüße|beste grüße|lg|mfg|merci|cordialement|"
+    "danke|vielen dank|grüße|viele grüße|beste grüße|liebe grüße|herzliche grüße|"
+    "freundliche grüße|mit freundlichen grüßen|lg|mfg|merci|cordialement|bises|"
+    "saludos cordiales|un abrazo|"
     "bien à vous|gracias|saludos|un saludo|grazie|saluti|cordiali saluti|obrigado|"
     "obrigada|abraços|atenciosamente|groeten|met vriendelijke groet|bedankt|tack|"
     "hälsningar|mvh|dziękuję|pozdrawiam|mulțumesc|köszönöm|üdvözlettel|kiitos|terveisin|"
@@ -65,13 +67,15 @@ _SIGNED = regex.compile(
     r"([\p{L}\p{M}'’.\-]+(?:[ \t]+[\p{L}\p{M}'’.\-]+){0,2})[ \t]*$"
 )
 _MAX_WORDS = 3
-# A greeting: "Dear Tesfaye", "Hi Ngozi Okafor", "Liebe Frau", "Hola Ana," (capitalised
-# words after it)
+# A greeting that opens a line: "Dear Tesfaye", "Hi Ngozi Okafor", "Hola Ana," (the
+# capitalised words after it), unless they greet a group or close ("Liebe Grüße")
 _GREETING = regex.compile(
-    r"(?i)(?<![\p{L}])(?:dear|hi|hello|hey|hallo|liebe|lieber|hej|hei|bonjour|salut|cher|"
+    r"(?im)^[ \t]*(?:dear|hi|hello|hey|hallo|liebe|lieber|hej|hei|bonjour|salut|cher|"
     r"chère|hola|querida|querido|estimada|estimado|ciao|caro|cara|gentile|olá|beste|"
-    r"drogi|droga|szia|merhaba|sayın)[ \t]+((?-i:\p{Lu})[\p{L}\p{M}'’\-]+"
-    r"(?:[ \t]+(?-i:\p{Lu})[\p{L}\p{M}'’\-]+){0,2})"
+    r"drogi|droga|szia|merhaba|sayın)[ \t]+"
+    r"(?!(?:grüße|grüsse|team|all|everyone|colleagues|kollegen|kolleginnen|alle|tous|"
+    r"todos|tutti|allemaal|zusammen|folks|people)\b)"
+    r"((?-i:\p{Lu})[\p{L}\p{M}'’\-]+(?:[ \t]+(?-i:\p{Lu})[\p{L}\p{M}'’\-]+){0,2})"
 )
 # Initials and a family name: "J. R. Okafor", "A.K. Mensah"
 _INITIALS = regex.compile(

@@ -70,6 +70,7 @@ PII = [
     ("Personalbogen\nName: Krause, Heike\nAbteilung: Einkauf", "Heike", "PERSON"),
     ("je m'appelle théo girard, né le 3 mai", "girard", "PERSON"),
     ("Dear Tesfaye, thanks for the form.", "Tesfaye", "PERSON"),
+    ("Bitte prüfen.\n\nLiebe Grüße\nAnna", "Anna", "PERSON"),
     ("Per J. R. Okafor's comment the form is wrong", "Okafor", "PERSON"),
     ("สวัสดีครับ คุณสมศักดิ์ วงศ์สวัสดิ์ ฝ่ายบัญชี", "สมศักดิ์", "PERSON"),
 ]
@@ -102,6 +103,8 @@ NOT_PII = [
     "Kann ich Ende August Urlaub nehmen?",
     "File name: handbook.pdf; what does it say about leave?",
     "I am covering for the team next week.",
+    "Was ist die beste Lösung für Reisekosten?",
+    "Hi Team, where is the travel policy?",
 ]
 
 
