@@ -29,6 +29,7 @@ from functools import lru_cache
 import regex
 
 # A word: letters and marks, with inner apostrophes and hyphens (O'Brien, Jean-Pierre).
+_Word = tuple[int, int, str]  # a word's start, end and text
 _WORD = regex.compile(r"[\p{L}\p{M}]+(?:['’\-][\p{L}\p{M}]+)*")
 # Lower-case words that sit inside a name ("João da Silva", "Jan de Vries", "Ludwig van
 # Beethoven"): skipped between its capitalised words, never a name's first or last word.
@@ -88,16 +89,18 @@ class KnownNames:
         poorly, also any capitalised word before a known family name ("Conceição
         Gonçalves"): unknown given names are common there, and a family name after a
         capitalised word is rarely anything else."""
-        out = self._word_spans(text, not english) + self._cjk_spans(text)
-        out += self._family_first(text, not english)
+        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        out = self._word_spans(text, words, not english) + self._cjk_spans(text)
+        out += self._family_first(text, words, not english)
         if not english:
-            out += self._before_family(text)
+            out += self._before_family(text, words)
         return out
 
-    def _family_first(self, text: str, inflected: bool) -> list[tuple[int, int]]:
+    def _family_first(
+        self, text: str, words: list[_Word], inflected: bool
+    ) -> list[tuple[int, int]]:
         """A known family name followed by known given names, as Hungarian, Vietnamese and
         East Asian names are written in Latin letters ("Nagy Eszter", "Nguyễn Thị Thu")."""
-        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
         out = []
         for i, (start, _, first) in enumerate(words):
             if _shape(first) != "cased" or not self.is_family(first, inflected):
@@ -115,8 +118,7 @@ class KnownNames:
                 out.append((start, words[last][1]))
         return out
 
-    def _before_family(self, text: str) -> list[tuple[int, int]]:
-        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+    def _before_family(self, text: str, words: list[_Word]) -> list[tuple[int, int]]:
         return [
             (a, d)
             for (a, b, first), (c, d, second) in itertools.pairwise(words)
@@ -126,11 +128,10 @@ class KnownNames:
             and self.is_family(second, inflected=True)
         ]
 
-    def _word_spans(self, text: str, inflected: bool) -> list[tuple[int, int]]:
+    def _word_spans(self, text: str, words: list[_Word], inflected: bool) -> list[tuple[int, int]]:
         """A known given name followed by a known family name (with any capitalised words
         and name particles between), in scripts with capitals; in scripts without (Arabic,
         Hebrew), a known given name and the word after it (and "عبد الله"'s second part)."""
-        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
         out: list[tuple[int, int]] = []
         i = 0
         while i < len(words):
