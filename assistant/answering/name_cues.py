@@ -98,11 +98,11 @@ _TITLE_CASELESS = regex.compile(
 
 def cued_names(text: str, names: KnownNames) -> list[tuple[int, int]]:
     """Spans of the names these cues introduce in ``text``."""
-    out = [_span(m, 1) for m in _LABELLED.finditer(text)]
-    out += [_span(m, 1) for m in _SIGNED.finditer(text)]
-    out += [_span(m, 1) for m in _GREETING.finditer(text)]
+    out = [m.span(1) for m in _LABELLED.finditer(text)]
+    out += [m.span(1) for m in _SIGNED.finditer(text)]
+    out += [m.span(1) for m in _GREETING.finditer(text)]
     out += [m.span() for m in _INITIALS.finditer(text)]
-    out += [_span(m, 1) for m in _LAST_LINE.finditer(text)]
+    out += [m.span(1) for m in _LAST_LINE.finditer(text)]
     out += [m.span(1) if m.group(1) else m.span(2) for m in _TITLE_CASELESS.finditer(text)]
     for m in _AFTER_SURE.finditer(text):
         out.extend(_leading_words(text, m.start(1), m.group(1), lambda w: True))
@@ -113,11 +113,6 @@ def cued_names(text: str, names: KnownNames) -> list[tuple[int, int]]:
             if len(words) >= 2 or names.is_given(words[0]):
                 out.append((start, end))
     return [s for s in out if s[0] < s[1]]
-
-
-def _span(match: regex.Match, group: int) -> tuple[int, int]:
-    start, end = match.span(group)
-    return start, end
 
 
 def _capitalised(word: str) -> bool:
