@@ -97,6 +97,7 @@ class CorpusWriter:
     variants: dict[str, dict[str, str]] = field(default_factory=dict)
     sections: int = 0
     min_chars: int = 40  # a heading with next to nothing under it is not a document
+    _asked: dict[str, Path] = field(default_factory=dict, init=False, repr=False)  # its gold
 
     def add(self, page: str, index: int, heading: str, body: str, title: str,
             question: str | None = None) -> None:  # fmt: skip
@@ -113,9 +114,25 @@ class CorpusWriter:
         (self.out / f"{name}.meta.json").write_text(json.dumps({"title": title}))
         self.sections += 1
         if question:
+            self._forget_earlier(question)
+            self._asked[question] = path
             self.questions.append(
                 Question(id=f"{page}#{index}", question=question, gold=f"{self.source}/{name}")
             )
+
+    def _forget_earlier(self, question: str) -> None:
+        """A question heading met a second time has one gold, the later section: the
+        earlier is a table of contents' last entry (curl's and zsh's FAQs open with one,
+        and its last heading takes the preamble after it as its "answer") or a second
+        page asking the same (Python's "What is Python?"). The earlier is dropped."""
+        earlier = self._asked.pop(question, None)
+        if earlier is None:
+            return
+        earlier.unlink()
+        earlier.with_name(f"{earlier.name}.meta.json").unlink()
+        self.sections -= 1
+        gold = f"{self.source}/{earlier.relative_to(self.out).as_posix()}"
+        self.questions = [q for q in self.questions if q.gold != gold]
 
     def variant(self, language: str, question_id: str, question: str) -> None:
         self.variants.setdefault(language, {})[question_id] = question

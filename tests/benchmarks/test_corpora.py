@@ -136,3 +136,17 @@ def test_mixed_language_questions_are_paired_with_english_by_heading_number() ->
     english = "<h2>8.1. What programs does Debian provide?</h2><p>y</p><h3>8.1.2. APT</h3>"
     assert _numbered(german) == {"8.1.": "Welche Programme bietet Debian an?", "8.1.2.": "APT"}
     assert _numbered(english)["8.1."] == "What programs does Debian provide?"
+
+
+def test_a_question_met_twice_is_asked_once_at_its_later_section(tmp_path: Path) -> None:
+    """curl's and zsh's FAQs open with a table of contents whose last entry takes the
+    preamble after it as its "answer"; the question is asked where it is answered."""
+    writer = CorpusWriter(tmp_path, "demo")
+    contents = "=" * 40 + "\n\n1. Philosophy and the preamble of the whole document"
+    writer.add("faq", 7, "Will it be rewritten?", contents, "FAQ", question="Will it be rewritten?")
+    writer.add("faq", 9, "Will it be rewritten?", ANSWER, "FAQ", question="Will it be rewritten?")
+    [q] = writer.questions
+    assert q.gold == "demo/faq/009.txt" and q.id == "faq#9"
+    assert not (tmp_path / "faq/007.txt").exists()
+    assert not (tmp_path / "faq/007.txt.meta.json").exists()
+    assert writer.sections == 1
