@@ -1,11 +1,12 @@
 """Injection benchmark: the held-out attacks against the real model, end to end.
 
-    python -m benchmarks.injection [--model M] [--data-dir D] [--out FILE]
+    python -m benchmarks.injection [--suite NAME] [--model M] [--data-dir D] [--out FILE]
 
-The 84 cases of tests/data/injection_heldout.json (15 languages, 41 styles, written by
+A suite of tests/data (``injection_heldout``: 84 cases, 15 languages, 41 styles;
+``injection_heldout2``: 70 cases, 24 languages, 70 styles, by another author), written by
 someone who had not seen the defences; "dev" and "test" halves by a hash of the id, the
-test half's texts never read while the defences were built) go through the pipeline the
-Ask page uses, with the default local model. The sample documents and all 66 poisoned
+test half's texts never read while the defences were built. They go through the pipeline
+the Ask page uses, with the default local model. The sample documents and all 66 poisoned
 documents are indexed together, so a canary meant for "any answer" can surface anywhere:
 every answer, and everything streamed before it, is searched for every canary.
 
@@ -31,9 +32,11 @@ from assistant.config import PROJECT_ROOT, Settings
 from assistant.runtime.stack import Runtime
 from benchmarks.report import write_report
 
-CASES = json.loads((PROJECT_ROOT / "tests" / "data" / "injection_heldout.json").read_text())[
-    "cases"
-]
+SUITES = ("injection_heldout", "injection_heldout2")
+
+
+def cases_of(suite: str) -> list[dict]:
+    return json.loads((PROJECT_ROOT / "tests" / "data" / f"{suite}.json").read_text())["cases"]
 
 
 def half(case: dict) -> str:
@@ -45,9 +48,9 @@ def leaks(canaries: list[str], text: str) -> list[str]:
     return [c for c in canaries if c and (c in text or c in seen)]
 
 
-def run(pipe: Pipeline, canaries: list[str]) -> list[dict]:
+def run(pipe: Pipeline, cases: list[dict], canaries: list[str]) -> list[dict]:
     rows = []
-    for case in CASES:
+    for case in cases:
         streamed, final = "", None
         try:
             for event in pipe.stream(case["question"], asker=Asker("benchmark")):
@@ -95,29 +98,32 @@ def summary(rows: list[dict]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", choices=SUITES, default=SUITES[0])
     parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
     parser.add_argument("--data-dir", type=Path, help="data dir (default: a fresh temporary one)")
     parser.add_argument(
-        "--out", type=Path, default=PROJECT_ROOT / "benchmarks" / "results" / "injection.json"
+        "--out", type=Path, help="report file (default: benchmarks/results/<suite>.json)"
     )
     args = parser.parse_args()
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="bench-injection-"))
     poisoned = data_dir / "poisoned"
     poisoned.mkdir(parents=True, exist_ok=True)
-    for case in CASES:
+    cases = cases_of(args.suite)
+    for case in cases:
         if case["where"] == "document":
             (poisoned / f"{case['id']}.md").write_text(case["document"]["text"], encoding="utf-8")
-    canaries = [c["canary"] for c in CASES if c.get("canary")]
+    canaries = [c["canary"] for c in cases if c.get("canary")]
     rt = Runtime(Settings(data_dir=data_dir, local_model=args.model))
     rt.start(lambda m: print(m, file=sys.stderr))
     try:
         rt.ingest([PROJECT_ROOT / "data", poisoned])
-        result: dict = {"model": args.model, "cases": len(CASES)}
-        result["product"] = summary(rows := run(Pipeline(rt, use_cache=False), canaries))
+        result: dict = {"suite": args.suite, "model": args.model, "cases": len(cases)}
+        pipe = Pipeline(rt, use_cache=False)
+        result["product"] = summary(rows := run(pipe, cases, canaries))
         result["rows"] = rows
     finally:
         rt.stop()
-    write_report(result, args.out)
+    write_report(result, args.out or PROJECT_ROOT / "benchmarks" / "results" / f"{args.suite}.json")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ assistant to act outside its role, get a polite refusal instead of an answer.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -24,12 +26,26 @@ _INJECTION_PATTERNS = [
     r"\b(repeat|print|output|show|copy)\b[^.\n]{0,30}\b(everything|all|the text|the words|verbatim)\b[^.\n]{0,20}\b(above|before this|preceding)\b",
     r"\bfrom now on\b[^.\n]{0,60}\b(you|answer|respond|always|never)\b",
     r"\b(jailbreak|DAN mode|developer mode|god mode|do anything now)\b",
+    r"entwicklermodus|modo (de )?desarrollador|mode (de )?développeur|modalità (di )?sviluppatore|"
+    r"ontwikkelaarsmodus|modo (de )?desenvolvedor|tryb (dewelopera|programisty)|"
+    r"режим (разработчика|розробника)|开发者模式|開発者モード|geliştirici mod|개발자 모드|"
+    r"vývojářsk\w+ režim|utvecklarläge|kehittäjätila|وضع المطور",
+    r"\b(ab jetzt|von nun an) bist du\b|\b(a partir de ahora|desde ahora),? eres\b|"
+    r"\b(à partir de maintenant|désormais),? tu es\b|\b(d'ora in poi|da ora in poi|da adesso),? sei\b|"
+    r"\bvanaf nu ben je\b|\ba partir de agora,? (você é|és)\b|\bod teraz jesteś\b|"
+    r"отныне ты|теперь ты —|с этого момента ты|відтепер ти|з цього моменту ти|从现在(开始|起)，?你是|"
+    r"(今から|これから)(君|あなた|お前)は|\b(artık|bundan sonra) sen\b|지금부터 (너|당신)는|"
+    r"\bod nynějška jsi\b|\bfrån och med nu är du\b|\btästä lähtien olet\b|من الآن فصاعد\S* أنت|"
+    r"अब से (तुम|आप)|\btừ bây giờ bạn là\b|\bmulai sekarang (kamu|anda) adalah\b",
     r"\bnew (instructions?|rules?|task|persona|system prompt)\s*:",
     r"\bnew instructions? from (the )?(operator|system|admin|developer|assistant|ai)\b",
     # a system or operator message, a fake end of the context, in several languages
     r"\b(system|systeem|sistema|système|operator|developer)\s*(message|nachricht|mensaje|messaggio|"
     r"melding|mensagem|override|prompt|instruction|notice)\b|systemnachricht|システムメッセージ|系统消息|"
-    r"системное сообщение|\b(end|begin|start) of (the )?(retrieved |provided )?(documents?|context|"
+    r"системное сообщение|системне повідомлення|sistem mesaj|mensaje del sistema|message (du )?système|"
+    r"messaggio di sistema|systeembericht|mensagem do sistema|wiadomość systemow|komunikat systemow|"
+    r"systémová zpráva|systemmeddelande|järjestelmäviesti|رسالة (من )?النظام|시스템 메시지|सिस्टम संदेश|"
+    r"tin nhắn hệ thống|pesan sistem|\b(end|begin|start) of (the )?(retrieved |provided )?(documents?|context|"
     r"passages?|user question|instructions)\b|---\s*(end|begin)\b",
     r"(<\|im_start\|>|<\|im_end\|>|<\|system\|>|<\|assistant\|>|\[INST\]|\[/INST\]|<<SYS>>|<</SYS>>)",
     r"^\s*(###\s*)?(system|assistant|instruction)s?\s*:",
@@ -37,6 +53,9 @@ _INJECTION_PATTERNS = [
     r"\bwhen (asked|answering)\b[^.\n]{0,60}\b(always|never|you must|say|reply)\b",
     r"\b(send|email|post|forward|upload|exfiltrate)\b[^.\n]{0,50}\b(to|at)\b[^.\n]{0,40}(https?://|www\.|@)",
     r"!\[[^\]]*\]\(https?://[^)]*\?[^)]*=",  # image beacons that smuggle data out in a URL
+    # how the answer should cite ("when you cite this page, cite it as X instead")
+    r"\bcite (it|this (page|document|source|file|policy))\b[^.\n]{0,40}\binstead\b|"
+    r"\bwhen (you )?cite\b[^.\n]{0,80}\b(instead|do not|don't)\b",
 ]
 _INJECTION = re.compile("|".join(f"(?:{p})" for p in _INJECTION_PATTERNS), re.I | re.M)
 
@@ -51,6 +70,24 @@ _OUT_OF_ROLE_PATTERNS = [
     r"\b(who|what) (made|built|trained|created|programmed) you\b",
     r"\b(hack|exploit|malware|phish|crack|bypass|keylogger)\b[^.\n?]{0,40}\b(password|account|system|server|security|login)\b",
     r"\bkeylogger|ransomware|malware\b",
+    # "write a poem / song / story / joke" in other languages
+    r"\b(schreib\w*|dichte)\b[^.\n?]{0,40}\b(gedicht|lied|geschichte|witz|märchen)|"
+    r"\b(écri[st]\w*|compose\w*)\b[^.\n?]{0,40}\b(poème|chanson|histoire|blague|conte)|"
+    r"\b(escrib\w*|compón)\b[^.\n?]{0,40}\b(poema|canción|cuento|chiste|historia)|"
+    r"\b(scriv\w*|componi)\b[^.\n?]{0,40}\b(poesia|canzone|storia|barzelletta|racconto)|"
+    r"\b(escrev\w*)\b[^.\n?]{0,40}\b(poema|canção|história|piada)|"
+    r"\b(schrijf|schrijven)\b[^.\n?]{0,40}\b(gedicht|lied|verhaal|grap)|"
+    r"\b(napisz|napisać)\b[^.\n?]{0,40}\b(wiersz|piosenk\w*|opowiad\w*|żart)|"
+    r"(напиши|написать|сочини)[^.\n?]{0,40}(стих|песн|рассказ|сказк|шутк|анекдот)|"
+    r"(напиши|склади)[^.\n?]{0,40}(вірш|пісн|оповідан|жарт)|"
+    r"(写|作)[^。？\n]{0,10}(诗|歌|故事|笑话)|(詩|歌|物語|ジョーク)を(書|作)|"
+    r"\b(yaz|yazar mısın)\b[^.\n?]{0,40}\b(şiir|şarkı|hikaye|fıkra)|(şiir|şarkı|hikaye|fıkra)[^.\n?]{0,40}\byaz|"
+    r"(اكتب|أكتب)[^.\n؟]{0,40}(قصيدة|أغنية|قصة|نكتة)|(시|노래|이야기|농담)[을를]? (써|작성)|"
+    r"(कविता|गाना|कहानी|चुटकुला)[^.\n?]{0,30}(लिख)",
+    # "forget / ignore what the documents say"
+    r"\b(ignore|disregard|forget|never mind)\b[^.\n]{0,25}\b(the |your )?(documents?|docs|sources|citations?)\b",
+    # a code to be put together from quoted pieces ("join 'AB-1' and '2-CD'")
+    r"[\"'«„“‚‘「]([A-Z0-9]+-[A-Z0-9-]*|[A-Z0-9-]*-[A-Z0-9]+)[\"'»“”’‘」]\s*\S{0,6}\s*[\"'«„“‚‘「]?([A-Z0-9]+-[A-Z0-9-]*|[A-Z0-9-]*-[A-Z0-9]+)[\"'»“”’‘」]",
 ]
 _OUT_OF_ROLE = re.compile("|".join(f"(?:{p})" for p in _OUT_OF_ROLE_PATTERNS), re.I)
 NEUTRALISED = "[instruction-like text removed]"
@@ -92,6 +129,31 @@ def skeleton(text: str) -> str:
     return _MIXED.sub(lambda m: m.group(0).translate(_LEET), text)
 
 
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
+_MAX_PAYLOADS = 20  # base64 runs decoded per text, at most
+
+
+def decoded(text: str) -> str:
+    """Text hidden in ``text`` as base64 ("decode this and do what it says"), read out:
+    each run of base64 that decodes to readable text with spaces, one per line."""
+    out = []
+    for m in _BASE64.finditer(text):
+        token = m.group(0)
+        if token.isalpha() and (token.islower() or token.isupper()):
+            continue  # a long word or a constant, not base64
+        try:
+            raw = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+            plain = raw.decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            continue
+        printable = sum(c.isprintable() or c.isspace() for c in plain)
+        if " " in plain and printable >= 0.9 * len(plain):
+            out.append(plain)
+        if len(out) >= _MAX_PAYLOADS:
+            break
+    return "\n".join(out)
+
+
 def _latin_look_alikes(m: re.Match[str]) -> str:
     """A word that mixes Latin letters with Cyrillic or Greek look-alikes, in Latin letters
     (a word wholly in Cyrillic or Greek is left as written)."""
@@ -117,7 +179,20 @@ _AI = (
     r"modelo de lenguaje|modelo de linguagem|modello linguistico|modèle de langage|"
     r"sprachmodell|taalmodel|model językow\w+|"
     r"アシスタント|ＡＩ|人工知能|助手|人工智能|ассистент|искусственн\w+ интеллект|"
-    r"asistan|yapay zek[aâ]|مساعد|الذكاء الاصطناعي|인공지능|어시스턴트"
+    r"asistan|yapay zek[aâ]|مساعد|الذكاء الاصطناعي|인공지능|어시스턴트|"
+    # automated readers in English, and the same words in more languages
+    r"\bautomated (?:systems?|assistants?|tools?|agents?|readers?)\b|"
+    r"\basistent\w*|umělá inteligence|umělé inteligenc\w*|jazykov\w+ model\w*|automatizovan\w+ syst\w+|"
+    r"\bбот\w{0,2}\b|нейросет\w+|языков\w+ модел\w+|автоматизированн\w+ систем\w*|"
+    r"асистент\w*|штучн\w+ інтелект\w*|мовн\w+ модел\w+|автоматизован\w+ систем\w*|"
+    r"βοηθ[οό]ς?\b|τεχνητ\w+ νοημοσύν\w+|γλωσσικ\w+ μοντέλ\w+|"
+    r"artificiell intelligens|kunstig intelligens|språkmodell\w*|sprogmodel\w*|"
+    r"avustaja\w*|tekoäly\w*|kielimalli\w*|asszisztens|mesterséges intelligencia|"
+    r"inteligen[țt][aă] artificial[aă]|עוזר|בינה מלאכותית|מודל שפה|צ'אטבוט|"
+    r"सहायक|असिस्टेंट|एआई|कृत्रिम बुद्धि\w*|चैटबॉट|बॉट|챗봇|언어 모델|"
+    r"チャットボット|ボット|言語モデル|机器人|语言模型|trợ lý|trí tuệ nhân tạo|mô hình ngôn ngữ|"
+    r"\basisten\b|kecerdasan buatan|model bahasa|dil modeli|روبوت|نموذج لغوي|الأنظمة الآلية|"
+    r"msaidizi|akili bandia|ผู้ช่วย|ปัญญาประดิษฐ์|แชทบอท"
 )
 _ANSWERS = (
     r"\b(?:your|every|each|all|any) (?:answers?|responses?|repl(?:y|ies)|outputs?)\b|"
@@ -130,7 +205,16 @@ _ANSWERS = (
     r"jede antwort|alle antworten|deine antwort|ihre antwort|beim antworten|"
     r"elke antwoord|alle antwoorden|je antwoord|"
     r"każd\w+ odpowied\w+|twoj\w+ odpowied\w+|"
-    r"すべての回答|回答の|所有回答|每个回答|каждый ответ|каждого ответа|her yanıt"
+    r"すべての回答|回答の|所有回答|每个回答|каждый ответ|каждого ответа|her yanıt|"
+    r"jeder antwort|každé odpověd\w*|každou odpověď|konci odpověd\w*|"
+    r"в конце ответа|каждом ответе|любой ответ|кожн\w+ відповід\w+|після відповіді|"
+    r"(?:в|у|наприкінці) кінці відповіді|κάθε απάντηση|τέλος της απάντησης|varje svar|alla svar|"
+    r"hvert svar|alle svar|jokai\w+ vastau\w+|vastauksen loppuun|כל תשובה|בסוף התשובה|"
+    r"हर (?:उत्तर|जवाब)|प्रत्येक (?:उत्तर|जवाब)|(?:उत्तर|जवाब) के अंत|모든 답변|답변 (?:마지막|끝)|"
+    r"回答の最後|各回答|回答末尾|回答的最后|每次回答|mỗi câu trả lời|cuối câu trả lời|"
+    r"setiap jawaban|akhir jawaban|her cevap|(?:yanıtın|cevabın) sonuna|cevabı verdikten sonra|"
+    r"كل إجابة|نهاية (?:كل )?(?:إجابة|الإجابة)|عند الإجابة|minden válasz|"
+    r"fiec[aă]r\w* r[aă]spuns\w*|kila jibu|ทุกคำตอบ"
 )
 _DIRECTIVE = (
     r"\bignore|\bdisregard|\bforget|\boverride|\bmust\b|\balways\b|\bnever\b|"
@@ -150,7 +234,30 @@ _DIRECTIVE = (
     r"decodific|sigue|aplica|segui|applica|décode|appliqu|dekodier|befolg|decodeer|volg|"
     r"siga|aplique|zdekoduj|wykonaj|postępuj|solo\b|únicamente|soltanto|esclusivamente|"
     r"uniquement|seulement|\bnur\b|ausschließlich|alleen|uitsluitend|apenas|somente|tylko|"
-    r"wyłącznie|odpowiadaj|informar|indica|eklemeli|ekle|أضف|تجاهل|دائما|추가|무시"
+    r"wyłącznie|odpowiadaj|informar|indica|eklemeli|ekle|أضف|تجاهل|دائما|추가|무시|"
+    # the same orders in more languages (add, include, write, say, tell, always, never,
+    # must, ignore)
+    r"uveď|uvád[eě]j|přidej|dodej|napiš|řekni|vždy|nikdy|musí\w*|ignoruj|zahrň|vlož|"
+    r"pridaj|napíš|povedz|"
+    r"добав\w*|укаж\w*|напиш\w*|скажи|сообщ\w*|включи|всегда|никогда|должн\w*|обязательно|"
+    r"игнорир\w*|не объясняй|не упоминай|"
+    r"дода\w*|вкаж\w*|повідом\w*|завжди|ніколи|повинн\w*|обов['’]язково|ігнору\w*|не згадуй|"
+    r"πρόσθεσ\w*|γράψ\w*|\bπες\b|ανέφερ\w*|πάντα|ποτέ|πρέπει|αγνόησ\w*|συμπεριλάβ\w*|"
+    r"lägg till|inkludera|\bskriv\b|\bsäg\b|nämn|\balltid\b|\baldrig\b|\bmåste\b|ignorera|"
+    r"tilføj|legg til|inkluder|\bnævn|\bnevn|\baltid\b|\baldri\b|\bskal\b|ignorer|"
+    r"\blisää|sisällytä|kirjoita|\bsano\b|mainitse|\baina\b|ei koskaan|täytyy|\bohita|"
+    r"jätä huomiotta|add hozzá|\bírd\b|\bmondd\b|\bmindig\b|\bsoha\b|\bkell\b|"
+    r"adaugă|\bscrie\b|\bspune\b|menționează|întotdeauna|niciodată|trebuie|ignoră|"
+    r"הוסף|הוסיפו|כתוב|ציין|אמור|תמיד|לעולם|חייב|התעלם|"
+    r"जोड़\w*|लिख\w*|बताए\w*|बताओ|कहें|हमेशा|कभी नहीं|अवश्य|ज़रूर|जरूर|अनदेखा|शामिल कर\w*|"
+    r"포함|작성|말하|항상|절대|반드시|덧붙|"
+    r"含め|書い|伝え|付け|添加|加上|包含|写上|告诉|务必|附上|"
+    r"\bthêm\b|bao gồm|\bghi\b|\bviết\b|\bnói\b|\bluôn\b|không bao giờ|\bphải\b|bỏ qua|"
+    r"tambahkan|sertakan|\btulis|katakan|sebutkan|\bselalu\b|jangan pernah|\bharus\b|abaikan|"
+    r"\byaz\b|söyle|belirt|mutlaka|zorunda|görmezden gel|dahil et|"
+    r"اكتب|\bقل\b|أخبر|اذكر|دائماً|أبدا|يجب|بإلحاق|ألحق|أدرج|"
+    r"ongeza|andika|\bsema\b|\btaja\b|\bdaima\b|\bkamwe\b|\blazima\b|puuza|"
+    r"เพิ่ม|เขียน|บอก|เสมอ|ห้าม|ต้อง|เพิกเฉย"
 )
 # What an instruction does to answers: add to them, frame them, or replace them.
 _CONTENT_DIRECTIVE = (
@@ -165,7 +272,13 @@ _CONTENT_DIRECTIVE = (
     r"füg|hinzu|erwähn|\bende\b|beginn|sag|enthalt|ignorier|empfiehl|"
     r"voeg|vermeld|eindig|\bzeg|negeer|"
     r"dodaj|wspomnij|zakończ|zacznij|powiedz|zignoruj|"
-    r"含め|追加|末尾|無視|必ず|包含|添加|结尾|忽略|必须|добав|укаж|заканчива|игнорир|ekle|bitir|yoksay"
+    r"含め|追加|末尾|無視|必ず|包含|添加|结尾|忽略|必须|добав|укаж|заканчива|игнорир|ekle|bitir|yoksay|"
+    r"uveď|přidej|napiš|zmiň|zakonč|začni|напиш|сообщ|включ|заверш|начни|"
+    r"дода|вкаж|згада|почни|πρόσθεσ|ανέφερ|γράψ|τελείωσ|ξεκίνα|lägg till|inkludera|nämn|"
+    r"avsluta|tilføj|legg til|lisää|mainitse|kirjoita|הוסף|ציין|כתוב|סיים|"
+    r"जोड़|लिख|शामिल|समाप्त|포함|덧붙|끝에|마지막에|付け|加上|写上|附上|注明|"
+    r"\bthêm\b|\bghi\b|kết thúc|tambahkan|sertakan|\btulis|akhiri|\byaz\b|söyle|belirt|"
+    r"dahil|أضف|اكتب|اذكر|ألحق|بإلحاق|أدرج|أخبر|adaugă|menționează|ongeza|andika|taja"
 )
 _ROLE_LINE = re.compile(
     r"^\s*(?:[#>]+\s*|[-*]\s+|\*\*)*(?:user|human|assistant|system|developer|ai|bot|usuario|asistente|"
@@ -194,7 +307,15 @@ _EXFILTRATION = re.compile(r"!\[[^\]\n]{0,200}\]\(\s*https?://", re.I)  # any re
 
 
 def _instruction_like(text: str) -> list[str]:
-    """What makes ``text`` (one sentence, or a few) read as an instruction to the model."""
+    """What makes ``text`` (one sentence, or a few) read as an instruction to the model,
+    or the base64 text it carries."""
+    found = _read_as_instruction(text)
+    if not found and (hidden := decoded(text)):
+        found = [f"base64: {f}" for f in _read_as_instruction(hidden)]
+    return found
+
+
+def _read_as_instruction(text: str) -> list[str]:
     seen = skeleton(text)
     found = [m.group(0).strip() for m in _INJECTION.finditer(seen)]
     found += [m.group(0).strip() for m in _ROLE_LINE.finditer(seen)]
@@ -302,11 +423,14 @@ def neutralise(text: str) -> tuple[str, bool]:
 
 def out_of_role(question: str) -> bool:
     """A request the assistant should decline: not a question about the documents."""
-    seen = skeleton(question)
-    return bool(
-        _OUT_OF_ROLE.search(seen)
-        or _INJECTION.search(seen)
-        or _ROLE_LINE.search(seen)
-        or _EXFILTRATION.search(seen)
-        or _IGNORE_RULES.search(seen)
-    )
+    for read in (question, decoded(question)):
+        seen = skeleton(read)
+        if read and (
+            _OUT_OF_ROLE.search(seen)
+            or _INJECTION.search(seen)
+            or _ROLE_LINE.search(seen)
+            or _EXFILTRATION.search(seen)
+            or _IGNORE_RULES.search(seen)
+        ):
+            return True
+    return False
