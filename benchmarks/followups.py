@@ -117,8 +117,10 @@ class Searcher:
         whole = self.rt.embedder.embed_query(query)
         vector = whole if vector is None else vector
         request = SearchRequest(query, groups=self.asker.groups, vector=vector, with_vectors=True)
-        hits = self.retriever.search(request)
-        self.refused = refuses(self.refusal, query, hits, [float(h.vector @ whole) for h in hits])
+        found = self.retriever.find(request)
+        hits = found.hits
+        sims = [float(h.vector @ whole) for h in hits]
+        self.refused = refuses(self.refusal, query, hits, sims, found.evidence)
         return hits
 
     def joined(self, question: str, history: list[Turn], weight: float) -> list[ScoredChunk]:

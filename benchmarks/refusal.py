@@ -87,9 +87,10 @@ def evidence(rt: Runtime, retriever, question: str) -> tuple[float, float]:  # t
     """What the pipeline's refusal reads: the best passage's cosine to the question, and
     the largest share of its search terms one of the best-ranked passages holds."""
     vec = rt.embedder.embed_query(question)
-    hits = distinct(retriever.search(SearchRequest(question, vector=vec, with_vectors=True)))
+    found = retriever.find(SearchRequest(question, vector=vec, with_vectors=True))
+    hits, evidence = distinct(found.hits), distinct(found.evidence)
     best = max((float(h.vector @ vec) for h in hits if h.vector is not None), default=0.0)
-    return best, term_coverage(question, (h.chunk.text for h in hits[:TERMS_DEPTH]))
+    return best, term_coverage(question, (h.chunk.text for h in evidence[:TERMS_DEPTH]))
 
 
 def measure(rt: Runtime, asked: tuple[list[str], list[str]]) -> tuple[np.ndarray, np.ndarray]:

@@ -51,7 +51,7 @@ from assistant.index.analysis import term_coverage
 from assistant.index.chunks import ScoredChunk
 from assistant.index.language import DEFAULT as DEFAULT_LANGUAGE
 from assistant.index.language import detect
-from assistant.index.retrieve import SearchRequest, distinct, rank_fused
+from assistant.index.retrieve import Found, SearchRequest, distinct, rank_fused
 from assistant.runtime import logs
 from assistant.runtime.model_server import count_prompt_tokens, count_tokens
 from assistant.runtime.stack import Runtime
@@ -69,12 +69,18 @@ Settled = tuple[Answer, bool]  # an outcome, and whether the cache may keep it
 
 
 def refuses(
-    refusal: RefusalSection, query: str, hits: Sequence[ScoredChunk], similarities: list[float]
+    refusal: RefusalSection,
+    query: str,
+    hits: Sequence[ScoredChunk],
+    similarities: list[float],
+    evidence: Sequence[ScoredChunk] | None = None,
 ) -> bool:
-    """Whether the documents are taken not to answer ``query``, from one search's hits and
-    their cosines to it (benchmarks apply the rule through here too)."""
+    """Whether the documents are taken not to answer ``query``, from one search's hits,
+    their cosines to it, and the passages its words are looked for in (``Found.evidence``;
+    the hits when not given). Benchmarks apply the rule through here too."""
     second = [h.multilingual_similarity for h in hits if h.multilingual_similarity is not None]
-    coverage = term_coverage(query, (h.chunk.text for h in hits[:TERMS_DEPTH]))
+    read = hits if evidence is None else evidence
+    coverage = term_coverage(query, (h.chunk.text for h in read[:TERMS_DEPTH]))
     other = bool(second) and detect(query) != DEFAULT_LANGUAGE  # only e5 reads other languages
     return not hits or refusal.too_far(similarities, second, coverage, other_language=other)
 
@@ -281,10 +287,11 @@ class Pipeline:
             qvec = followups.leaning_vector(self.rt.embedder, d.model_question, d.earlier, weight)
         d.query_vector = qvec
         embedded = d.clock.lap("embed", model=self.rt.embedder.name)
-        d.hits = hits = self._search(d.standalone, qvec, d.asker)
+        found = self._search(d.standalone, qvec, d.asker)
+        d.hits = hits = found.hits
         sims = [float(h.vector @ whole) if h.vector is not None else 0.0 for h in hits]
         d.sources = [source_of(h, s) for h, s in zip(hits, sims, strict=True)]
-        refused = refuses(self.config.refusal, d.standalone, hits, sims)
+        refused = refuses(self.config.refusal, d.standalone, hits, sims, found.evidence)
         if not refused:
             d.passages, d.injection_flags = self._context(hits)
         d.clock.latency.retrieve_ms = embedded + d.clock.lap(
@@ -585,7 +592,7 @@ class Pipeline:
         if not rewritten or rewritten == d.standalone:
             return
         try:
-            hits = self._search(rewritten, self.rt.embedder.embed_query(rewritten), d.asker)
+            hits = self._search(rewritten, self.rt.embedder.embed_query(rewritten), d.asker).hits
         except Exception as err:  # a second look, not a reason to fail: the joined passages serve
             # (the error's text may quote the question: only its kind is logged)
             log.warning(
@@ -597,12 +604,11 @@ class Pipeline:
         d.passages, d.injection_flags = self._context(d.hits)
         d.clock.latency.retrieve_ms += d.clock.lap("retrieve", hits=len(hits), widened=True)
 
-    def _search(self, query: str, vector: np.ndarray, asker: Asker) -> list[ScoredChunk]:
-        return distinct(
-            self.rt.retriever(self.config.retrieval_config()).search(
-                SearchRequest(query, groups=asker.groups, vector=vector, with_vectors=True)
-            )
+    def _search(self, query: str, vector: np.ndarray, asker: Asker) -> Found:
+        found = self.rt.retriever(self.config.retrieval_config()).find(
+            SearchRequest(query, groups=asker.groups, vector=vector, with_vectors=True)
         )
+        return Found(distinct(found.hits), distinct(found.evidence))
 
     def _context(self, hits: list[ScoredChunk]) -> tuple[list[Passage], list[str]]:
         r = self.config.retrieval

@@ -126,6 +126,19 @@ class SearchRequest:
     with_vectors: bool = False  # return each chunk's stored embedding
 
 
+@dataclass(frozen=True)
+class Found:
+    """One search: its passages, best first, and ``evidence``, the same candidates ranked
+    before navigation passages were lowered. A table of contents that lists the question
+    answers nothing, so it is lowered among the passages, yet it shows that the documents
+    speak of the question: the refusal rule looks for the question's words in the
+    evidence (over nine benchmark sets, fewer answerable questions refused on Debian's
+    FAQ, 8% -> 2%, and no set worse; README, Refusal)."""
+
+    hits: list[ScoredChunk]
+    evidence: list[ScoredChunk]
+
+
 class Retriever:
     side: Executor = _SIDE  # where the multilingual side of a search runs
 
@@ -147,8 +160,12 @@ class Retriever:
         return cfg.multilingual if on else 0.0
 
     def search(self, request: SearchRequest) -> list[ScoredChunk]:
+        return self.find(request).hits
+
+    def find(self, request: SearchRequest) -> Found:
+        """The passages for ``request``, with the evidence ranking (``Found``)."""
         if not self.store.indexed():
-            return []  # nothing ingested yet
+            return Found([], [])  # nothing ingested yet
         cfg = self.config.for_question(request.query)
         k = request.k or cfg.top_k
         flt = access_filter(request.groups)
@@ -233,12 +250,16 @@ class Retriever:
                 return p * navigation_share(h.chunk.text) if p else 0.0
 
             # Kept on the fused score's scale (about 0..1) for people reading it.
-            hits = [
-                replace(h, score=(h.score + w * float(c) - lowered(h)) / (1 + w))
+            rescored = [
+                replace(h, score=(h.score + w * float(c)) / (1 + w))
                 for h, c in zip(hits, cosines, strict=True)
             ]
+            hits = [replace(h, score=h.score - lowered(h) / (1 + w)) for h in rescored]
             hits.sort(key=lambda h: h.score, reverse=True)
-        return hits[:k]
+            if p:
+                rescored.sort(key=lambda h: h.score, reverse=True)
+                return Found(hits[:k], rescored[:k])
+        return Found(hits[:k], hits[:k])
 
     def _side(self, query: str, fetch: dict) -> tuple[np.ndarray, list]:
         """The question's multilingual embedding and its nearest chunks (same filter)."""

@@ -27,8 +27,17 @@ from assistant.answering.generate import Generator
 from assistant.answering.guardrails import NEUTRALISED
 from assistant.answering.interactions import Interaction, get_interaction
 from assistant.answering.left_out import LEAD
-from assistant.answering.pipeline import UNCHECKED, Asker, Pipeline, QuestionTooLong, Turn
+from assistant.answering.pipeline import (
+    UNCHECKED,
+    Asker,
+    Pipeline,
+    QuestionTooLong,
+    Turn,
+    refuses,
+)
 from assistant.config import Settings
+from assistant.index.chunks import Chunk, ScoredChunk
+from assistant.index.store import now
 from assistant.runtime.stack import Runtime
 from assistant.storage import db
 
@@ -651,3 +660,30 @@ def test_with_the_multilingual_vector_a_german_question_is_answered_and_an_unrel
         assert unrelated.refused and unrelated.refusal_reason == "no_relevant_documents"
     finally:
         s.close()
+
+
+def _hit(text: str) -> ScoredChunk:
+    chunk = Chunk(
+        id=text[:8], document_id="d", source="s", path="s/d.md", title="d", section_path=(),
+        page=None, position=0, text=text, content_hash="h", access_groups=("everyone",),
+        ingested_at=now(),
+    )  # fmt: skip
+    return ScoredChunk(chunk, 0.5)
+
+
+def test_the_question_words_are_looked_for_in_the_evidence_ranking() -> None:
+    """A table of contents lowered among the passages still counts as evidence that the
+    documents speak of the question (``Found.evidence``)."""
+    refusal = load_answer_config().refusal.model_copy(
+        update={
+            "min_similarity": 0.43,
+            "min_term_coverage": 0.67,
+            "min_similarity_with_terms": 0.31,
+        }
+    )
+    question = "How do I reset my badge PIN?"
+    answer = _hit("The security desk sets a new code for your card while you wait.")
+    contents = _hit("1.1. How do I reset my badge PIN? 1.2. How do I order a badge?")
+    assert refuses(refusal, question, [answer], [0.35])
+    assert not refuses(refusal, question, [answer], [0.35], evidence=[contents, answer])
+    assert refuses(refusal, question, [answer], [0.25], evidence=[contents, answer])  # too far

@@ -216,6 +216,44 @@ def test_stored_section_vectors_and_rescoring(store: Store, runtime: Runtime, kb
 
 
 @pytest.mark.integration
+def test_a_table_of_contents_is_lowered_but_stays_evidence(
+    store: Store, runtime: Runtime, tmp_path: Path
+) -> None:
+    """A contents page that lists the question answers nothing: the answer ranks above it,
+    while the ranking the refusal rule reads (``Found.evidence``) still has it first."""
+    root = tmp_path / "handbook"
+    root.mkdir()
+    (root / "contents.md").write_text(
+        "# Contents\n\n"
+        + "\n".join(
+            f"{n}.{m}. {title}"
+            for n, m, title in [
+                (1, 1, "How do I reset my badge PIN?"),
+                (1, 2, "How do I order a replacement badge?"),
+                (2, 1, "How do I book a parking space?"),
+                (2, 2, "How do I report a broken locker?"),
+                (3, 1, "How do I claim mileage?"),
+                (3, 2, "How do I return a laptop?"),
+            ]
+        )
+        + "\n"
+    )
+    (root / "badges.md").write_text(
+        "# Badges\n\nThe security desk on floor 1 sets a new code for your card while you "
+        "wait; bring photo ID. Codes expire after 90 days.\n"
+    )
+    Ingestor(store, runtime.embedder).sync([root])
+    question = "How do I reset my badge PIN?"
+    lowered = Retriever(store, runtime.embedder).find(SearchRequest(question, k=2))
+    assert [h.chunk.path for h in lowered.hits] == ["handbook/badges.md", "handbook/contents.md"]
+    assert lowered.evidence[0].chunk.path == "handbook/contents.md"
+    plain = Retriever(store, runtime.embedder, RetrievalConfig(navigation_penalty=0.0))
+    unlowered = plain.find(SearchRequest(question, k=2))
+    assert unlowered.hits[0].chunk.path == "handbook/contents.md"
+    assert unlowered.evidence == unlowered.hits  # nothing lowered: the same ranking
+
+
+@pytest.mark.integration
 def test_an_index_made_by_an_older_schema_is_rebuilt(runtime: Runtime, kb: Path) -> None:
     client = runtime.weaviate()
     store = Store(client, prefix=f"O{uuid.uuid4().hex[:10]}")
