@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import regex
 from weaviate.classes.query import MetadataQuery
 
 from assistant.config import Settings
@@ -52,6 +53,7 @@ from benchmarks.report import write_report
 from benchmarks.retrieval import CHUNK_CANDIDATES, distinct_documents, ndcg_mrr_recall
 
 ROOT = Path(__file__).resolve().parent.parent
+WORD = regex.compile(r"[\p{L}\p{N}]+")  # as navigation.py counts words
 DEPTH = 100  # chunks from each side, as Weaviate's hybrid search takes its lists
 ADAPT = 0.4  # how far per-query confidence moves alpha (at most half of this each way)
 
@@ -77,6 +79,7 @@ class Captured:
     section_cos_e5: dict[str, float] | None = None  # e5's section-mean cosine (--e5)
     language: str = "en"  # the question's, as the analyser detects it
     nav: dict[str, float] = field(default_factory=dict)  # each chunk's navigation share
+    words: dict[str, int] = field(default_factory=dict)  # each chunk's words (--thin)
 
 
 def capture(
@@ -103,6 +106,7 @@ def _capture_one(
     path: dict[str, str] = {}
     section_cos: dict[str, float] = {}
     nav: dict[str, float] = {}
+    words: dict[str, int] = {}
 
     def keep(objects) -> list[str]:  # type: ignore[no-untyped-def]
         ids = []
@@ -112,6 +116,7 @@ def _capture_one(
             path[cid] = o.properties["path"]
             if cid not in nav:
                 nav[cid] = navigation_share(o.properties["text"])
+                words[cid] = len(WORD.findall(o.properties["text"]))
             vec = np.asarray(o.vector.get(SECTION_VECTOR), dtype=np.float32)
             section_cos[cid] = float(np.dot(vec, qvec))
         return ids
@@ -134,7 +139,7 @@ def _capture_one(
     text = bm25(list(RetrievalConfig().query_properties))
     return Captured(
         gold, text, bm25(["section_stemmed"]), vector, path, section_cos,
-        language=detect(question), nav=nav,
+        language=detect(question), nav=nav, words=words,
     )  # fmt: skip
 
 
@@ -233,6 +238,8 @@ class Choice:
     # another choice for questions not in English (weights by the question's language)
     foreign: Choice | None = None
     nav: float = 0.0  # penalty times each chunk's navigation share, in the re-score
+    thin: float = 0.0  # penalty for passages of fewer than thin_words words (--thin)
+    thin_words: int = 12
 
     def rank(self, c: Captured) -> list[str]:
         if self.foreign is not None and c.language != "en":
@@ -280,8 +287,16 @@ class Choice:
                 e5c, share = c.section_cos_e5, self.e5
                 cos = {i: (1 - share) * cos[i] + share * e5c[i] for i in top}
             p, nav = self.nav, c.nav
+            t, few = self.thin, self.thin_words
             ranked = sorted(
-                top, key=lambda i: base[i] + w * cos[i] - p * nav.get(i, 0.0), reverse=True
+                top,
+                key=lambda i: (
+                    base[i]
+                    + w * cos[i]
+                    - p * nav.get(i, 0.0)
+                    - t * max(0.0, 1 - c.words.get(i, few) / few)
+                ),
+                reverse=True,
             )
         return distinct_documents(c.path[i] for i in ranked)
 
@@ -380,7 +395,16 @@ def foreign_report(table: dict[str, dict[str, float]], names: list[str]) -> dict
     }
 
 
-DEFAULT_NAME = f"minmax a{RetrievalConfig().alpha} w{int(RetrievalConfig().section_weight)}"
+def default_choice() -> Choice:
+    """The product's default (``RetrievalConfig()``), as the lab computes it."""
+    d = RetrievalConfig()
+    name = f"minmax a{d.alpha} w{int(d.section_weight)}"
+    if d.navigation_penalty:
+        name += f" nav{d.navigation_penalty}"
+    return Choice(name, "minmax", d.alpha, d.section_weight, nav=d.navigation_penalty)
+
+
+DEFAULT_NAME = default_choice().name
 
 
 def navigation_choices() -> list[Choice]:
@@ -388,6 +412,18 @@ def navigation_choices() -> list[Choice]:
     out = []
     for alpha, w, p in itertools.product((0.3, 0.4, 0.5), (2, 3), (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)):
         out.append(Choice(f"minmax a{alpha} w{w} nav{p}", "minmax", alpha, w, nav=p))
+    return out
+
+
+def thin_choices() -> list[Choice]:
+    """Today's default with passages of few words lowered (a banner, a lone heading, a
+    "See also" line): the penalty grows as the passage has fewer than ``thin_words``."""
+    out = []
+    base = RetrievalConfig()
+    for few, t in itertools.product((6, 12, 24, 48), (0.25, 0.5, 1.0, 2.0)):
+        name = f"{DEFAULT_NAME} thin{t}x{few}"
+        out.append(Choice(name, "minmax", base.alpha, base.section_weight,
+                          nav=base.navigation_penalty, thin=t, thin_words=few))  # fmt: skip
     return out
 
 
@@ -417,6 +453,9 @@ def main() -> None:
         "--navigation",
         action="store_true",
         help="add choices that lower navigation passages (tables of contents, menus)",
+    )
+    parser.add_argument(
+        "--thin", action="store_true", help="add choices that lower passages of few words"
     )
     parser.add_argument(
         "--foreign",
@@ -459,11 +498,14 @@ def main() -> None:
         )
 
     grid = (
-        choices()
+        [default_choice()]
+        + choices()
         + (e5_choices() if args.e5 else [])
         + (foreign_choices() if args.foreign else [])
         + (navigation_choices() if args.navigation else [])
+        + (thin_choices() if args.thin else [])
     )
+    grid = list({ch.name: ch for ch in grid}.values())  # the default may be among them
     table = {
         ch.name: {n: round(evaluate(ch, got), 4) for n, got in captured.items() if got}
         for ch in grid
