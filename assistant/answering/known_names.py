@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import pkgutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import regex
@@ -72,9 +72,20 @@ class KnownNames:
     family: frozenset[str]
     cjk_given: frozenset[str]  # the Chinese, Japanese and Korean ones
     cjk_family: frozenset[str]
+    # the given names of each language's own locales ("de": de_DE, de_AT, de_CH, ...)
+    given_by_language: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def is_given(self, word: str, inflected: bool = False) -> bool:
         return _known(word, self.given) or (inflected and _inflected(word, self.given))
+
+    def is_given_in(self, word: str, language: str) -> bool:
+        """A given name in ``language``'s own locales ("Katrin" in German; "Sommer" and
+        "Mai" are given names elsewhere, nouns there); any locale's for a language Faker
+        has none for."""
+        names = self.given_by_language.get(language)
+        if names is None:
+            return self.is_given(word, inflected=True)
+        return _known(word, names) or _inflected(word, names)
 
     def is_family(self, word: str, inflected: bool = False) -> bool:
         return (
@@ -262,13 +273,18 @@ def known_names() -> KnownNames:
 
     given: set[str] = set()
     family: set[str] = set()
+    by_language: dict[str, set[str]] = {}
     for module in pkgutil.iter_modules(providers.__path__):
         provider = importlib.import_module(f"{providers.__name__}.{module.name}").Provider
+        own = by_language.setdefault(module.name.split("_")[0], set())
         for attrs, into in ((_GIVEN, given), (_FAMILY, family)):
             for attr in attrs:
                 names = provider.__dict__.get(attr)
                 if isinstance(names, (tuple, list, set, frozenset, dict)):
-                    into.update(n.casefold() for n in names if isinstance(n, str))
+                    folded = {n.casefold() for n in names if isinstance(n, str)}
+                    into.update(folded)
+                    if into is given:
+                        own.update(folded)
     if not given or not family:
         raise RuntimeError(
             "Faker's person providers held no names: the redactor cannot read names by "
@@ -279,4 +295,5 @@ def known_names() -> KnownNames:
         frozenset(family),
         frozenset(n for n in given if _CJK.fullmatch(n)),
         frozenset(n for n in family if _CJK.fullmatch(n)),
+        {language: frozenset(names) for language, names in by_language.items() if names},
     )

@@ -335,6 +335,7 @@ class PiiRedactor:
         In every language, a known given name followed by a known family name is a name
         (``known_names``): the model misses unfamiliar ones even in English."""
         names = known_names()
+        language = ENGLISH if english else identify(text)
         spans = names.spans(text, english) + cued_names(text, names)
         if not english:
             spans += [m.span(1) for m in _TITLED.finditer(text)]
@@ -354,7 +355,7 @@ class PiiRedactor:
                     if ent.label_ != "PERSON" or ent.start <= reached:
                         continue
                     span = doc[ent.start : ent.end]
-                    if not english and not _names_a_person(span, names):
+                    if not english and not _names_a_person(span, names, language):
                         continue
                     first, last = (
                         _whole_name(doc, ent.start, ent.end - 1, names)
@@ -449,17 +450,36 @@ def _with_tail(text: str, span: tuple[int, int]) -> tuple[int, int]:
     return start, end
 
 
-def _names_a_person(span, names: KnownNames) -> bool:  # type: ignore[no-untyped-def]
+# Articles, determiners and contracted prepositions: what comes right before a noun, and
+# rarely before a name, in German, French, Spanish, Italian, Portuguese and Dutch.
+_NOUN_LEADS = (
+    "der die das den dem des ein eine einen einem einer eines im am zum zur vom beim ins ans "
+    "diesen dieser dieses diese diesem jeden jede jeder jedes jedem kein keine keinen keinem "
+    "meinen meinem unseren unserem nächsten nächste letzten letzte "
+    "le la les un une du des au aux ce cette ces el los las una del al este esta estos estas "
+    "il lo gli uno della dello dei degli delle alla nel nella questo questa "
+    "os um uma do dos das no na ao à het een dit deze"
+)
+_BEFORE_NOUNS = frozenset(_NOUN_LEADS.split())
+
+
+def _names_a_person(span, names: KnownNames, language: str) -> bool:  # type: ignore[no-untyped-def]
     """Two to four capitalised words, none of them a number, with a known given name among
     them or a known family name last (either perhaps with a case ending): how a name looks
     in a language the English model does not know, where capitalised words are often nouns
-    (German) or names of offices and teams ("Oficina Central", "Ressources Humaines")."""
+    (German) or names of offices and teams ("Oficina Central", "Ressources Humaines").
+    After an article or determiner the words are a noun phrase ("diesen Sommer Urlaub",
+    "im Mai Urlaub": Sommer and Mai are given names elsewhere) unless a family name ends
+    them or a given name of the text's ``language`` starts them ("die Katrin Berger")."""
     words = [t for t in span if not t.is_punct]
     if not (2 <= len(words) <= 4 and all(t.is_title and t.is_alpha for t in words)):
         return False
-    return any(names.is_given(t.text, inflected=True) for t in words) or names.is_family(
-        words[-1].text, inflected=True
-    )
+    family_last = names.is_family(words[-1].text, inflected=True)
+    before = span.doc.text[: span.start_char].split()[-1:]  # the word, as written ("im")
+    before = before[0].lower() if before else ""
+    if before in _BEFORE_NOUNS:
+        return family_last or names.is_given_in(words[0].text, language)
+    return family_last or any(names.is_given(t.text, inflected=True) for t in words)
 
 
 def _from_given_name(doc, first: int, last: int, names: KnownNames) -> tuple[int, int]:  # type: ignore[no-untyped-def]

@@ -35,6 +35,8 @@ PII = [
     # In other languages: a name of two words, or after a title
     ("Anna Schmidt hat ihren Urlaub beantragt.", "Schmidt", "PERSON"),
     ("Fragen Sie Frau Müller nach dem Budget.", "Müller", "PERSON"),
+    # an article before a German given name: still a name ("die Katrin" is common speech)
+    ("Hat die Katrin Zwieselbrecht schon geantwortet?", "Zwieselbrecht", "PERSON"),
     ("Mon responsable Jean-Pierre Martin a refusé.", "Martin", "PERSON"),
     ("El señor Pérez dijo que sí.", "Pérez", "PERSON"),
     # Known given and family names, where the English model alone misses them
@@ -105,6 +107,11 @@ NOT_PII = [
     "I am covering for the team next week.",
     "Was ist die beste Lösung für Reisekosten?",
     "Hi Team, where is the travel policy?",
+    # after an article, capitalised words are a noun phrase (Sommer, Mai and Winter are
+    # given names in other locales)
+    "Ich möchte diesen Sommer Urlaub nehmen, geht das?",
+    "Wir planen im Mai Urlaub auf der Insel.",
+    "Kann ich im Winter Homeoffice machen?",
 ]
 
 
