@@ -69,7 +69,52 @@ _STREET_WORDS = (
 _PATTERNS: dict[str, list[tuple[str, float]]] = {
     # Anything that looks like an e-mail address, whatever its domain (presidio's own drops
     # addresses whose TLD it does not know: internal domains, .local, .example).
-    "EMAIL_ADDRESS": [(r"\b[\w.%+'’-]+@[\w-]+(?:\.[\w-]+)+\b", 0.9)],
+    "EMAIL_ADDRESS": [
+        (r"\b[\w.%+'’-]+@[\w-]+(?:\.[\w-]+)+\b", 0.9),
+        # written so that a crawler misses it: anna[at]firma.de, minji.kang(at)naver.com,
+        # d.okafor%40gmail.com (in a link), priya dot raghunathan at contoso dot com
+        (
+            r"\b[\w.+'’-]+\s?(?:\[at\]|\(at\)|\{at\}|<at>|\[@\]|\(@\)|%40|＠)\s?[\w-]+"
+            r"(?:\s?(?:\.|\[dot\]|\(dot\)|\{dot\})\s?[\w-]+)+\b",
+            0.9,
+        ),
+        (
+            r"\b[\w'’-]+(?: (?:dot|punkt|point|punto|ponto|piste|kropka) [\w'’-]+)* "
+            r"(?:at|arroba|chez|bei|klammeraffe|snabel-a|małpa) [\w-]+"
+            r"(?: (?:dot|punkt|point|punto|ponto|piste|kropka) [\w-]+)+\b",
+            0.9,
+        ),
+    ],
+    # A login with its Windows domain (CORP\jdoan2), or after a word or key that names it
+    # (user=..., "username": "...", användarnamn är ..., ログインIDは ...)
+    "USERNAME": [
+        (r"(?-i:(?<![\w\\])[A-Z][A-Z0-9-]{1,14}\\[a-z][\w.-]{1,30})", 0.8),
+        (
+            r"(?<=\b(?:user|username|user_?id|login|uid|benutzer|benutzername|utilisateur|"
+            r"usuario|usuário|utente|gebruikersnaam|användarnamn|brukernavn|brugernavn|"
+            r"käyttäjätunnus|kullanıcı adı|nazwa użytkownika|логин|имя пользователя|"
+            r"用户名|ユーザー名|ログインID|사용자 이름|아이디)[\"']?\s*[=:]\s*[\"']?)"
+            r"[A-Za-z][\w.-]{2,30}",
+            0.7,
+        ),
+        (
+            r"(?<=\b(?:username|benutzername|nom d'utilisateur|nombre de usuario|"
+            r"gebruikersnaam|användarnamn|brukernavn|brugernavn|käyttäjätunnus|"
+            r"kullanıcı adı|nazwa użytkownika|логин|имя пользователя|用户名|ユーザー名|"
+            r"ログインID|사용자 이름|아이디)\s*(?:is|ist|est|es|är|er|on|jest|è|é|は|:)?\s*)"
+            r"(?=[\w.-]*[\d._-])[A-Za-z][\w.-]{2,30}",
+            0.7,
+        ),
+    ],
+    # Where someone is, to the metre: 48.13743, 11.57549; 40.7411° N, 73.9897° W
+    "COORDINATES": [
+        (r"(?<![\d.])-?\d{1,2}\.\d{4,}\s*,\s*-?\d{1,3}\.\d{4,}(?![\d.])", 0.7),
+        (
+            r"\b\d{1,2}(?:\.\d+)?°(?:\s*\d{1,2}(?:\.\d+)?['′])?(?:\s*\d{1,2}(?:\.\d+)?[\"″])?\s*[NS]"
+            r",?\s*\d{1,3}(?:\.\d+)?°(?:\s*\d{1,2}(?:\.\d+)?['′])?(?:\s*\d{1,2}(?:\.\d+)?[\"″])?\s*[EWO]\b",
+            0.7,
+        ),
+    ],
     "UK_NINO": [(r"\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", 0.6)],
     # A full date in a year a working person was born in (1920-2009) is taken for a date of
     # birth even with no word saying so: company documents' dates are recent.
@@ -91,11 +136,13 @@ _PATTERNS: dict[str, list[tuple[str, float]]] = {
 }
 _IN_CONTEXT: dict[str, tuple[str, list[str]]] = {
     # A vehicle's registration: letters and digits in a plate's shapes (M-AB 1234, LR69 KXW,
-    # AB-123-CD, WX 12345), next to a word about a car or its plate
+    # AB-123-CD, WX 12345, MH 12 AB 1234, AB 12 345, АА 4821 ВК), next to a word about a
+    # car or its plate
     "LICENSE_PLATE": (
         r"(?-i:(?<![A-Za-z0-9])(?:[A-Z]{1,3}[- ]?[A-Z]{1,2}[- ]?\d{1,4}[A-Z]?|[A-Z]{2}\d{2}"
         r" ?[A-Z]{3}|[A-Z]{2}-\d{3}-[A-Z]{2}|[A-Z]{2,3} ?\d{2,5}[A-Z]?|\d{1,3}[- ]?[A-Z]{1,3}"
-        r"[- ]?\d{1,4})(?![A-Za-z0-9]))",
+        r"[- ]?\d{1,4}|[A-Z]{2}[- ]?\d{1,2}[- ]?[A-Z]{1,3}[- ]?\d{1,4}|[A-Z]{2} ?\d{2} ?\d{3}"
+        r"|[А-ЯІЇЄ]{2} ?\d{4} ?[А-ЯІЇЄ]{2})(?![A-Za-z0-9А-Яа-я]))",
         [
             "plate",
             "licence",
@@ -122,6 +169,50 @@ _IN_CONTEXT: dict[str, tuple[str, list[str]]] = {
             "rejestracyjny",
             "spz",
             "plaka",
+            "nummerplade",
+            "nummerpladen",
+            "nummerplate",
+            "rendszám",
+            "tablica",
+            "номер",
+            "авто",
+            "машины",
+            "автомобиля",
+            "госномер",
+            "gaadi",
+            "गाड़ी",
+            "वाहन",
+            "ทะเบียน",
+            "ทะเบียนรถ",
+            "车牌",
+            "ナンバー",
+            "번호판",
+        ],
+    ),
+    # A handle (@giulia.b.design) next to a word about the service or the handle; alone it
+    # may be a decorator or a mention of a channel
+    "USERNAME": (
+        r"(?<![\w@.])@(?!(?:here|channel|everyone|all)\b)[A-Za-z0-9_][\w.-]{1,38}[A-Za-z0-9_]",
+        [
+            "handle",
+            "slack",
+            "teams",
+            "telegram",
+            "twitter",
+            "github",
+            "gitlab",
+            "instagram",
+            "linkedin",
+            "mastodon",
+            "discord",
+            "tiktok",
+            "nick",
+            "ник",
+            "ника",
+            "телеграме",
+            "телеграм",
+            "username",
+            "user",
         ],
     ),
     # A bank account: a UK sort code, or an account number of 6-12 digits, next to a word
@@ -206,7 +297,8 @@ _IN_CONTEXT: dict[str, tuple[str, list[str]]] = {
 PII_ENTITIES = (
     "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
     "UK_NHS", "UK_NINO", "MAC_ADDRESS", "PERSON", "LOCATION", "DATE_OF_BIRTH", "PASSPORT",
-    "EMPLOYEE_ID", "LICENSE_PLATE", "BANK_ACCOUNT", *identifiers.entities(),
+    "EMPLOYEE_ID", "LICENSE_PLATE", "BANK_ACCOUNT", "USERNAME", "COORDINATES",
+    *identifiers.entities(),
 )  # fmt: skip
 # Every country's identity number is shown and recorded as one kind
 _AS_NATIONAL_ID = frozenset(identifiers.entities()) - {identifiers.NATIONAL_ID}

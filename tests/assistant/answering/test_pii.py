@@ -67,6 +67,22 @@ PII = [
     ("Adresse : 14 rue des Lilas, 69003 Lyon.", "Lilas", "LOCATION"),
     ("Keizersgracht 221, 1016 DV Amsterdam", "Keizersgracht 221", "LOCATION"),
     ("My car's plate is LR69 KXW", "LR69 KXW", "LICENSE_PLATE"),
+    ("Номер авто ВС 1234 АН, добавьте в список парковки", "ВС 1234 АН", "LICENSE_PLATE"),
+    # e-mail addresses written to slip past a crawler
+    ("Send it to maria.lopez[at]example-mail.com please", "maria.lopez", "EMAIL_ADDRESS"),
+    ("write to tom dot baker at mailhost dot org", "tom dot baker", "EMAIL_ADDRESS"),
+    (
+        "The form https://portal.example/f?mail=j.smith%40mailhost.org broke",
+        "j.smith",
+        "EMAIL_ADDRESS",
+    ),
+    # logins and handles
+    ("Locked out again: ACME\\tsmith4, please reset", "tsmith4", "USERNAME"),
+    ('Log: {"user": "kpatel", "event": "login_failed"}', "kpatel", "USERNAME"),
+    ("My Telegram handle is @olga_v_99", "olga_v_99", "USERNAME"),
+    ("Mein Benutzername ist h.krause7, bitte freischalten.", "h.krause7", "USERNAME"),
+    # where someone lives, to the metre
+    ("Courier pick-up at 52.52001, 13.40495 by the gate", "52.52001", "COORDINATES"),
     ("Sort code 20-45-77, account 83910245", "83910245", "BANK_ACCOUNT"),
     # Names by cue, title or initials
     ("Personalbogen\nName: Krause, Heike\nAbteilung: Einkauf", "Heike", "PERSON"),
@@ -112,6 +128,10 @@ NOT_PII = [
     "Ich möchte diesen Sommer Urlaub nehmen, geht das?",
     "Wir planen im Mai Urlaub auf der Insel.",
     "Kann ich im Winter Homeoffice machen?",
+    "Can I use @here in the #hr Slack channel for a reminder?",
+    "Is the @dataclass decorator allowed in our style guide?",
+    "The user account is locked after five attempts, who unlocks it?",
+    "Build 2.14.3 and 2.15.0 both fail at step 3, 4.",
 ]
 
 
