@@ -1,7 +1,8 @@
 """Where a text says a name comes next, whatever the name's case and whether any list knows
 it: a labelled field ("Name: Krause, Heike", "姓名：王芳"), a self-introduction ("je
 m'appelle théo girard", "меня зовут Алексей", "Ich bin Jürgen Weißmüller"), a greeting
-("Dear Tesfaye"), the line after a sign-off or the last line after a comma ("Danke,\\n
+("Dear Tesfaye"), a name before an address in angle brackets ("Von: Weber, Anna
+<anna.weber@…>"), the line after a sign-off or the last line after a comma ("Danke,\\n
 Lukas"), initials before a family name ("J. R. Okafor"), or a title in a script without
 capitals ("คุณสมศักดิ์", "خانم نگار").
 
@@ -95,10 +96,20 @@ _TITLE_CASELESS = regex.compile(
     r"([\p{L}\p{M}\u200c]+(?:[ \t]+[\p{L}\p{M}\u200c]+)?)"
 )
 
+# A mail header or an address list: after a colon or a comma, a name before an e-mail
+# address in angle brackets, whatever the header's language ("From: Summer Hayes <...>",
+# "Von: Weber, Anna <...>", "差出人: 高橋美咲 <...>", "To: \"Ana Ruiz\" <...>")
+_BEFORE_ADDRESS = regex.compile(
+    r"(?<=[:：;,])[ \t]*[\"'“]?((?:[\p{L}\p{M}'’.\-]+,?[ \t]+){0,3}[\p{L}\p{M}'’.\-]+)"
+    r"[\"'”]?[ \t]*<[^<>\s@]{1,64}@[^<>\s]{1,255}>",
+    regex.MULTILINE,
+)
+
 
 def cued_names(text: str, names: KnownNames) -> list[tuple[int, int]]:
     """Spans of the names these cues introduce in ``text``."""
     out = [m.span(1) for m in _LABELLED.finditer(text)]
+    out += [m.span(1) for m in _BEFORE_ADDRESS.finditer(text)]
     out += [m.span(1) for m in _SIGNED.finditer(text)]
     out += [m.span(1) for m in _GREETING.finditer(text)]
     out += [m.span() for m in _INITIALS.finditer(text)]

@@ -81,6 +81,9 @@ PII = [
     ('Log: {"user": "kpatel", "event": "login_failed"}', "kpatel", "USERNAME"),
     ("My Telegram handle is @olga_v_99", "olga_v_99", "USERNAME"),
     ("Mein Benutzername ist h.krause7, bitte freischalten.", "h.krause7", "USERNAME"),
+    # a name before an address in a mail header, in any language
+    ("Von: Brandauer, Kerstin <k.b@example.de>\nBetreff: Elternzeit", "Kerstin", "PERSON"),
+    ("From: Summer Okonkwo-Hale <s.oh@example.com>", "Okonkwo", "PERSON"),
     # where someone lives, to the metre
     ("Courier pick-up at 52.52001, 13.40495 by the gate", "52.52001", "COORDINATES"),
     ("Sort code 20-45-77, account 83910245", "83910245", "BANK_ACCOUNT"),
@@ -158,3 +161,10 @@ def test_a_name_in_another_language_takes_no_word_before_it(redactor) -> None:
     # The English model reads "Kann Lukas Müller" as one name; the question word stays.
     result = redactor.redact("Kann Lukas Müller meinen Urlaub genehmigen?")
     assert result.text == "Kann <PERSON> meinen Urlaub genehmigen?"
+
+
+def test_only_a_header_or_list_makes_the_words_before_an_address_a_name(redactor) -> None:
+    text = "Please write to the HR desk <hr-desk@example.com> about parental leave."
+    assert redactor.redact(text).text == (
+        "Please write to the HR desk <<EMAIL_ADDRESS>> about parental leave."
+    )
