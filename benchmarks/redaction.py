@@ -36,6 +36,11 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "CJK run": lambda n: ("王芳李建国田中花子さん" * n)[:n],
     "Arabic names": lambda n: ("محمد عبد الله أحمد " * n)[:n],
     "dates": lambda n: ("3. März 1987 1990年3月7日 " * n)[:n],
+    "spelled-out addresses": lambda n: ("anna dot weber at firma dot " * n)[:n],
+    "dotted words": lambda n: ("a.b.c.d.e.f.g.h.i.j." * n)[:n],
+    "logins and handles": lambda n: ('CORP\\anna user="x1" @a_b login: k-s ' * n)[:n],
+    "address lists": lambda n: ("To: Anna Berg <a@b.io>, Bob Lee <b@c.io>; " * n)[:n],
+    "coordinates": lambda n: ("48.1374, 11.5754, 40.7411° N " * n)[:n],
 }
 
 

@@ -70,18 +70,18 @@ _PATTERNS: dict[str, list[tuple[str, float]]] = {
     # Anything that looks like an e-mail address, whatever its domain (presidio's own drops
     # addresses whose TLD it does not know: internal domains, .local, .example).
     "EMAIL_ADDRESS": [
-        (r"\b[\w.%+'’-]+@[\w-]+(?:\.[\w-]+)+\b", 0.9),
+        (r"\b[\w.%+'’-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\b", 0.9),
         # written so that a crawler misses it: anna[at]firma.de, minji.kang(at)naver.com,
         # d.okafor%40gmail.com (in a link), priya dot raghunathan at contoso dot com
         (
-            r"\b[\w.+'’-]+\s?(?:\[at\]|\(at\)|\{at\}|<at>|\[@\]|\(@\)|%40|＠)\s?[\w-]+"
-            r"(?:\s?(?:\.|\[dot\]|\(dot\)|\{dot\})\s?[\w-]+)+\b",
+            r"\b[\w.+'’-]{1,64}\s?(?:\[at\]|\(at\)|\{at\}|<at>|\[@\]|\(@\)|%40|＠)\s?[\w-]{1,63}"
+            r"(?:\s?(?:\.|\[dot\]|\(dot\)|\{dot\})\s?[\w-]{1,63}){1,8}\b",
             0.9,
         ),
         (
-            r"\b[\w'’-]+(?: (?:dot|punkt|point|punto|ponto|piste|kropka) [\w'’-]+)* "
-            r"(?:at|arroba|chez|bei|klammeraffe|snabel-a|małpa) [\w-]+"
-            r"(?: (?:dot|punkt|point|punto|ponto|piste|kropka) [\w-]+)+\b",
+            r"\b[\w'’-]{1,64}(?: (?:dot|punkt|point|punto|ponto|piste|kropka) [\w'’-]{1,64}){0,4} "
+            r"(?:at|arroba|chez|bei|klammeraffe|snabel-a|małpa) [\w-]{1,63}"
+            r"(?: (?:dot|punkt|point|punto|ponto|piste|kropka) [\w-]{1,63}){1,4}\b",
             0.9,
         ),
     ],
