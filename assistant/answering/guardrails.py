@@ -87,7 +87,8 @@ _OUT_OF_ROLE_PATTERNS = [
     # "forget / ignore what the documents say"
     r"\b(ignore|disregard|forget|never mind)\b[^.\n]{0,25}\b(the |your )?(documents?|docs|sources|citations?)\b",
     # a code to be put together from quoted pieces ("join 'AB-1' and '2-CD'")
-    r"[\"'«„“‚‘「]([A-Z0-9]+-[A-Z0-9-]*|[A-Z0-9-]*-[A-Z0-9]+)[\"'»“”’‘」]\s*\S{0,6}\s*[\"'«„“‚‘「]?([A-Z0-9]+-[A-Z0-9-]*|[A-Z0-9-]*-[A-Z0-9]+)[\"'»“”’‘」]",
+    r"[\"'«„“‚‘「](?:[A-Z0-9]{1,12}-[A-Z0-9-]{0,12}|[A-Z0-9-]{0,12}-[A-Z0-9]{1,12})[\"'»“”’‘」]\s*\S{0,6}\s*[\"'«„“‚‘「]?"
+    r"(?:[A-Z0-9]{1,12}-[A-Z0-9-]{0,12}|[A-Z0-9-]{0,12}-[A-Z0-9]{1,12})[\"'»“”’‘」]",
 ]
 _OUT_OF_ROLE = re.compile("|".join(f"(?:{p})" for p in _OUT_OF_ROLE_PATTERNS), re.I)
 NEUTRALISED = "[instruction-like text removed]"
