@@ -181,7 +181,11 @@ def test_a_conversation_stops_regenerates_copies_and_survives_a_reload(
     page.get_by_label("New title").fill("Leave and hotels")
     page.get_by_role("button", name="Rename", exact=True).click()
     idle(page)
-    expect(sidebar.get_by_role("button", name="Leave and hotels")).to_have_count(1)
+    renamed = sidebar.get_by_role("button", name="Leave and hotels")
+    expect(renamed).to_have_count(1)
+    # A short title starts at the button's left edge, in line with the longer ones
+    button, label = renamed.bounding_box(), renamed.locator("p").bounding_box()
+    assert button and label and label["x"] - button["x"] < 60, (button, label)
     delete = page.get_by_test_id("stPopoverBody").get_by_role("button", name="Delete")
     _open(manage, delete)
     delete.click()
