@@ -73,7 +73,7 @@ class KnownNames:
     cjk_given: frozenset[str]  # the Chinese, Japanese and Korean ones
     cjk_family: frozenset[str]
     # the given names of each language's own locales ("de": de_DE, de_AT, de_CH, ...)
-    given_by_language: dict[str, frozenset[str]] = field(default_factory=dict)
+    given_by_language: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
 
     def is_given(self, word: str, inflected: bool = False) -> bool:
         return _known(word, self.given) or (inflected and _inflected(word, self.given))

@@ -553,6 +553,7 @@ _NOUN_LEADS = (
     "os um uma do dos das no na ao à het een dit deze"
 )
 _BEFORE_NOUNS = frozenset(_NOUN_LEADS.split())
+_LOOK_BACK = 24  # characters: the longest of those words and the spaces after it
 
 
 def _names_a_person(span, names: KnownNames, language: str) -> bool:  # type: ignore[no-untyped-def]
@@ -567,7 +568,9 @@ def _names_a_person(span, names: KnownNames, language: str) -> bool:  # type: ig
     if not (2 <= len(words) <= 4 and all(t.is_title and t.is_alpha for t in words)):
         return False
     family_last = names.is_family(words[-1].text, inflected=True)
-    before = span.doc.text[: span.start_char].split()[-1:]  # the word, as written ("im")
+    # the word before, as written ("im": the model's tokens split it), read from a bounded
+    # window so that a long text with many names costs no more per name
+    before = span.doc.text[max(0, span.start_char - _LOOK_BACK) : span.start_char].split()[-1:]
     before = before[0].lower() if before else ""
     if before in _BEFORE_NOUNS:
         return family_last or names.is_given_in(words[0].text, language)
