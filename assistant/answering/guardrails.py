@@ -424,14 +424,17 @@ def neutralise(text: str) -> tuple[str, bool]:
 
 def out_of_role(question: str) -> bool:
     """A request the assistant should decline: not a question about the documents."""
-    for read in (question, decoded(question)):
-        seen = skeleton(read)
-        if read and (
-            _OUT_OF_ROLE.search(seen)
-            or _INJECTION.search(seen)
-            or _ROLE_LINE.search(seen)
-            or _EXFILTRATION.search(seen)
-            or _IGNORE_RULES.search(seen)
-        ):
-            return True
-    return False
+    if _declines(skeleton(question)):
+        return True
+    hidden = decoded(question)  # only when the question as written is fine
+    return bool(hidden) and _declines(skeleton(hidden))
+
+
+def _declines(seen: str) -> bool:
+    return bool(
+        _OUT_OF_ROLE.search(seen)
+        or _INJECTION.search(seen)
+        or _ROLE_LINE.search(seen)
+        or _EXFILTRATION.search(seen)
+        or _IGNORE_RULES.search(seen)
+    )
