@@ -82,9 +82,7 @@ class KnownNames:
         """A given name in ``language``'s own locales ("Katrin" in German; "Sommer" and
         "Mai" are given names elsewhere, nouns there); any locale's for a language Faker
         has none for."""
-        names = self.given_by_language.get(language)
-        if names is None:
-            return self.is_given(word, inflected=True)
+        names = self.given_by_language.get(language, self.given)
         return _known(word, names) or _inflected(word, names)
 
     def is_family(self, word: str, inflected: bool = False) -> bool:

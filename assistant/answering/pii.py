@@ -408,7 +408,9 @@ class PiiRedactor:
         self._anonymizer = AnonymizerEngine()
         self._lock = threading.Lock()
 
-    def _names(self, text: str, english: bool = True) -> list[tuple[int, int]]:
+    def _names(
+        self, text: str, english: bool = True, language: str = ENGLISH
+    ) -> list[tuple[int, int]]:
         """Spans of people's names. The small model reads names best in a sentence, so each
         clause (split at ``;``, ``:``, ``|`` and line breaks) is read on its own, and a
         fragment of a few words with no verb also as "It was <fragment>." (a bare "Olena
@@ -427,7 +429,6 @@ class PiiRedactor:
         In every language, a known given name followed by a known family name is a name
         (``known_names``): the model misses unfamiliar ones even in English."""
         names = known_names()
-        language = ENGLISH if english else identify(text)
         spans = names.spans(text, english) + cued_names(text, names)
         if not english:
             spans += [m.span(1) for m in _TITLED.finditer(text)]
@@ -467,7 +468,8 @@ class PiiRedactor:
     def redact(self, text: str) -> Redaction:
         if not text.strip():
             return Redaction(text, ())
-        english = _in_english(text)
+        language = identify(text)
+        english = _in_english(text, language)
         with self._lock:
             artifacts = self._nlp.process_text(text, "en")
             results = self._analyzer.analyze(
@@ -481,7 +483,7 @@ class PiiRedactor:
                 results = [r for r in results if r.entity_type != "PERSON"]
             results.extend(
                 RecognizerResult("PERSON", start, end, 0.85)
-                for start, end in self._names(text, english)
+                for start, end in self._names(text, english, language)
             )
             if not results:
                 return Redaction(text, ())
@@ -513,13 +515,13 @@ def _context_words():  # type: ignore[no-untyped-def]
     return ContextWords(context_similarity_factor=0.35, min_score_with_context_similarity=0.4)
 
 
-def _in_english(text: str) -> bool:
+def _in_english(text: str, language: str) -> bool:
     """Whether the English model may read ``text`` as English: it reads as English among
-    every language py3langid knows, and most of its letters are Latin (in Russian or Greek
-    the model tags ordinary words as names)."""
+    every language py3langid knows (``language``, from ``identify``), and most of its
+    letters are Latin (in Russian or Greek the model tags ordinary words as names)."""
     letters = len(_LETTER.findall(text))
     latin = len(_LATIN.findall(text))
-    return identify(text) == ENGLISH and 2 * latin >= letters
+    return language == ENGLISH and 2 * latin >= letters
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
