@@ -58,14 +58,13 @@ def measure(book: Path, folder: str, show: int) -> dict:
     language = {"nb": "no"}.get(folder.split("-")[0], folder.split("-")[0])  # py3langid's code
     pages = sorted((book / folder).glob("*.html"))
     texts = [b for page in pages for b in blocks(page) if identify(b) == language]
-    flagged = [t for t in texts if detect_injection(t).suspicious]
+    checks = ((t, detect_injection(t)) for t in texts)
+    flagged = [(t, check) for t, check in checks if check.suspicious]
     return {
         "blocks": len(texts),
         "flagged": len(flagged),
         "share": round(len(flagged) / len(texts), 5) if texts else None,
-        "examples": [
-            {"text": t[:300], "why": list(detect_injection(t).matches)} for t in flagged[:show]
-        ],
+        "examples": [{"text": t[:300], "why": list(check.matches)} for t, check in flagged[:show]],
     }
 
 
