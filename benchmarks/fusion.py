@@ -37,14 +37,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-import regex
 from weaviate.classes.query import MetadataQuery
 
 from assistant.config import Settings
 from assistant.index.analysis import analyze, analyze_query
 from assistant.index.chunking import embedding_text
 from assistant.index.language import detect
-from assistant.index.navigation import navigation_share
+from assistant.index.navigation import navigation_share, word_count
 from assistant.index.retrieve import RetrievalConfig, SearchRequest
 from assistant.index.store import CHUNK_VECTOR, SECTION_VECTOR, chunk_from, section_vectors
 from assistant.runtime.stack import Runtime
@@ -53,7 +52,6 @@ from benchmarks.report import write_report
 from benchmarks.retrieval import CHUNK_CANDIDATES, distinct_documents, ndcg_mrr_recall
 
 ROOT = Path(__file__).resolve().parent.parent
-WORD = regex.compile(r"[\p{L}\p{N}]+")  # as navigation.py counts words
 DEPTH = 100  # chunks from each side, as Weaviate's hybrid search takes its lists
 ADAPT = 0.4  # how far per-query confidence moves alpha (at most half of this each way)
 
@@ -116,7 +114,7 @@ def _capture_one(
             path[cid] = o.properties["path"]
             if cid not in nav:
                 nav[cid] = navigation_share(o.properties["text"])
-                words[cid] = len(WORD.findall(o.properties["text"]))
+                words[cid] = word_count(o.properties["text"])
             vec = np.asarray(o.vector.get(SECTION_VECTOR), dtype=np.float32)
             section_cos[cid] = float(np.dot(vec, qvec))
         return ids
@@ -418,13 +416,11 @@ def navigation_choices() -> list[Choice]:
 def thin_choices() -> list[Choice]:
     """Today's default with passages of few words lowered (a banner, a lone heading, a
     "See also" line): the penalty grows as the passage has fewer than ``thin_words``."""
-    out = []
-    base = RetrievalConfig()
-    for few, t in itertools.product((6, 12, 24, 48), (0.25, 0.5, 1.0, 2.0)):
-        name = f"{DEFAULT_NAME} thin{t}x{few}"
-        out.append(Choice(name, "minmax", base.alpha, base.section_weight,
-                          nav=base.navigation_penalty, thin=t, thin_words=few))  # fmt: skip
-    return out
+    base = default_choice()
+    return [
+        replace(base, name=f"{base.name} thin{t}x{few}", thin=t, thin_words=few)
+        for few, t in itertools.product((6, 12, 24, 48), (0.25, 0.5, 1.0, 2.0))
+    ]
 
 
 def choices() -> list[Choice]:

@@ -37,7 +37,7 @@ LIST_FROM, LIST_TO = 0.35, 0.85  # share of title lines from which it counts, an
 @lru_cache(maxsize=4096)  # the same passages come back question after question
 def navigation_share(text: str) -> float:
     """The share of ``text`` (0 to 1) that reads as navigation."""
-    words = len(_WORD.findall(text))
+    words = word_count(text)
     if not words:
         return 0.0
     numbers = len(_NUMBER.findall(text))
@@ -54,3 +54,8 @@ def navigation_share(text: str) -> float:
         share = titles / len(lines)
         listed = min(1.0, max(0.0, (share - LIST_FROM) / (LIST_TO - LIST_FROM)))
     return max(numbered, listed)
+
+
+def word_count(text: str) -> int:
+    """Words (runs of letters and digits) in ``text``, in any script."""
+    return len(_WORD.findall(text))
